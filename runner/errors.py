@@ -1,0 +1,111 @@
+"""One shallow hierarchy of user-facing errors.
+
+Every error knows its exit code and where it happened (a file position, an offset in
+an expression, a host, a setting). Only ``runner.cli`` prints them or exits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A position in a source file; ``line`` and ``col`` count from 1."""
+
+    file: str
+    """The path as the user named it (or a display name such as ``<string>``)."""
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One finding about an input file, printed as ``path:line:col: error: message``."""
+
+    mark: Mark
+    message: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        return f"{self.mark}: {self.severity}: {self.message}"
+
+
+class BatonError(Exception):
+    """The base of every error baton reports to a user."""
+
+    exit_code: ClassVar[int] = 1
+
+    def __init__(self, message: str, *, where: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        """What went wrong, as one or more sentences."""
+        self.where = where
+        """Where it happened (a ``file:line:col``, a host, a setting), if known."""
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+class UsageError(BatonError):
+    """The command line asks for something that cannot be done as asked."""
+
+    exit_code = 2
+
+
+class ConfigError(BatonError):
+    """A setting (``baton.toml``, an environment variable, a flag value) is invalid."""
+
+    exit_code = 2
+
+
+class WorkflowError(BatonError):
+    """A workflow file is invalid; carries every diagnostic of the file."""
+
+    def __init__(self, diagnostics: tuple[Diagnostic, ...]) -> None:
+        first = diagnostics[0] if diagnostics else None
+        super().__init__(first.message if first else "invalid workflow", where=str(first.mark) if first else None)
+        self.diagnostics = diagnostics
+        """All findings, errors and warnings, in file order."""
+
+    def __str__(self) -> str:
+        return "\n".join(str(d) for d in self.diagnostics)
+
+
+class ExpressionError(BatonError):
+    """An expression failed to lex, parse or evaluate."""
+
+    def __init__(self, message: str, *, expression: str, offset: int | None = None, mark: Mark | None = None) -> None:
+        super().__init__(message, where=str(mark) if mark else None)
+        self.expression = expression
+        """The expression text the error is about."""
+        self.offset = offset
+        """The 0-based character offset of the fault inside ``expression``, if known."""
+        self.mark = mark
+        """The file position of the fault, when the expression came from a file."""
+
+    def located(self, mark: Mark) -> ExpressionError:
+        """The same error, placed at ``mark`` in a file."""
+        return ExpressionError(self.message, expression=self.expression, offset=self.offset, mark=mark)
+
+
+class PlanError(BatonError):
+    """A workflow cannot be turned into a plan (matrix too large, bad ``runs-on``, …)."""
+
+
+class ExecutorError(BatonError):
+    """An executor cannot do its work: engine unreachable, host lost, image missing."""
+
+    exit_code = 3
+
+
+class StoreError(BatonError):
+    """The run store cannot be opened or written."""
+
+    exit_code = 3

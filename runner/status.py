@@ -1,0 +1,28 @@
+"""The fixed vocabulary of states and results shared by engine, store and views."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import NewType
+
+RunId = NewType("RunId", str)
+"""Identity of one run of one workflow."""
+
+
+class Status(str, Enum):
+    """Where a run, job or step is in its life."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETED = "completed"
+
+
+class Conclusion(str, Enum):
+    """How a finished run, job or step ended (GitHub's words, plus ``interrupted``)."""
+
+    SUCCESS = "success"
+    FAILURE = "failure"
+    CANCELLED = "cancelled"
+    SKIPPED = "skipped"
+    INTERRUPTED = "interrupted"
+    """The process running it died; found and recorded on the next start."""
