@@ -1,0 +1,139 @@
+"""``hashFiles``: one SHA-256 over the SHA-256 digests of the files matching glob patterns.
+
+Patterns follow GitHub's glob rules: relative to the workspace, ``*`` and ``?`` within
+one path segment, ``**`` across segments, ``[...]`` classes, a leading ``!`` excludes,
+the last matching pattern decides, and a pattern naming a directory takes everything
+under it. Only regular files inside the workspace count; they are hashed in sorted
+path order, and no match at all gives ''.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import posixpath
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+_GLOB_CHARS = re.compile(r"[*?\[]")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Pattern:
+    is_negated: bool
+    segments: tuple[str, ...]
+    """Relative to the workspace, normalised."""
+    regex: re.Pattern[str]
+
+
+def hash_workspace_files(workspace: str, patterns: Sequence[str]) -> str:
+    """Hash the files under ``workspace`` matching ``patterns``; '' when none match."""
+    root = os.path.realpath(workspace)
+    compiled = [pattern for text in patterns for pattern in _compile_all(root, text)]
+    candidates: set[str] = set()
+    for pattern in compiled:
+        if not pattern.is_negated:
+            candidates.update(_candidates(root, pattern.segments))
+    matched = sorted(path for path in candidates if _is_included(compiled, path))
+    if not matched:
+        return ""
+    total = hashlib.sha256()
+    for relative in matched:
+        digest = hashlib.sha256()
+        with open(os.path.join(root, relative), "rb") as file:
+            for block in iter(lambda: file.read(1 << 16), b""):
+                digest.update(block)
+        total.update(digest.digest())
+    return total.hexdigest()
+
+
+def _is_included(patterns: Sequence[_Pattern], path: str) -> bool:
+    included = False
+    for pattern in patterns:
+        if included == pattern.is_negated and pattern.regex.fullmatch(path):
+            included = not pattern.is_negated
+    return included
+
+
+def _compile_all(root: str, text: str) -> Iterator[_Pattern]:
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        bangs = len(line) - len(line.lstrip("!"))
+        is_negated = bangs % 2 == 1
+        line = line[bangs:].strip()
+        is_directory_only = line.endswith(("/", os.sep))
+        if os.path.isabs(line):
+            line = os.path.relpath(line, root)
+        relative = posixpath.normpath(line.replace(os.sep, "/"))
+        if relative == ".":
+            relative = ""
+        if relative == ".." or relative.startswith("../"):
+            continue
+        segments = tuple(relative.split("/")) if relative else ()
+        if not is_directory_only and segments:
+            yield _Pattern(is_negated=is_negated, segments=segments, regex=_regex(segments))
+        if not segments or segments[-1] != "**":
+            descendants = (*segments, "**")
+            yield _Pattern(is_negated=is_negated, segments=descendants, regex=_regex(descendants))
+
+
+def _regex(segments: Sequence[str]) -> re.Pattern[str]:
+    parts: list[str] = []
+    for index, segment in enumerate(segments):
+        is_last = index == len(segments) - 1
+        if segment == "**":
+            parts.append(".*" if is_last else "(?:[^/]+/)*")
+            continue
+        parts.append(_segment_regex(segment))
+        if not is_last:
+            parts.append("/")
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def _segment_regex(segment: str) -> str:
+    out: list[str] = []
+    index = 0
+    while index < len(segment):
+        char = segment[index]
+        index += 1
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif char == "\\" and index < len(segment):
+            out.append(re.escape(segment[index]))
+            index += 1
+        elif char == "[":
+            close = segment.find("]", index + 1)
+            if close < 0:
+                out.append(re.escape(char))
+                continue
+            body = segment[index:close]
+            if body.startswith("!"):
+                body = "^" + body[1:]
+            out.append("[" + body.replace("\\", "\\\\").replace("/", "") + "]")
+            index = close + 1
+        else:
+            out.append(re.escape(char))
+    return "".join(out)
+
+
+def _candidates(root: str, segments: Sequence[str]) -> Iterator[str]:
+    prefix: list[str] = []
+    for segment in segments:
+        if _GLOB_CHARS.search(segment) or segment == "**":
+            break
+        prefix.append(segment)
+    start = os.path.join(root, *prefix)
+    if os.path.isfile(start):
+        yield "/".join(prefix)
+        return
+    for directory, _dirs, files in os.walk(start):
+        relative = os.path.relpath(directory, root).replace(os.sep, "/")
+        for name in files:
+            path = os.path.join(directory, name)
+            if os.path.isfile(path):
+                yield name if relative == "." else f"{relative}/{name}"

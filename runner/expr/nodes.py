@@ -1,0 +1,113 @@
+"""The syntax tree of a parsed expression: immutable nodes, each knowing where it starts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypeAlias
+
+from runner.expr.scope import Function
+from runner.expr.values import Value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Literal:
+    """``null``, ``true``, a number or a quoted string."""
+
+    value: Value
+    offset: int
+    """0-based start of the node in the expression text (so are all offsets below)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Name:
+    """A context name such as ``github``."""
+
+    name: str
+    """As written."""
+    key: str
+    """Case-folded, for lookup."""
+    offset: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Member:
+    """``target.name``."""
+
+    target: Node
+    name: str
+    offset: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Index:
+    """``target[index]``."""
+
+    target: Node
+    index: Node
+    offset: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Wildcard:
+    """``target.*`` or ``target[*]``: the object's values or array's items, as a filter."""
+
+    target: Node
+    offset: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Not:
+    """``!operand``: a boolean."""
+
+    operand: Node
+    offset: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Compare:
+    """``left op right`` for ``==``, ``!=``, ``<``, ``<=``, ``>``, ``>=``."""
+
+    op: str
+    left: Node
+    right: Node
+    offset: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Logical:
+    """A chain of ``&&`` or of ``||``: yields the deciding operand, not a boolean."""
+
+    op: str
+    operands: tuple[Node, ...]
+    offset: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Call:
+    """A function call with eagerly evaluated arguments."""
+
+    name: str
+    """As written."""
+    function: Function
+    args: tuple[Node, ...]
+    offset: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Case:
+    """``case(pred1, value1, …, default)``: arguments evaluated only as far as needed."""
+
+    args: tuple[Node, ...]
+    offset: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Interpolation:
+    """Literal text with embedded expressions, as a string (``a-${{ x }}``)."""
+
+    parts: tuple[str | Node, ...]
+    offset: int
+
+
+Node: TypeAlias = Literal | Name | Member | Index | Wildcard | Not | Compare | Logical | Call | Case | Interpolation
+"""Any syntax tree node."""
