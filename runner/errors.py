@@ -7,14 +7,16 @@ an expression, a host, a setting). Only ``runner.cli`` prints them or exits.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, NamedTuple
 
 Severity = Literal["error", "warning"]
 
 
-@dataclass(frozen=True, slots=True)
-class Mark:
-    """A position in a source file; ``line`` and ``col`` count from 1."""
+class Mark(NamedTuple):
+    """A position in a source file; ``line`` and ``col`` count from 1.
+
+    A named tuple rather than a dataclass: the loader makes one per YAML node.
+    """
 
     file: str
     """The path as the user named it (or a display name such as ``<string>``)."""

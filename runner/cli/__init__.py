@@ -1,0 +1,76 @@
+"""The command line: the only place that prints or exits.
+
+Each sub-command lives in its own module and is imported only when it runs, so
+``baton validate`` never pays for docker, paramiko or textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from runner import __version__
+from runner.errors import BatonError
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "validate": ("runner.cli.validate", "check workflow files and report every error with its position"),
+    "list": ("runner.cli.listing", "list workflows, their events, jobs, needs and matrix sizes"),
+    "graph": ("runner.cli.graph", "draw the job graph of workflows"),
+    "eval": ("runner.cli.evaluate", "evaluate a ${{ }} expression, to debug an if: before pushing"),
+}
+"""Sub-command → (module, one-line help); each module has ``add_arguments`` and ``run``."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="baton",
+        description="Run GitHub Actions workflows locally, on push, in Docker, over SSH or on the host.",
+    )
+    parser.add_argument("--version", action="version", version=f"baton {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module, help_text) in COMMANDS.items():
+        sub = subparsers.add_parser(name, help=help_text, description=help_text)
+        importlib.import_module(module).add_arguments(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``baton`` console script."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in args_list if not a.startswith("-")), None)
+    parser = _parser_for(command)
+    args = parser.parse_args(args_list)
+    if not args.command:
+        parser.print_help()
+        return 2
+    try:
+        code: int = importlib.import_module(COMMANDS[args.command][0]).run(args)
+    except BatonError as exc:
+        print(f"baton: {exc}", file=sys.stderr)
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        print("baton: interrupted", file=sys.stderr)
+        code = 130
+    except BrokenPipeError:
+        code = 141
+    return code
+
+
+def _parser_for(command: str | None) -> argparse.ArgumentParser:
+    """A parser that loads only the named sub-command's module (start-up time counts)."""
+    if command not in COMMANDS:
+        return build_parser()
+    parser = argparse.ArgumentParser(prog="baton")
+    parser.add_argument("--version", action="version", version=f"baton {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    module, help_text = COMMANDS[command]
+    sub = subparsers.add_parser(command, help=help_text, description=help_text)
+    importlib.import_module(module).add_arguments(sub)
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""The validated workflow: frozen objects that keep where every value came from.
+
+Nothing here evaluates anything: the planner and the engine do, with the contexts of
+their moment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from runner.errors import Mark
+from runner.workflow.text import Condition, Text, Tree
+from runner.workflow.triggers import Triggers
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunDefaults:
+    """``defaults.run``: the shell and working directory of ``run`` steps."""
+
+    shell: Text | None = None
+    working_directory: Text | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Concurrency:
+    """``concurrency``: at most one run or job per group."""
+
+    group: Text
+    cancel_in_progress: Tree = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Container:
+    """``container`` or one of ``services``: an image and how to start it."""
+
+    image: Text
+    credentials: dict[str, Text] | None = None
+    env: dict[str, Text] = field(default_factory=dict)
+    ports: tuple[Text, ...] = ()
+    volumes: tuple[Text, ...] = ()
+    options: Text | None = None
+    command: Text | None = None
+    """``services.<id>.command`` (GitHub's newer key), overriding the image's command."""
+    entrypoint: Text | None = None
+    mark: Mark
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Strategy:
+    """``strategy``: the matrix and how its legs run."""
+
+    matrix: Tree
+    """A mapping of dimensions (plus ``include``/``exclude``), or one expression."""
+    fail_fast: Tree = True
+    max_parallel: Tree = None
+    mark: Mark
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Step:
+    """One step of a job: ``run`` a script or ``uses`` an action."""
+
+    index: int
+    """Position in the job, from 0."""
+    id: str | None = None
+    name: Text | None = None
+    condition: Condition | None = None
+    run: Text | None = None
+    shell: Text | None = None
+    working_directory: Text | None = None
+    uses: str | None = None
+    with_: dict[str, Text] = field(default_factory=dict)
+    env: dict[str, Text] | Text = field(default_factory=dict)
+    continue_on_error: Tree = False
+    timeout_minutes: Tree = None
+    parallel: tuple[Step, ...] = ()
+    """A step group (``- parallel: [...]``): these steps run side by side instead."""
+    mark: Mark
+
+    @property
+    def display_name(self) -> str:
+        """GitHub's default step name: the name, else ``Run <first line>`` or ``Run <action>``."""
+        if self.name is not None:
+            return self.name.source
+        if self.parallel:
+            return f"Parallel: {', '.join(step.display_name for step in self.parallel)}"
+        if self.run is not None:
+            first = next((ln for ln in self.run.source.splitlines() if ln.strip()), "")
+            return f"Run {first.strip()}"
+        return f"Run {self.uses}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Job:
+    """One job of a workflow: steps on a runner, or a call of a reusable workflow."""
+
+    id: str
+    name: Text | None = None
+    needs: tuple[str, ...] = ()
+    condition: Condition | None = None
+    runs_on: Tree = None
+    """A label, a list of labels, or ``{group, labels}``; None for reusable-workflow calls."""
+    strategy: Strategy | None = None
+    container: Container | None = None
+    services: dict[str, Container] = field(default_factory=dict)
+    outputs: dict[str, Text] = field(default_factory=dict)
+    env: dict[str, Text] = field(default_factory=dict)
+    defaults: RunDefaults = RunDefaults()
+    timeout_minutes: Tree = 360
+    continue_on_error: Tree = False
+    concurrency: Concurrency | None = None
+    environment: Tree = None
+    permissions: Tree = None
+    steps: tuple[Step, ...] = ()
+    uses: str | None = None
+    """A reusable workflow (``./.github/workflows/x.yml`` or ``owner/repo/path@ref``)."""
+    with_: dict[str, Tree] = field(default_factory=dict)
+    secrets: dict[str, Text] | str | None = None
+    """Secrets passed to a reusable workflow: a mapping, or ``"inherit"``."""
+    mark: Mark
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Workflow:
+    """A validated workflow file."""
+
+    path: str
+    """The file as the user named it (or its path inside the repository)."""
+    name: str | None = None
+    run_name: Text | None = None
+    on: Triggers
+    env: dict[str, Text] = field(default_factory=dict)
+    defaults: RunDefaults = RunDefaults()
+    concurrency: Concurrency | None = None
+    permissions: Tree = None
+    jobs: dict[str, Job] = field(default_factory=dict)
+    """Jobs by id, in file order."""
+
+    @property
+    def display_name(self) -> str:
+        """``name:``, or the file path as GitHub shows a workflow without one."""
+        return self.name if self.name else self.path

@@ -1,0 +1,277 @@
+"""Reading one job: a runner job with steps, or a call of a reusable workflow."""
+
+from __future__ import annotations
+
+import re
+
+from runner.workflow import availability
+from runner.workflow.model import Concurrency, Container, Job, RunDefaults, Strategy
+from runner.workflow.read_step import read_steps
+from runner.workflow.reader import Reader
+from runner.workflow.text import Text, Tree
+from runner.workflow.tree import Map, Node, Scalar, Seq, kind_name
+
+RUNNER_JOB_KEYS = (
+    "name",
+    "permissions",
+    "needs",
+    "if",
+    "runs-on",
+    "snapshot",
+    "environment",
+    "concurrency",
+    "outputs",
+    "env",
+    "defaults",
+    "steps",
+    "timeout-minutes",
+    "strategy",
+    "continue-on-error",
+    "container",
+    "services",
+)
+CALL_JOB_KEYS = ("name", "uses", "with", "secrets", "strategy", "needs", "if", "permissions", "concurrency")
+JOB_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_CALL = re.compile(r"\./\.github/workflows/[^@\s]+\.ya?ml|[^/@\s]+/[^/@\s]+/\.github/workflows/[^@\s]+\.ya?ml@[^@\s]+")
+_PERMISSION_SCOPES = frozenset(
+    """actions artifact-metadata attestations checks contents deployments discussions id-token issues
+    models packages pages pull-requests repository-projects security-events statuses""".split()
+)
+
+
+def read_job(r: Reader, key: Scalar, node: Node) -> Job | None:
+    """One entry of ``jobs:``."""
+    job_id = key.text
+    if not JOB_ID.fullmatch(job_id):
+        r.error(key, f"job id '{job_id}' must start with a letter or '_' and contain only letters, digits, '-' and '_'")
+    body = r.mapping(node, f"jobs.{job_id}")
+    if body is None:
+        return None
+    where = f"job '{job_id}'"
+    uses_node = body.get("uses")
+    is_call = uses_node is not None
+    r.check_keys(body, CALL_JOB_KEYS if is_call else RUNNER_JOB_KEYS, where)
+    if is_call and body.get("steps") is not None:
+        r.error(body.key_node("steps") or body, f"{where} calls a reusable workflow, so it cannot have 'steps'")
+    runs_on: Tree = None
+    if not is_call:
+        runs_on_node = r.require(body, "runs-on", where)
+        if runs_on_node is not None:
+            runs_on = _runs_on(r, runs_on_node)
+    if not is_call and body.get("steps") is None:
+        r.error(body, f"{where} has no 'steps'")
+    names = availability.JOB
+    return Job(
+        id=job_id,
+        name=r.text(n, names, "name") if (n := body.get("name")) is not None else None,
+        needs=_needs(r, body.get("needs")),
+        condition=r.condition(c, availability.JOB_IF, "if") if (c := body.get("if")) is not None else None,
+        runs_on=runs_on,
+        strategy=_strategy(r, s) if (s := body.get("strategy")) is not None else None,
+        container=_container(r, c, "container") if (c := body.get("container")) is not None else None,
+        services=_services(r, body.get("services")),
+        outputs=r.texts(o, availability.JOB_OUTPUTS, "outputs") if (o := body.get("outputs")) is not None else {},
+        env=r.texts(e, availability.JOB_ENV, "env") if (e := body.get("env")) is not None else {},
+        defaults=read_defaults(r, d, availability.JOB_DEFAULTS) if (d := body.get("defaults")) is not None else RunDefaults(),
+        timeout_minutes=r.minutes(body.get("timeout-minutes"), names, "timeout-minutes") or 360,
+        continue_on_error=r.flag(body.get("continue-on-error"), names, "continue-on-error", default=False),
+        concurrency=read_concurrency(r, c, names) if (c := body.get("concurrency")) is not None else None,
+        environment=r.tree(e, names) if (e := body.get("environment")) is not None else None,
+        permissions=read_permissions(r, p) if (p := body.get("permissions")) is not None else None,
+        steps=read_steps(r, st, f"jobs.{job_id}.steps") if (st := body.get("steps")) is not None else (),
+        uses=_call(r, uses_node) if uses_node is not None else None,
+        with_=_with(r, w) if (w := body.get("with")) is not None else {},
+        secrets=_secrets(r, sec) if (sec := body.get("secrets")) is not None else None,
+        mark=key.mark,
+    )
+
+
+def _runs_on(r: Reader, node: Node) -> Tree:
+    if isinstance(node, Map):
+        r.check_keys(node, ("group", "labels"), "runs-on")
+        if node.get("group") is None and node.get("labels") is None:
+            r.error(node, "'runs-on' as a mapping needs 'group' or 'labels'")
+    elif isinstance(node, Scalar) and not isinstance(node.value, str):
+        r.error(node, f"'runs-on' must be a label, a list of labels or {{group, labels}}, not {kind_name(node)}")
+        return None
+    return r.tree(node, availability.JOB)
+
+
+def _needs(r: Reader, node: Node | None) -> tuple[str, ...]:
+    if node is None:
+        return ()
+    items = r.strings(node, "needs") or ()
+    return tuple(dict.fromkeys(items))
+
+
+def _strategy(r: Reader, node: Node) -> Strategy | None:
+    body = r.mapping(node, "strategy")
+    if body is None:
+        return None
+    r.check_keys(body, ("matrix", "fail-fast", "max-parallel"), "strategy")
+    names = availability.STRATEGY
+    matrix_node = body.get("matrix")
+    if matrix_node is not None:
+        _check_matrix(r, matrix_node)
+    max_parallel = body.get("max-parallel")
+    return Strategy(
+        matrix=r.tree(matrix_node, names) if matrix_node is not None else None,
+        fail_fast=r.flag(body.get("fail-fast"), names, "fail-fast", default=True),
+        max_parallel=r.minutes(max_parallel, names, "max-parallel") if max_parallel is not None else None,
+        mark=body.mark,
+    )
+
+
+def _check_matrix(r: Reader, node: Node) -> None:
+    """What can be told before expressions run: shapes, and vectors with no values."""
+    if isinstance(node, Scalar):
+        if not (isinstance(node.value, str) and "${{" in node.value):
+            r.error(node, f"'matrix' must be a mapping or an expression, not {kind_name(node)}")
+        return
+    if not isinstance(node, Map):
+        r.error(node, f"'matrix' must be a mapping or an expression, not {kind_name(node)}")
+        return
+    if len(node) == 0:
+        r.error(node, "the matrix is empty; it needs at least one vector or an 'include' entry")
+    for key, value in node.pairs:
+        if isinstance(value, Scalar) and isinstance(value.value, str) and "${{" in value.value:
+            continue
+        if key.text in ("include", "exclude"):
+            if not isinstance(value, Seq) or any(not isinstance(i, Map) for i in value.items):
+                r.error(value, f"matrix '{key.text}' must be a sequence of mappings")
+        elif not isinstance(value, Seq):
+            r.error(value, f"matrix vector '{key.text}' must be a sequence, not {kind_name(value)}")
+        elif len(value) == 0:
+            r.error(value, f"matrix vector '{key.text}' has no values")
+
+
+def _container(r: Reader, node: Node, where: str) -> Container | None:
+    names = availability.JOB
+    if isinstance(node, Scalar):
+        image = r.text(node, names, where)
+        return Container(image=image, mark=node.mark) if image is not None else None
+    body = r.mapping(node, where)
+    if body is None:
+        return None
+    keys = ("image", "credentials", "env", "ports", "volumes", "options", "command", "entrypoint")
+    r.check_keys(body, keys, where)
+    image_node = r.require(body, "image", where)
+    image = r.text(image_node, names, f"{where}.image") if image_node is not None else None
+    if image is None:
+        return None
+    credentials = None
+    if (cred := body.get("credentials")) is not None:
+        credentials = r.texts(cred, availability.CREDENTIALS, f"{where}.credentials")
+        cred_map = r.mapping(cred, f"{where}.credentials")
+        if cred_map is not None:
+            r.check_keys(cred_map, ("username", "password"), f"{where}.credentials")
+    return Container(
+        image=image,
+        credentials=credentials,
+        env=r.texts(e, availability.CONTAINER_ENV, f"{where}.env") if (e := body.get("env")) is not None else {},
+        ports=_text_list(r, body.get("ports"), f"{where}.ports"),
+        volumes=_text_list(r, body.get("volumes"), f"{where}.volumes"),
+        options=r.text(o, names, f"{where}.options") if (o := body.get("options")) is not None else None,
+        command=r.text(c, names, f"{where}.command") if (c := body.get("command")) is not None else None,
+        entrypoint=r.text(p, names, f"{where}.entrypoint") if (p := body.get("entrypoint")) is not None else None,
+        mark=body.mark,
+    )
+
+
+def _services(r: Reader, node: Node | None) -> dict[str, Container]:
+    if node is None:
+        return {}
+    body = r.mapping(node, "services")
+    out: dict[str, Container] = {}
+    for key, value in body.pairs if body else ():
+        service = _container(r, value, f"services.{key.text}")
+        if service is not None:
+            out[key.text] = service
+    return out
+
+
+def _text_list(r: Reader, node: Node | None, where: str) -> tuple[Text, ...]:
+    if node is None:
+        return ()
+    if not isinstance(node, Seq):
+        r.error(node, f"'{where}' must be a sequence, not {kind_name(node)}")
+        return ()
+    texts = (r.text(item, availability.JOB, where) for item in node.items)
+    return tuple(t for t in texts if t is not None)
+
+
+def _call(r: Reader, node: Node) -> str | None:
+    value = r.string(node, "uses")
+    if value is not None and not _CALL.fullmatch(value):
+        r.error(
+            node,
+            f"'uses: {value}' is not a reusable workflow: expected ./.github/workflows/FILE.yml "
+            "or OWNER/REPO/.github/workflows/FILE.yml@REF",
+        )
+    return value
+
+
+def _with(r: Reader, node: Node) -> dict[str, Tree]:
+    body = r.mapping(node, "with")
+    return {k.text: r.tree(v, availability.JOB) for k, v in body.pairs} if body else {}
+
+
+def _secrets(r: Reader, node: Node) -> dict[str, Text] | str | None:
+    if isinstance(node, Scalar) and node.value == "inherit":
+        return "inherit"
+    return r.texts(node, availability.JOB_ENV, "secrets")
+
+
+def read_defaults(r: Reader, node: Node, names: frozenset[str]) -> RunDefaults:
+    """``defaults: {run: {shell, working-directory}}`` of a workflow or job."""
+    body = r.mapping(node, "defaults")
+    if body is None:
+        return RunDefaults()
+    r.check_keys(body, ("run",), "defaults")
+    run_node = body.get("run")
+    run = r.mapping(run_node, "defaults.run") if run_node is not None else None
+    if run is None:
+        return RunDefaults()
+    r.check_keys(run, ("shell", "working-directory"), "defaults.run")
+    shell, workdir = run.get("shell"), run.get("working-directory")
+    return RunDefaults(
+        shell=r.text(shell, names, "defaults.run.shell") if shell is not None else None,
+        working_directory=r.text(workdir, names, "defaults.run.working-directory") if workdir is not None else None,
+    )
+
+
+def read_concurrency(r: Reader, node: Node, names: frozenset[str]) -> Concurrency | None:
+    """``concurrency``: a group name, or ``{group, cancel-in-progress}``."""
+    if isinstance(node, Scalar):
+        group = r.text(node, names, "concurrency")
+        return Concurrency(group=group) if group is not None else None
+    body = r.mapping(node, "concurrency")
+    if body is None:
+        return None
+    r.check_keys(body, ("group", "cancel-in-progress"), "concurrency")
+    group_node = r.require(body, "group", "concurrency")
+    group = r.text(group_node, names, "concurrency.group") if group_node is not None else None
+    if group is None:
+        return None
+    cancel = r.flag(body.get("cancel-in-progress"), names, "cancel-in-progress", default=False)
+    return Concurrency(group=group, cancel_in_progress=cancel)
+
+
+def read_permissions(r: Reader, node: Node) -> Tree:
+    """``permissions``: ``read-all``, ``write-all``, ``{}`` or scope → read/write/none."""
+    if isinstance(node, Scalar):
+        if node.text not in ("read-all", "write-all"):
+            r.error(node, f"'permissions' must be read-all, write-all or a mapping, not '{node.text}'")
+        return node.text
+    body = r.mapping(node, "permissions")
+    if body is None:
+        return None
+    out: dict[str, Tree] = {}
+    for key, value in body.pairs:
+        if key.text not in _PERMISSION_SCOPES:
+            r.warning(key, f"unknown permission scope '{key.text}'")
+        level = value.text if isinstance(value, Scalar) else None
+        if level not in ("read", "write", "none"):
+            r.error(value, f"permission '{key.text}' must be read, write or none")
+        out[key.text] = level
+    return out

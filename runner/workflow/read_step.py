@@ -1,0 +1,129 @@
+"""Reading the steps of a job."""
+
+from __future__ import annotations
+
+import re
+
+from runner.workflow import availability
+from runner.workflow.model import Step
+from runner.workflow.reader import Reader
+from runner.workflow.text import Text
+from runner.workflow.tree import Map, Node, Scalar, Seq, kind_name
+
+STEP_KEYS = (
+    "id",
+    "if",
+    "name",
+    "uses",
+    "run",
+    "working-directory",
+    "shell",
+    "with",
+    "env",
+    "continue-on-error",
+    "timeout-minutes",
+)
+_STEP_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_REMOTE_ACTION = re.compile(r"[^/@\s]+/[^/@\s]+(/[^@\s]*)?@[^@\s]+")
+
+
+def read_steps(r: Reader, node: Node, where: str) -> tuple[Step, ...]:
+    """``steps:`` of a job, with step ids checked for duplicates."""
+    if not isinstance(node, Seq):
+        r.error(node, f"'{where}' must be a sequence of steps, not {kind_name(node)}")
+        return ()
+    steps: list[Step] = []
+    ids: dict[str, Node] = {}
+    for item in node.items:
+        step = _step(r, item, len(steps), where, ids)
+        if step is not None:
+            steps.append(step)
+    if not steps and not r.has_errors:
+        r.error(node, f"'{where}' has no steps")
+    return tuple(steps)
+
+
+def _step(r: Reader, node: Node, index: int, where: str, ids: dict[str, Node]) -> Step | None:
+    here = f"{where}[{index}]"
+    body = r.mapping(node, here)
+    if body is None:
+        return None
+    if (group := body.get("parallel")) is not None and len(body) == 1:
+        # GitHub's step groups: the nested steps run side by side.
+        inner = read_steps(r, group, f"{here}.parallel")
+        return Step(index=index, parallel=inner, mark=body.mark)
+    r.check_keys(body, STEP_KEYS, "a step")
+    step_id = _step_id(r, body, ids)
+    run_node, uses_node = body.get("run"), body.get("uses")
+    if run_node is not None and uses_node is not None:
+        r.error(body, f"step {index + 1} ({here}) has both 'run' and 'uses'; a step does one or the other")
+    elif run_node is None and uses_node is None:
+        r.error(body, f"step {index + 1} ({here}) has neither 'run' nor 'uses'")
+    names = availability.STEP
+    run = r.text(run_node, names, "run") if run_node is not None else None
+    uses = _uses(r, uses_node) if uses_node is not None else None
+    if uses is None and body.get("with") is not None and run_node is not None:
+        r.error(body.key_node("with") or body, "'with' is only for steps that use an action")
+    return Step(
+        index=index,
+        id=step_id,
+        name=_text(r, body, "name", names),
+        condition=r.condition(cond, availability.STEP_IF, "if") if (cond := body.get("if")) is not None else None,
+        run=run,
+        shell=_text(r, body, "shell", names),
+        working_directory=_text(r, body, "working-directory", names),
+        uses=uses,
+        with_=r.texts(with_node, names, "with") if (with_node := body.get("with")) is not None else {},
+        env=_env(r, body.get("env")),
+        continue_on_error=r.flag(body.get("continue-on-error"), names, "continue-on-error", default=False),
+        timeout_minutes=r.minutes(body.get("timeout-minutes"), names, "timeout-minutes"),
+        mark=body.mark,
+    )
+
+
+def _step_id(r: Reader, body: Map, ids: dict[str, Node]) -> str | None:
+    node = body.get("id")
+    if node is None:
+        return None
+    value = r.string(node, "id")
+    if value is None:
+        return None
+    if not _STEP_ID.fullmatch(value):
+        r.error(node, f"step id '{value}' must start with a letter or '_' and contain only letters, digits, '-' and '_'")
+    first = ids.get(value.lower())
+    if first is not None:
+        r.error(node, f"duplicate step id '{value}' (first used at line {first.mark.line}, column {first.mark.col})")
+    else:
+        ids[value.lower()] = node
+    return value
+
+
+def _uses(r: Reader, node: Node) -> str | None:
+    value = r.string(node, "uses")
+    if value is None:
+        return None
+    if "${{" in value:
+        r.error(node, "expressions are not allowed in 'uses'")
+    elif value.startswith(("./", "../", "docker://")):
+        if value == "docker://":
+            r.error(node, "'uses: docker://' needs an image, e.g. docker://alpine:3.20")
+    elif not _REMOTE_ACTION.fullmatch(value):
+        r.error(node, f"'uses: {value}' is not an action: expected {{owner}}/{{repo}}[/path]@{{ref}}, ./path or docker://image")
+    return value
+
+
+def _text(r: Reader, body: Map, key: str, names: frozenset[str]) -> Text | None:
+    node = body.get(key)
+    return r.text(node, names, key) if node is not None else None
+
+
+def _env(r: Reader, node: Node | None) -> dict[str, Text] | Text:
+    if node is None:
+        return {}
+    if isinstance(node, Scalar) and isinstance(node.value, str):
+        text = r.text(node, availability.STEP, "env")
+        if text is not None and not text.is_literal:
+            return text
+        r.error(node, f"'env' must be a mapping or an expression, not {kind_name(node)}")
+        return {}
+    return r.texts(node, availability.STEP, "env")

@@ -1,0 +1,218 @@
+"""Typed reading of the located tree, collecting every finding of a file.
+
+A :class:`Reader` walks one file: each accessor checks a node's type, parses the
+expressions inside it with the contexts its place allows, and records a located
+diagnostic for whatever is wrong, so one pass reports all errors of the file.
+"""
+
+from __future__ import annotations
+
+import difflib
+from bisect import bisect_right
+from collections.abc import Collection
+
+from runner.errors import Diagnostic, ExpressionError, Mark
+from runner.expr import Template, parse_condition
+from runner.workflow.text import Condition, Text, Tree
+from runner.workflow.tree import Map, Node, Scalar, Seq, kind_name
+
+
+class Reader:
+    """The state of reading one workflow file: its text and its findings so far."""
+
+    def __init__(self, file: str, text: str) -> None:
+        self.file = file
+        self.source = text
+        """The file's text, for mapping offsets inside scalars back to columns."""
+        self.diagnostics: list[Diagnostic] = []
+        self._line_starts: list[int] | None = None
+
+    # findings -------------------------------------------------------------------
+
+    def error(self, at: Node | Mark, message: str) -> None:
+        """Record an error at a node or position."""
+        self.diagnostics.append(Diagnostic(at if isinstance(at, Mark) else at.mark, message))
+
+    def warning(self, at: Node | Mark, message: str) -> None:
+        """Record a warning (the file stays valid)."""
+        self.diagnostics.append(Diagnostic(at if isinstance(at, Mark) else at.mark, message, "warning"))
+
+    @property
+    def has_errors(self) -> bool:
+        """Whether any error (not warning) was recorded."""
+        return any(d.severity == "error" for d in self.diagnostics)
+
+    # structure ------------------------------------------------------------------
+
+    def mapping(self, node: Node, where: str) -> Map | None:
+        """``node`` as a mapping, or None after an error (null reads as an empty mapping)."""
+        if isinstance(node, Map):
+            return node
+        if isinstance(node, Scalar) and node.value is None:
+            return Map((), node.mark)
+        self.error(node, f"'{where}' must be a mapping, not {kind_name(node)}")
+        return None
+
+    def check_keys(self, node: Map, allowed: Collection[str], where: str) -> None:
+        """Report keys of ``node`` that ``where`` does not know, with a did-you-mean."""
+        for key, _ in node.pairs:
+            name = key.text
+            if name in allowed:
+                continue
+            close = difflib.get_close_matches(name, list(allowed), n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else f"; expected one of: {', '.join(sorted(allowed))}"
+            self.error(key, f"unknown key '{name}' in {where}{hint}")
+
+    def require(self, node: Map, key: str, where: str) -> Node | None:
+        """The value under ``key``, reporting its absence."""
+        value = node.get(key)
+        if value is None:
+            self.error(node, f"{where} is missing required key '{key}'")
+        return value
+
+    # scalars ------------------------------------------------------------------
+
+    def string(self, node: Node, where: str) -> str | None:
+        """A scalar read as a plain string (numbers and booleans as GitHub prints them)."""
+        if isinstance(node, Scalar) and node.value is not None:
+            return node.text
+        self.error(node, f"'{where}' must be a string, not {kind_name(node)}")
+        return None
+
+    def strings(self, node: Node, where: str) -> tuple[str, ...] | None:
+        """A string or a sequence of strings."""
+        if isinstance(node, Scalar) and node.value is not None:
+            return (node.text,)
+        if isinstance(node, Seq):
+            out: list[str] = []
+            for item in node.items:
+                value = self.string(item, where)
+                if value is not None:
+                    out.append(value)
+            return tuple(out)
+        self.error(node, f"'{where}' must be a string or a sequence of strings, not {kind_name(node)}")
+        return None
+
+    def boolean(self, node: Node, where: str) -> bool | None:
+        """A literal boolean (no expression allowed)."""
+        if isinstance(node, Scalar) and isinstance(node.value, bool):
+            return node.value
+        self.error(node, f"'{where}' must be true or false, not {kind_name(node)}")
+        return None
+
+    def text(self, node: Node, names: Collection[str], where: str) -> Text | None:
+        """A scalar read as a string that may hold expressions reading ``names``."""
+        if not isinstance(node, Scalar) or node.value is None:
+            self.error(node, f"'{where}' must be a string, not {kind_name(node)}")
+            return None
+        return self.scalar_text(node, names)
+
+    def scalar_text(self, node: Scalar, names: Collection[str]) -> Text | None:
+        """Any scalar (numbers, booleans, null too) as :class:`Text`."""
+        source = node.text
+        try:
+            template = Template.parse(source, names=names)
+        except ExpressionError as exc:
+            self.error(self.mark_in(node, exc.offset or 0), f"expression: {exc.message}")
+            return None
+        return Text(template, node.mark)
+
+    def texts(self, node: Node, names: Collection[str], where: str) -> dict[str, Text]:
+        """A mapping of names to strings (``env``, ``with``, ``outputs``)."""
+        mapping = self.mapping(node, where)
+        out: dict[str, Text] = {}
+        if mapping is None:
+            return out
+        for key, value in mapping.pairs:
+            if not isinstance(value, Scalar):
+                self.error(value, f"'{where}.{key.text}' must be a string, not {kind_name(value)}")
+                continue
+            text = self.scalar_text(value, names)
+            if text is not None:
+                out[key.text] = text
+        return out
+
+    def condition(self, node: Node, names: Collection[str], where: str) -> Condition | None:
+        """An ``if:`` value (with or without ``${{ }}``)."""
+        if not isinstance(node, Scalar):
+            self.error(node, f"'{where}' must be a string or boolean, not {kind_name(node)}")
+            return None
+        source = node.text
+        try:
+            expression = parse_condition(source, names=names)
+        except ExpressionError as exc:
+            self.error(self.mark_in(node, exc.offset or 0), f"expression: {exc.message}")
+            return None
+        return Condition(expression, source, node.mark)
+
+    def flag(self, node: Node | None, names: Collection[str], where: str, *, default: bool) -> Tree:
+        """A boolean, or an expression that gives one at run time."""
+        if node is None:
+            return default
+        if isinstance(node, Scalar) and isinstance(node.value, bool):
+            return node.value
+        if isinstance(node, Scalar) and isinstance(node.value, str) and "${{" in node.value:
+            return self.scalar_text(node, names)
+        self.error(node, f"'{where}' must be true, false or an expression, not {kind_name(node)}")
+        return default
+
+    def minutes(self, node: Node | None, names: Collection[str], where: str) -> Tree:
+        """A positive number of minutes, or an expression that gives one."""
+        if node is None:
+            return None
+        if isinstance(node, Scalar) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+            if node.value <= 0:
+                self.error(node, f"'{where}' must be a positive number of minutes")
+            return node.value
+        if isinstance(node, Scalar) and isinstance(node.value, str) and "${{" in node.value:
+            return self.scalar_text(node, names)
+        self.error(node, f"'{where}' must be a number of minutes or an expression, not {kind_name(node)}")
+        return None
+
+    def tree(self, node: Node, names: Collection[str]) -> Tree:
+        """A free-form value, its strings parsed as :class:`Text`."""
+        if isinstance(node, Scalar):
+            if isinstance(node.value, str):
+                return self.scalar_text(node, names)
+            return node.value
+        if isinstance(node, Seq):
+            return [self.tree(item, names) for item in node.items]
+        return {key.text: self.tree(value, names) for key, value in node.pairs}
+
+    # positions ------------------------------------------------------------------
+
+    def mark_in(self, node: Scalar, offset: int) -> Mark:
+        """The file position of character ``offset`` of a scalar's value.
+
+        Exact for plain and quoted one-line scalars; inside block scalars the expression
+        is found again in the source, which is exact unless escapes precede it.
+        """
+        value = node.text
+        start, end = node.span
+        raw = self.source[start:end]
+        opening = value.rfind("${{", 0, offset + 1)
+        if opening >= 0:
+            nth = value.count("${{", 0, opening)
+            index = -1
+            for _ in range(nth + 1):
+                index = raw.find("${{", index + 1)
+                if index < 0:
+                    return node.mark
+            return self._mark_of(start + index + (offset - opening))
+        if node.style in ("'", '"'):
+            return self._mark_of(start + 1 + offset)
+        if node.style == "":
+            return self._mark_of(start + offset)
+        return node.mark
+
+    def _mark_of(self, index: int) -> Mark:
+        if self._line_starts is None:
+            starts = [0]
+            find = self.source.find
+            pos = find("\n")
+            while pos >= 0:
+                starts.append(pos + 1)
+                pos = find("\n", pos + 1)
+            self._line_starts = starts
+        line = bisect_right(self._line_starts, index)
+        return Mark(self.file, line, index - self._line_starts[line - 1] + 1)
