@@ -1,0 +1,240 @@
+"""The plugin facade: everything an executor, action or notifier plugin may import.
+
+Plugins import this module and nothing else of ``runner``. An executor receives resolved
+plain dataclasses (no YAML, no expressions) and opens one :class:`Session` per job; the
+engine drives the session through a handful of async methods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol
+
+import pluggy
+
+from runner.errors import ConfigError, ExecutorError
+from runner.expr import Value
+
+__all__ = [
+    "API_VERSION",
+    "ActionCall",
+    "ActionResult",
+    "ConfigError",
+    "ContainerSpec",
+    "Command",
+    "Executor",
+    "ExecutorClass",
+    "ExecutorError",
+    "JobSpec",
+    "NativeAction",
+    "Outcome",
+    "OutputSink",
+    "Pull",
+    "Session",
+    "Value",
+    "hookimpl",
+]
+
+API_VERSION = 1
+"""Bumped when a protocol or a spec dataclass changes incompatibly."""
+
+hookimpl = pluggy.HookimplMarker("baton")
+"""Marks a plugin's hook implementations (``@hookimpl def baton_register_executors(): …``)."""
+
+Pull = Literal["missing", "always", "never"]
+"""When an image is pulled: only when absent (default), before every job, or never."""
+
+OutputSink = Callable[[bytes], None]
+"""Receives a step's combined stdout/stderr as raw chunks, in order, on the event loop."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContainerSpec:
+    """A resolved ``container:`` or service: every expression already evaluated."""
+
+    image: str
+    env: dict[str, str] = field(default_factory=dict)
+    ports: tuple[str, ...] = ()
+    """Docker port mappings (``8080:80``, ``5432``)."""
+    volumes: tuple[str, ...] = ()
+    """``source:target[:mode]`` mounts; a bare ``/path`` is an anonymous volume."""
+    options: str = ""
+    """Extra ``docker create`` flags as written (``--cpus 1 --health-cmd "…"``)."""
+    username: str | None = None
+    password: str | None = None
+    command: tuple[str, ...] = ()
+    entrypoint: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JobSpec:
+    """What an executor needs to open a session for one job (one matrix leg)."""
+
+    run_id: str
+    """Labels every resource the session creates (``baton.run=<run_id>``)."""
+    job_key: str
+    """Unique within the run (``build`` or ``build.2``)."""
+    name: str
+    labels: tuple[str, ...]
+    """The evaluated ``runs-on`` labels."""
+    image: str | None = None
+    """The image a container executor uses when there is no ``container:``."""
+    container: ContainerSpec | None = None
+    services: dict[str, ContainerSpec] = field(default_factory=dict)
+    repository: str = "repo"
+    """``owner/name``; the workspace folder is named after ``name``."""
+    pull: Pull = "missing"
+    env: dict[str, str] = field(default_factory=dict)
+    """Variables every command of the job gets (CI, GITHUB_*, RUNNER_*); secrets excluded."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Command:
+    """One process to run in a session: a step's script, or an action's helper."""
+
+    argv: tuple[str, ...]
+    env: dict[str, str]
+    """Variables set on top of the session's own environment (the image's ``ENV`` in a
+    container, a minimal login environment on a host). Secrets travel here, never in argv."""
+    path: tuple[str, ...] = ()
+    """Folders prepended to the session's ``PATH`` (from ``GITHUB_PATH``), first wins."""
+    cwd: str
+    """Working directory, as the session sees paths."""
+    files: dict[str, bytes] = field(default_factory=dict)
+    """Files to write before running (session paths): the script, empty command files."""
+    collect: tuple[str, ...] = ()
+    """Files to read back after the process ends (``GITHUB_ENV``, ``GITHUB_OUTPUT``, …)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Outcome:
+    """How a :class:`Command` ended."""
+
+    exit_code: int
+    files: dict[str, bytes] = field(default_factory=dict)
+    """The collected files that existed, by session path."""
+
+
+class Session(Protocol):
+    """A place where one job's steps run: a container, an SSH host, a host folder.
+
+    Opened by :meth:`Executor.session`; closing it removes everything it created, on
+    success, failure, timeout and cancellation alike.
+    """
+
+    workspace: str
+    """``GITHUB_WORKSPACE`` as processes in the session see it."""
+    temp: str
+    """``RUNNER_TEMP``: scripts and command files live here."""
+    tool_cache: str
+    """``RUNNER_TOOL_CACHE``."""
+    os: str
+    """``RUNNER_OS``: ``Linux``, ``macOS`` or ``Windows``."""
+    arch: str
+    """``RUNNER_ARCH``: ``X64``, ``ARM64``, …"""
+    host_workspace: Path | None
+    """The workspace as a folder on this machine, when it is one (for ``hashFiles``)."""
+    service_hosts: dict[str, str]
+    """How steps reach each service: name → host (the name itself on a job network)."""
+
+    async def execute(self, command: Command, output: OutputSink) -> Outcome:
+        """Run ``command``, streaming its output; a non-zero exit is a value, not an error.
+
+        Cancelling the calling task stops the process (SIGTERM, then SIGKILL after a
+        grace period) before re-raising. Raises :class:`ExecutorError` only when the
+        session itself is lost (container gone, connection dropped).
+        """
+        ...
+
+    async def run_container(self, spec: ContainerSpec, command: Command, output: OutputSink) -> Outcome:
+        """Run ``command`` in a one-off container of ``spec.image`` (``uses: docker://…`` and
+        Docker actions) with the workspace and temp folder mounted at the same paths and
+        on the job's network; ``command.argv`` are the arguments, ``spec.entrypoint``
+        overrides the image's. Raises :class:`ExecutorError` where there is no Docker."""
+        ...
+
+    async def build_image(self, context: Path, dockerfile: str, tag: str) -> str:
+        """Build an image from a folder on this machine (Dockerfile actions); returns its id."""
+        ...
+
+    async def upload(self, source: Path, destination: str) -> None:
+        """Copy a host folder's contents into the session at ``destination``."""
+        ...
+
+    async def download(self, source: str, destination: Path) -> None:
+        """Copy a session folder or file to ``destination`` on this machine."""
+        ...
+
+
+class Executor(Protocol):
+    """Runs jobs somewhere; registered through ``baton_register_executors``."""
+
+    name: str
+    """What ``--executor`` and the config's label map call it (``docker``, ``local``)."""
+
+    async def check(self) -> None:
+        """Raise :class:`ExecutorError` with one clear sentence if this executor cannot run now."""
+        ...
+
+    def session(self, job: JobSpec) -> AbstractAsyncContextManager[Session]:
+        """Open a session for ``job``; the context exit cleans up."""
+        ...
+
+    async def collect_garbage(self, active_runs: Collection[str]) -> list[str]:
+        """Remove what runs not in ``active_runs`` left behind (a killed process's
+        containers, networks, volumes, folders); returns a line per thing removed."""
+        ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActionCall:
+    """A ``uses:`` step handed to a native action."""
+
+    uses: str
+    """As written, e.g. ``actions/checkout@v4``."""
+    inputs: dict[str, str]
+    """``with:`` values, evaluated, plus the action's defaults."""
+    env: dict[str, str]
+    """The step's environment."""
+    source: Path | None
+    """The repository snapshot on this machine (working tree or commit) for checkout."""
+    github: Mapping[str, Value]
+    """The ``github`` context."""
+    output: OutputSink
+    """Where the action's log goes."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActionResult:
+    """What a native action produced."""
+
+    is_success: bool
+    outputs: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    """Variables added to the job's environment, as ``GITHUB_ENV`` would."""
+    path: tuple[str, ...] = ()
+    """Folders prepended to ``PATH``, as ``GITHUB_PATH`` would."""
+
+
+class NativeAction(Protocol):
+    """An action baton implements itself, through the session, so it runs everywhere offline."""
+
+    names: tuple[str, ...]
+    """The ``owner/repo[/path]`` it stands for (any ``@ref``)."""
+
+    async def run(self, call: ActionCall, session: Session) -> ActionResult:
+        """Do the action's work in ``session``."""
+        ...
+
+
+class ExecutorClass(Protocol):
+    """What ``baton_register_executors`` returns: an executor class (or factory) with a name."""
+
+    name: str
+
+    def __call__(self, options: Mapping[str, Value]) -> Executor:
+        """Build the executor from its settings (``[executors.<name>]`` of baton.toml, flags)."""
+        ...
