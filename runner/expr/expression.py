@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
@@ -50,13 +52,33 @@ def parse(
     ``functions`` adds extension functions to the built-in ones. Unknown names, unknown
     functions and wrong argument counts raise ``ExpressionError`` with an offset.
     """
-    syntax = parse_syntax(text, names=names, functions=functions)
+    names_key = None if names is None else frozenset(names)
+    functions_key = tuple(functions.items()) if functions else None
+    try:
+        return _parse_cached(text, names_key, functions_key)
+    except TypeError:  # an unhashable extension function: parse without the cache
+        return _parse(text, names, functions)
+
+
+# Workflows repeat expressions (``matrix.os``, ``github.ref == …``) many times over and
+# an Expression is immutable, so recent parses are shared; the cache is bounded.
+@functools.lru_cache(maxsize=4096)
+def _parse_cached(
+    text: str,
+    names: frozenset[str] | None,
+    functions: tuple[tuple[str, Function], ...] | None,
+) -> Expression:
+    return _parse(text, names, dict(functions) if functions else None)
+
+
+def _parse(text: str, names: Collection[str] | None, functions: Mapping[str, Function] | None) -> Expression:
+    root, references, paths, has_status_function = parse_syntax(text, names=names, functions=functions)
     return Expression(
         text=text,
-        references=syntax.references,
-        paths=syntax.paths,
-        has_status_function=syntax.has_status_function,
-        root=syntax.root,
+        references=references,
+        paths=paths,
+        has_status_function=has_status_function,
+        root=root,
     )
 
 

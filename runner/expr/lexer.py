@@ -1,9 +1,9 @@
 """Split expression text into tokens, as GitHub's lexer does.
 
-One regular expression match per token. A word after ``.`` is a property name; a
-``.`` where a value cannot end is the start of a number (``.5``); a number is read up
-to the next separator and must then be a valid literal, so ``1.2.3`` and ``0xZ`` fail
-whole, as they do on GitHub.
+One regular expression scans the whole text (``findall``: no per-token Python call
+into ``re``). A word after ``.`` is a property name; a ``.`` where a value cannot end
+starts a number (``.5``); a number is read up to the next separator and must then be a
+valid literal, so ``1.2.3`` and ``0xZ`` fail whole, as they do on GitHub.
 """
 
 from __future__ import annotations
@@ -28,15 +28,15 @@ END: Final = "end"
 
 _SEPARATORS = r"\s()\[\],.!<>=&|"
 _NUMBER_CHARS = r"[^\s()\[\],!<>=&|]"  # a number reads through dots
-_TOKEN = re.compile(
-    r"\s*(?:"
-    r"(?P<op>==|!=|<=|>=|&&|\|\||[!<>()\[\],*])"
-    r"|(?P<string>'(?:[^']|'')*')"
-    rf"|(?P<word>[A-Za-z_][A-Za-z0-9_\-]*)(?![^{_SEPARATORS}])"
-    rf"|(?P<number>[0-9+\-]{_NUMBER_CHARS}*)"
-    r"|(?P<dot>\.)"
-    r"|(?P<end>$)"
-    rf"|(?P<bad>[=&|]?[^{_SEPARATORS}]*)"
+# Groups: leading space, word, operator, string, number, anything else. Every
+# character is consumed by some group, so consecutive matches touch.
+_TOKENS = re.compile(
+    r"(\s*)(?:"
+    rf"([A-Za-z_][A-Za-z0-9_\-]*)(?![^{_SEPARATORS}])"
+    r"|(==|!=|<=|>=|&&|\|\||[!<>()\[\],*.])"
+    r"|('[^']*(?:''[^']*)*')"
+    rf"|([0-9+\-]{_NUMBER_CHARS}*)"
+    rf"|([=&|][^{_SEPARATORS}]*|[^{_SEPARATORS}]+)"
     r")"
 )
 _DOT_NUMBER = re.compile(rf"\.{_NUMBER_CHARS}*")
@@ -65,59 +65,58 @@ def unexpected(expression: str, text: str, offset: int, *, at_end: bool = False)
 def tokenize(expression: str) -> list[Token]:
     """Tokenize ``expression``; the list ends with an ``END`` token. Raises ``ExpressionError``."""
     tokens: list[Token] = []
-    append = tokens.append
-    match = _TOKEN.match
     position = 0
-    previous = ""
-    while True:
-        found = match(expression, position)
-        assert found is not None  # the "bad" alternative matches anything else
-        kind = found.lastgroup or "bad"
-        start = found.start(kind)
-        position = found.end()
-        text = found.group(kind)
-        if kind == "op":
-            append(Token(text, text, start))
-            previous = text
-            continue
-        if kind == "word":
+    while position >= 0:
+        position = _scan(expression, position, tokens)
+    tokens.append(Token(END, "", len(expression)))
+    return tokens
+
+
+def _scan(expression: str, start: int, tokens: list[Token]) -> int:
+    """Append the tokens from ``start``; return where to resume after a ``.5``-like number, or -1."""
+    append = tokens.append
+    new = tuple.__new__  # builds a Token without NamedTuple's slower Python-level __new__
+    offset = start
+    previous = tokens[-1].kind if tokens else ""
+    for space, word, op, string, number, bad in _TOKENS.findall(expression, start):
+        offset += len(space)
+        if word:
             if previous == ".":
-                append(Token(PROPERTY, text, start))
                 previous = PROPERTY
-            elif text in _KEYWORDS:
-                append(Token(LITERAL, text, start, _KEYWORDS[text]))
+                append(new(Token, (PROPERTY, word, offset, None)))
+            elif word in _KEYWORDS:
                 previous = LITERAL
+                append(new(Token, (LITERAL, word, offset, _KEYWORDS[word])))
             else:
-                append(Token(WORD, text, start))
                 previous = WORD
-            continue
-        if kind == "string":
-            append(Token(STRING, text, start, text[1:-1].replace("''", "'")))
+                append(new(Token, (WORD, word, offset, None)))
+            offset += len(word)
+        elif op:
+            if op == "." and previous not in _VALUE_ENDS:
+                # A number such as ".5", which may run on over what the scan split.
+                dotted = _DOT_NUMBER.match(expression, offset)
+                assert dotted is not None
+                append(_number(expression, dotted.group(), offset))
+                return dotted.end()
+            previous = op
+            append(new(Token, (op, op, offset, None)))
+            offset += len(op)
+        elif string:
             previous = STRING
-            continue
-        if kind == "dot":
-            if previous in _VALUE_ENDS:
-                append(Token(".", ".", start))
-                previous = "."
-                continue
-            dotted = _DOT_NUMBER.match(expression, start)
-            assert dotted is not None
-            text = dotted.group()
-            position = dotted.end()
-            kind = "number"
-        if kind == "number":
-            if not _NUMBER_LITERAL.fullmatch(text):
-                raise unexpected(expression, text, start)
-            append(Token(NUMBER, text, start, _number_value(text)))
+            append(new(Token, (STRING, string, offset, string[1:-1].replace("''", "'"))))
+            offset += len(string)
+        elif number:
             previous = NUMBER
-            continue
-        if kind == "end":
-            append(Token(END, "", start))
-            return tokens
-        raise unexpected(expression, text, start)
+            append(_number(expression, number, offset))
+            offset += len(number)
+        elif bad:
+            raise unexpected(expression, bad, offset)
+    return -1
 
 
-def _number_value(text: str) -> float:
+def _number(expression: str, text: str, offset: int) -> Token:
+    if not _NUMBER_LITERAL.fullmatch(text):
+        raise unexpected(expression, text, offset)
     if text.startswith(("0x", "0X", "0o", "0O")):
-        return parse_number(text)
-    return float(text)
+        return Token(NUMBER, text, offset, parse_number(text))
+    return Token(NUMBER, text, offset, float(text))

@@ -111,3 +111,22 @@ class Interpolation:
 
 Node: TypeAlias = Literal | Name | Member | Index | Wildcard | Not | Compare | Logical | Call | Case | Interpolation
 """Any syntax tree node."""
+
+
+def children(node: Node) -> tuple[Node, ...]:
+    """The direct sub-nodes of ``node``, left to right (a member name is no node)."""
+    if isinstance(node, (Member, Wildcard)):
+        return (node.target,)
+    if isinstance(node, Index):
+        return (node.target, node.index)
+    if isinstance(node, Not):
+        return (node.operand,)
+    if isinstance(node, Compare):
+        return (node.left, node.right)
+    if isinstance(node, Logical):
+        return node.operands
+    if isinstance(node, (Call, Case)):
+        return node.args
+    if isinstance(node, Interpolation):
+        return tuple(part for part in node.parts if not isinstance(part, str))
+    return ()

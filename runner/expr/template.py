@@ -51,11 +51,10 @@ class Template:
         if _OPEN not in source:
             return cls(source=source, parts=(source,), expressions=(), references=frozenset(), whole=None)
         parts: list[str | Expression] = []
+        expressions: list[Expression] = []
         position = 0
-        while True:
-            start = source.find(_OPEN, position)
-            if start < 0:
-                break
+        start = source.find(_OPEN)
+        while start >= 0:
             if start > position:
                 parts.append(source[position:start])
             inside = _INSIDE.match(source, start + 3)
@@ -64,15 +63,21 @@ class Template:
             if not source.startswith("}}", end):
                 message = "The expression is not closed. An unescaped ${{ sequence was found, but the closing }} sequence was not found."
                 raise ExpressionError(message, expression=source, offset=start)
-            parts.append(_parse_part(source, start, end, names, functions))
+            expression = _parse_part(source, start, end, names, functions)
+            parts.append(expression)
+            expressions.append(expression)
             position = end + 2
+            start = source.find(_OPEN, position)
         if position < len(source):
             parts.append(source[position:])
-        expressions = tuple(part for part in parts if isinstance(part, Expression))
-        literals = [part for part in parts if isinstance(part, str)]
-        whole = expressions[0] if len(expressions) == 1 and not "".join(literals).strip() else None
-        references = frozenset().union(*(expression.references for expression in expressions))
-        return cls(source=source, parts=tuple(parts), expressions=expressions, references=references, whole=whole)
+        whole = None
+        if len(expressions) == 1 and len(parts) <= 3 and not "".join(p for p in parts if isinstance(p, str)).strip():
+            whole = expressions[0]
+        if len(expressions) == 1:
+            references = expressions[0].references
+        else:
+            references = frozenset().union(*(expression.references for expression in expressions))
+        return cls(source=source, parts=tuple(parts), expressions=tuple(expressions), references=references, whole=whole)
 
     def to_expression(self) -> Expression:
         """One expression computing the same value: the whole one, or a string interpolation."""
