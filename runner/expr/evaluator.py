@@ -190,7 +190,19 @@ class _Evaluation:
         return self.evaluate(args[-1])
 
     def _interpolation(self, node: Interpolation) -> Value:
-        return "".join(part if isinstance(part, str) else to_display_string(self.evaluate(part)) for part in node.parts)
+        pieces = []
+        starts = iter(node.starts)
+        for part in node.parts:
+            if isinstance(part, str):
+                pieces.append(part)
+                continue
+            start = next(starts)
+            try:
+                pieces.append(to_display_string(self.evaluate(part)))
+            except ExpressionError as exc:
+                offset = None if exc.offset is None else start + exc.offset
+                raise ExpressionError(exc.message, expression=self.text, offset=offset) from exc
+        return "".join(pieces)
 
 
 _DISPATCH: dict[type, Callable[[_Evaluation, Node], Value]] = {

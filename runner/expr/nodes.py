@@ -106,6 +106,8 @@ class Interpolation:
     """Literal text with embedded expressions, as a string (``a-${{ x }}``)."""
 
     parts: tuple[str | Node, ...]
+    starts: tuple[int, ...]
+    """Where each node's expression text starts in the whole text (its offsets count from there)."""
     offset: int
 
 

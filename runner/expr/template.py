@@ -11,12 +11,13 @@ from runner.expr.evaluator import evaluate_tree
 from runner.expr.expression import Expression, parse
 from runner.expr.nodes import Interpolation
 from runner.expr.scope import Function, HashFiles, Status
-from runner.expr.values import Value, to_display_string
+from runner.expr.values import Value
 
 _OPEN = "${{"
-# The inside of ${{ … }}: quoted strings (where "}}" does not close) or any other
-# character, except the "}}" that closes.
+# The inside of ${{ … }}: quoted strings (in which "}}" does not close) and any other
+# character, up to the "}}" that closes.
 _INSIDE = re.compile(r"(?:[^'}]+|'[^']*'|\}(?!\}))*")
+_NOT_CLOSED = "The expression is not closed. An unescaped ${{ sequence was found, but the closing }} sequence was not found."
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -27,17 +28,25 @@ class Template:
     """The string as written."""
     parts: tuple[str | Expression, ...]
     """Literal text and expressions, in order."""
-    expressions: tuple[Expression, ...]
-    """The embedded expressions, in order."""
-    references: frozenset[str]
-    """Lower-cased names of the contexts any part reads."""
+    starts: tuple[int, ...]
+    """Where each expression's text starts in ``source``."""
     whole: Expression | None
     """The expression when the source is exactly one ``${{ }}`` (whitespace around allowed)."""
 
     @property
+    def expressions(self) -> tuple[Expression, ...]:
+        """The embedded expressions, in order."""
+        return tuple(part for part in self.parts if isinstance(part, Expression))
+
+    @property
     def is_literal(self) -> bool:
         """Whether the source has no ``${{ }}`` at all."""
-        return not self.expressions
+        return not self.starts
+
+    @property
+    def references(self) -> frozenset[str]:
+        """Lower-cased names of the contexts any expression reads."""
+        return frozenset().union(*(expression.references for expression in self.expressions))
 
     @classmethod
     def parse(
@@ -49,9 +58,9 @@ class Template:
     ) -> Template:
         """Split and parse ``source``; errors carry offsets into ``source``."""
         if _OPEN not in source:
-            return cls(source=source, parts=(source,), expressions=(), references=frozenset(), whole=None)
+            return cls(source=source, parts=(source,), starts=(), whole=None)
         parts: list[str | Expression] = []
-        expressions: list[Expression] = []
+        starts: list[int] = []
         position = 0
         start = source.find(_OPEN)
         while start >= 0:
@@ -61,26 +70,28 @@ class Template:
             assert inside is not None  # the pattern accepts the empty string
             end = inside.end()
             if not source.startswith("}}", end):
-                message = "The expression is not closed. An unescaped ${{ sequence was found, but the closing }} sequence was not found."
-                raise ExpressionError(message, expression=source, offset=start)
-            expression = _parse_part(source, start, end, names, functions)
-            parts.append(expression)
-            expressions.append(expression)
+                raise ExpressionError(_NOT_CLOSED, expression=source, offset=start)
+            inner = source[start + 3 : end]
+            text = inner.strip()
+            if not text:
+                raise ExpressionError("An expression was expected.", expression=source, offset=start)
+            text_start = start + 3 + len(inner) - len(inner.lstrip())
+            try:
+                parts.append(parse(text, names=names, functions=functions))
+            except ExpressionError as exc:
+                raise ExpressionError(exc.message, expression=source, offset=text_start + (exc.offset or 0)) from exc
+            starts.append(text_start)
             position = end + 2
             start = source.find(_OPEN, position)
         if position < len(source):
             parts.append(source[position:])
         whole = None
-        if len(expressions) == 1 and len(parts) <= 3 and not "".join(p for p in parts if isinstance(p, str)).strip():
-            whole = expressions[0]
-        if len(expressions) == 1:
-            references = expressions[0].references
-        else:
-            references = frozenset().union(*(expression.references for expression in expressions))
-        return cls(source=source, parts=tuple(parts), expressions=tuple(expressions), references=references, whole=whole)
+        if len(starts) == 1 and all(isinstance(part, Expression) or part.isspace() for part in parts):
+            whole = next(part for part in parts if isinstance(part, Expression))
+        return cls(source=source, parts=tuple(parts), starts=tuple(starts), whole=whole)
 
     def to_expression(self) -> Expression:
-        """One expression computing the same value: the whole one, or a string interpolation."""
+        """One expression computing the same value: the whole one, or else the interpolated string."""
         if self.whole is not None:
             return self.whole
         return Expression(
@@ -88,11 +99,12 @@ class Template:
             references=self.references,
             paths=tuple(dict.fromkeys(path for expression in self.expressions for path in expression.paths)),
             has_status_function=any(expression.has_status_function for expression in self.expressions),
-            root=Interpolation(
-                parts=tuple(part if isinstance(part, str) else part.root for part in self.parts),
-                offset=0,
-            ),
+            root=self._interpolation(),
         )
+
+    def _interpolation(self) -> Interpolation:
+        parts = tuple(part if isinstance(part, str) else part.root for part in self.parts)
+        return Interpolation(parts=parts, starts=self.starts, offset=0)
 
     def evaluate(
         self,
@@ -101,34 +113,16 @@ class Template:
         status: Status | None = None,
         hash_files: HashFiles | None = None,
     ) -> Value:
-        """A whole expression's value as is; otherwise the text with each value printed as GitHub does."""
-        if self.whole is not None:
+        """A whole expression's value as is; otherwise the text with each value printed as GitHub does.
+
+        Errors carry offsets into ``source``.
+        """
+        if self.whole is None:
+            if not self.starts:
+                return self.source
+            return evaluate_tree(self._interpolation(), self.source, contexts, status=status, hash_files=hash_files)
+        try:
             return self.whole.evaluate(contexts, status=status, hash_files=hash_files)
-        if not self.expressions:
-            return self.source
-        pieces = []
-        for part in self.parts:
-            if isinstance(part, str):
-                pieces.append(part)
-            else:
-                value = evaluate_tree(part.root, part.text, contexts, status=status, hash_files=hash_files)
-                pieces.append(to_display_string(value))
-        return "".join(pieces)
-
-
-def _parse_part(
-    source: str,
-    start: int,
-    end: int,
-    names: Collection[str] | None,
-    functions: Mapping[str, Function] | None,
-) -> Expression:
-    inner = source[start + 3 : end]
-    text = inner.strip()
-    offset = start + 3 + len(inner) - len(inner.lstrip())
-    if not text:
-        raise ExpressionError("An expression was expected.", expression=source, offset=start)
-    try:
-        return parse(text, names=names, functions=functions)
-    except ExpressionError as exc:
-        raise ExpressionError(exc.message, expression=source, offset=offset + (exc.offset or 0)) from exc
+        except ExpressionError as exc:
+            offset = None if exc.offset is None else self.starts[0] + exc.offset
+            raise ExpressionError(exc.message, expression=self.source, offset=offset) from exc
