@@ -1,0 +1,33 @@
+"""The run store: SQLite (WAL) rows for runs, jobs and steps, and one log file per step.
+
+The :class:`Recorder` writes what an :class:`~runner.events.EventBus` publishes; the
+query functions read it back, from this process or another one.
+"""
+
+from __future__ import annotations
+
+from runner.store.db import Store
+from runner.store.paths import baton_home
+from runner.store.recorder import Recorder
+from runner.store.records import AnnotationRecord, JobRecord, RunRecord, StepRecord
+from runner.store.recovery import active_run_ids, recover
+from runner.store.runs import annotations_of, find_job, find_step, get_run, jobs_of, list_runs, steps_of
+
+__all__ = [
+    "AnnotationRecord",
+    "JobRecord",
+    "Recorder",
+    "RunRecord",
+    "StepRecord",
+    "Store",
+    "active_run_ids",
+    "annotations_of",
+    "baton_home",
+    "find_job",
+    "find_step",
+    "get_run",
+    "jobs_of",
+    "list_runs",
+    "recover",
+    "steps_of",
+]

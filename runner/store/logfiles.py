@@ -1,0 +1,81 @@
+"""The recorder's open step logs: one buffered, append-only file per running step.
+
+Lines are written through a large buffer and flushed once per batch, so a step that
+prints 200,000 lines costs about what writing the file costs. Readers (``baton logs
+--follow``, the dashboard) tail the files from other processes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TextIO
+
+from runner.status import RunId
+from runner.store.paths import step_log_name
+
+BUFFER_BYTES = 1 << 16
+"""Write buffer per open step log."""
+
+StepKey = tuple[RunId, str, int]
+"""(run id, job key, step index)."""
+
+
+class StepLogs:
+    """The open log files of the steps the recorder writes; used by its writer thread only."""
+
+    def __init__(self, home: Path) -> None:
+        self._home = home
+        self._files: dict[StepKey, TextIO] = {}
+
+    def open(self, key: StepKey) -> str:
+        """Open (creating it empty if new) the log of a step; returns its path relative to the home."""
+        name = step_log_name(*key)
+        if key not in self._files:
+            path = self._home / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # surrogateescape writes back the exact bytes a step printed, even when not UTF-8.
+            self._files[key] = path.open(
+                "a", encoding="utf-8", errors="surrogateescape", newline="", buffering=BUFFER_BYTES
+            )
+        return name
+
+    def is_open(self, key: StepKey) -> bool:
+        """Whether the step's log is open."""
+        return key in self._files
+
+    def append(self, key: StepKey, lines: tuple[str, ...]) -> None:
+        """Append lines to a step's log (opening it if needed); visible to readers after :meth:`flush`."""
+        if not lines:
+            return
+        file = self._files.get(key)
+        if file is None:
+            self.open(key)
+            file = self._files[key]
+        file.write("\n".join(lines))
+        file.write("\n")
+
+    def flush(self) -> None:
+        """Push every buffered line to its file."""
+        for file in self._files.values():
+            file.flush()
+
+    def close_step(self, key: StepKey) -> None:
+        """Flush and close one step's log."""
+        file = self._files.pop(key, None)
+        if file is not None:
+            file.close()
+
+    def close_job(self, run_id: RunId, job_key: str) -> None:
+        """Flush and close the logs of every step of a job."""
+        for key in [k for k in self._files if k[0] == run_id and k[1] == job_key]:
+            self.close_step(key)
+
+    def close_run(self, run_id: RunId) -> None:
+        """Flush and close the logs of every step of a run."""
+        for key in [k for k in self._files if k[0] == run_id]:
+            self.close_step(key)
+
+    def close_all(self) -> None:
+        """Flush and close every open log."""
+        for key in list(self._files):
+            self.close_step(key)

@@ -1,0 +1,118 @@
+"""The store's schema as numbered migrations: append new ones, never edit shipped ones.
+
+A file written by an older baton upgrades by running the migrations it has not seen;
+``schema_version`` remembers which ran. Conclusions and statuses are stored as the
+words of ``runner.status`` and checked when read, not by ``CHECK`` constraints, so a
+new word never needs a table rebuild. No column holds environment values or secrets:
+log lines arrive masked and live in files, not here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Migration:
+    """One step of the schema's history."""
+
+    version: int
+    """Its number; the schema is at version N once migrations 1..N ran."""
+    description: str
+    statements: tuple[str, ...]
+    """SQL statements, run in order inside one transaction."""
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        version=1,
+        description="runs, jobs, steps and annotations",
+        statements=(
+            """
+            CREATE TABLE runs (
+                id            TEXT PRIMARY KEY,
+                number        INTEGER NOT NULL UNIQUE,
+                workflow      TEXT NOT NULL,
+                workflow_path TEXT NOT NULL,
+                event         TEXT NOT NULL,
+                ref           TEXT NOT NULL,
+                sha           TEXT NOT NULL,
+                repository    TEXT NOT NULL,
+                status        TEXT NOT NULL,
+                conclusion    TEXT,
+                started_at    REAL,
+                finished_at   REAL,
+                pid           INTEGER,
+                host          TEXT
+            )
+            """,
+            "CREATE INDEX runs_by_repository ON runs (repository, number)",
+            """
+            CREATE TABLE jobs (
+                id          INTEGER PRIMARY KEY,
+                run_id      TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+                job_key     TEXT NOT NULL,
+                job_id      TEXT NOT NULL,
+                name        TEXT NOT NULL,
+                needs       TEXT NOT NULL DEFAULT '[]',
+                matrix      TEXT NOT NULL DEFAULT '{}',
+                executor    TEXT,
+                status      TEXT NOT NULL,
+                conclusion  TEXT,
+                outputs     TEXT NOT NULL DEFAULT '{}',
+                summary     TEXT NOT NULL DEFAULT '',
+                reason      TEXT NOT NULL DEFAULT '',
+                started_at  REAL,
+                finished_at REAL,
+                UNIQUE (run_id, job_key)
+            )
+            """,
+            """
+            CREATE TABLE steps (
+                run_id      TEXT NOT NULL,
+                job_key     TEXT NOT NULL,
+                idx         INTEGER NOT NULL,
+                name        TEXT NOT NULL,
+                status      TEXT NOT NULL,
+                outcome     TEXT,
+                conclusion  TEXT,
+                outputs     TEXT NOT NULL DEFAULT '{}',
+                started_at  REAL,
+                finished_at REAL,
+                log_path    TEXT,
+                PRIMARY KEY (run_id, job_key, idx),
+                FOREIGN KEY (run_id, job_key) REFERENCES jobs (run_id, job_key) ON DELETE CASCADE
+            )
+            """,
+            """
+            CREATE TABLE annotations (
+                id      INTEGER PRIMARY KEY,
+                run_id  TEXT NOT NULL,
+                job_key TEXT NOT NULL,
+                idx     INTEGER NOT NULL,
+                level   TEXT NOT NULL,
+                message TEXT NOT NULL,
+                file    TEXT,
+                line    INTEGER,
+                FOREIGN KEY (run_id, job_key) REFERENCES jobs (run_id, job_key) ON DELETE CASCADE
+            )
+            """,
+            "CREATE INDEX annotations_by_step ON annotations (run_id, job_key, idx)",
+        ),
+    ),
+    Migration(
+        version=2,
+        description="process identity of a run, so a reused pid is not taken for the run's process",
+        statements=(
+            # "<boot id>:<start time in clock ticks>" of the pid when the run began (Linux);
+            # NULL where /proc is missing, and then the pid alone decides.
+            "ALTER TABLE runs ADD COLUMN process_start TEXT",
+            # recover() runs on every start: it must only touch unfinished runs.
+            "CREATE INDEX runs_unfinished ON runs (host) WHERE status != 'completed'",
+        ),
+    ),
+)
+"""Every migration, in order; the last one's number is the current schema version."""
+
+SCHEMA_VERSION = MIGRATIONS[-1].version
+"""The version this baton writes."""
