@@ -19,6 +19,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "list": ("runner.cli.listing", "list workflows, their events, jobs, needs and matrix sizes"),
     "graph": ("runner.cli.graph", "draw the job graph of workflows"),
     "eval": ("runner.cli.evaluate", "evaluate a ${{ }} expression, to debug an if: before pushing"),
+    "runs": ("runner.cli.runs", "list recent runs from the store: number, id, workflow, ref, conclusion, timing"),
+    "logs": ("runner.cli.logs", "print (or --follow) the logs of a run, a job or a step"),
 }
 """Sub-command → (module, one-line help); each module has ``add_arguments`` and ``run``."""
 
