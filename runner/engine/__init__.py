@@ -1,0 +1,1 @@
+"""Runs a plan: scheduling, jobs, steps, and what happens to their output."""
