@@ -41,8 +41,11 @@ class Builtin:
     name: str
     """The canonical spelling."""
     min_args: int
+    """The fewest arguments a call may pass."""
     max_args: int
+    """The most arguments a call may pass."""
     implementation: Callable[[list[Value], Scope], Value]
+    """Computes the result from the evaluated arguments."""
 
     def __call__(self, args: list[Value], scope: Scope) -> Value:
         """Compute the function's result."""

@@ -14,6 +14,7 @@ class Literal:
     """``null``, ``true``, a number or a quoted string."""
 
     value: Value
+    """The literal's value."""
     offset: int
     """0-based start of the node in the expression text (so are all offsets below)."""
 
@@ -34,7 +35,9 @@ class Member:
     """``target.name``."""
 
     target: Node
+    """The value whose property is read."""
     name: str
+    """The property name as written (looked up ignoring case)."""
     offset: int
 
 
@@ -43,7 +46,9 @@ class Index:
     """``target[index]``."""
 
     target: Node
+    """The array or object indexed."""
     index: Node
+    """The index: a number for arrays, a key (printed as a string) for objects."""
     offset: int
 
 
@@ -52,6 +57,7 @@ class Wildcard:
     """``target.*`` or ``target[*]``: the object's values or array's items, as a filter."""
 
     target: Node
+    """The array or object filtered."""
     offset: int
 
 
@@ -60,6 +66,7 @@ class Not:
     """``!operand``: a boolean."""
 
     operand: Node
+    """The negated value."""
     offset: int
 
 
@@ -68,8 +75,11 @@ class Compare:
     """``left op right`` for ``==``, ``!=``, ``<``, ``<=``, ``>``, ``>=``."""
 
     op: str
+    """The operator as written."""
     left: Node
+    """The left operand."""
     right: Node
+    """The right operand."""
     offset: int
 
 
@@ -78,7 +88,9 @@ class Logical:
     """A chain of ``&&`` or of ``||``: yields the deciding operand, not a boolean."""
 
     op: str
+    """``&&`` or ``||``."""
     operands: tuple[Node, ...]
+    """Two or more operands, evaluated left to right until one decides."""
     offset: int
 
 
@@ -89,7 +101,9 @@ class Call:
     name: str
     """As written."""
     function: Function
+    """The function called, resolved when parsing."""
     args: tuple[Node, ...]
+    """The argument expressions."""
     offset: int
 
 
@@ -98,6 +112,7 @@ class Case:
     """``case(pred1, value1, …, default)``: arguments evaluated only as far as needed."""
 
     args: tuple[Node, ...]
+    """Predicate and value pairs, then the default."""
     offset: int
 
 
@@ -106,6 +121,7 @@ class Interpolation:
     """Literal text with embedded expressions, as a string (``a-${{ x }}``)."""
 
     parts: tuple[str | Node, ...]
+    """Literal text and embedded expressions, in order."""
     starts: tuple[int, ...]
     """Where each node's expression text starts in the whole text (its offsets count from there)."""
     offset: int

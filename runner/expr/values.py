@@ -150,6 +150,8 @@ def loose_equals(left: Value, right: Value) -> bool:
         return fold(left) == fold(right)  # type: ignore[arg-type]
     if left_kind >= 4:
         return left is right
+    if left_kind == 2:
+        return float(left) == float(right)  # type: ignore[arg-type]
     return left == right
 
 
