@@ -20,26 +20,33 @@ def parse_condition(
 ) -> Expression:
     """Parse an ``if:`` value as GitHub does.
 
-    The value may be written with or without ``${{ }}``; empty means ``success()``; a
-    condition that calls no status function (success, failure, cancelled, always)
-    becomes ``success() && (condition)``. Error offsets are relative to ``text``.
+    The value may be written with or without ``${{ }}`` around it; empty means
+    ``success()``; a condition that calls no status function (success, failure,
+    cancelled, always) becomes ``success() && (condition)``, as text, as on GitHub.
+    Parse errors carry offsets into ``text``; evaluation errors into the result's text.
     """
     if "${{" in text:
-        inner = Template.parse(text, names=names, functions=functions).to_expression()
+        template = Template.parse(text, names=names, functions=functions)
+        if template.whole is None:
+            # Text around ${{ }}: the condition is that string, true unless empty.
+            interpolated = template.to_expression()
+            if interpolated.has_status_function:
+                return interpolated
+            success = Call(name="success", function=BUILTINS["success"], args=(), offset=0)
+            return Expression(
+                text=text,
+                references=interpolated.references,
+                paths=interpolated.paths,
+                has_status_function=True,
+                root=Logical(op="&&", operands=(success, interpolated.root), offset=0),
+            )
+        inner = template.whole
     else:
         inner = parse(text, names=names, functions=functions)
     if inner.has_status_function:
         return inner
-    success = Call(name="success", function=BUILTINS["success"], args=(), offset=0)
-    if not inner.text.strip():
-        return Expression(text="success()", references=frozenset(), paths=(), has_status_function=True, root=success)
-    return Expression(
-        text=f"success() && ({inner.text})",
-        references=inner.references,
-        paths=inner.paths,
-        has_status_function=True,
-        root=Logical(op="&&", operands=(success, inner.root), offset=0),
-    )
+    body = inner.text.strip()
+    return parse(f"success() && ({body})" if body else "success()", names=names, functions=functions)
 
 
 def evaluate_condition(

@@ -178,7 +178,7 @@ def test_extension_functions() -> None:
         ("  ${{ always() }}  ", "always()"),
         ("failure() || github.ref", "failure() || github.ref"),
         ("!cancelled()", "!cancelled()"),
-        ("${{ github.ref }} == 'x'", "success() && (${{ github.ref }} == 'x')"),
+        ("${{ github.ref }} == 'x'", "${{ github.ref }} == 'x'"),
     ],
 )
 def test_parse_condition_wraps_as_github(text: str, compiled: str) -> None:
@@ -217,3 +217,13 @@ def test_condition_error_offsets_are_relative_to_the_text() -> None:
     with pytest.raises(ExpressionError) as caught:
         parse_condition("github.ref && nope.x", names=NAMES)
     assert caught.value.offset == 14
+
+
+@pytest.mark.parametrize("text", ["format('{0')", "${{ format('{0') }}", "  ${{ format('{0') }}  "])
+def test_condition_evaluation_errors_index_the_compiled_text(text: str) -> None:
+    condition = parse_condition(text)
+    with pytest.raises(ExpressionError) as caught:
+        condition.evaluate({}, status=Status())
+    assert caught.value.expression == condition.text == "success() && (format('{0'))"
+    assert caught.value.offset is not None
+    assert caught.value.expression[caught.value.offset :].startswith("format(")
