@@ -27,6 +27,7 @@ MAX_MEMORY = 1024 * 1024
 STATUS_FUNCTIONS = frozenset({"success", "failure", "cancelled", "always"})
 """Lower-cased names of the functions that read the run status."""
 MEMORY_MESSAGE = "The maximum allowed memory size was exceeded"
+"""The error when an evaluation's strings outgrow ``MAX_MEMORY`` (GitHub's wording)."""
 
 
 def _fail(message: str) -> ExpressionError:

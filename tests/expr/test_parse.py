@@ -58,6 +58,9 @@ def test_syntax_errors_carry_the_offset(text: str, offset: int, message: str) ->
         ("case(true, 1)", 0, "Too few parameters supplied: 'case'"),
         ("case(true, 1, false, 2)", 0, "Even number of parameters supplied"),
         ("1 && hashFiles()", 5, "Too few parameters supplied: 'hashFiles'"),
+        # Literals are lower case only (github/docs#8719: 'True' is an unknown name on GitHub).
+        ("True", 0, "Unrecognized named-value: 'True'"),
+        ("NULL || x", 0, "Unrecognized named-value: 'NULL'"),
     ],
 )
 def test_name_and_function_errors_carry_the_offset(text: str, offset: int, message: str) -> None:
