@@ -16,7 +16,7 @@ from types import TracebackType
 
 from runner.errors import StoreError
 from runner.store.migrations import MIGRATIONS, SCHEMA_VERSION
-from runner.store.paths import baton_home, database_path
+from runner.store.paths import baton_home, database_path, ensure_home
 
 BUSY_TIMEOUT_SECONDS = 10.0
 """How long a statement waits for another process's write lock before giving up."""
@@ -39,7 +39,7 @@ class Store:
     @classmethod
     def open(cls, home: Path | None = None) -> Store:
         """Open (creating and upgrading as needed) the store in ``home`` (default: :func:`baton_home`)."""
-        home = baton_home() if home is None else home
+        home = baton_home() if home is None else ensure_home(home)
         return cls(home=home, connection=connect(database_path(home)))
 
     def log_file(self, log_path: str) -> Path:

@@ -29,6 +29,11 @@ def baton_home(environ: Mapping[str, str] | None = None) -> Path:
         home = Path(env["XDG_STATE_HOME"]).expanduser() / "baton"
     else:
         home = Path.home() / ".local" / "state" / "baton"
+    return ensure_home(home)
+
+
+def ensure_home(home: Path) -> Path:
+    """``home``, created if missing."""
     try:
         home.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

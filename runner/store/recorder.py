@@ -27,7 +27,7 @@ from runner.events import Event, EventBus
 from runner.store.changes import Process, apply, is_boundary
 from runner.store.db import connect, store_error
 from runner.store.logfiles import StepLogs
-from runner.store.paths import baton_home, database_path
+from runner.store.paths import baton_home, database_path, ensure_home
 from runner.store.recovery import host_name, process_start
 
 FLUSH_SECONDS = 0.1
@@ -67,7 +67,7 @@ class Recorder:
     @classmethod
     def open(cls, home: Path | None = None) -> Recorder:
         """Open the store in ``home`` (default: :func:`baton_home`) and start the writer thread."""
-        home = baton_home() if home is None else home
+        home = baton_home() if home is None else ensure_home(home)
         return cls(home=home, connection=connect(database_path(home), is_shared_with_thread=True))
 
     def attach(self, bus: EventBus) -> None:

@@ -1,0 +1,1 @@
+"""Tests of the run store: real SQLite files and log files under a temporary BATON_HOME."""
