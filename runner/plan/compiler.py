@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from runner.errors import BatonError, Diagnostic, PlanError
 from runner.expr import Value
 from runner.plan.graph import topological_order
-from runner.plan.matrix import MatrixError, expand_matrix, leg_label
+from runner.plan.matrix import MatrixError, display_name, expand_matrix
 from runner.plan.spec import Leg, Plan, PlannedJob
 from runner.workflow.model import Job, Workflow
 from runner.workflow.text import evaluate_tree, tree_references
@@ -27,7 +27,7 @@ def compile_plan(workflow: Workflow, contexts: Mapping[str, Value]) -> Plan:
 def expand_job(job: Job, contexts: Mapping[str, Value]) -> tuple[Leg, ...]:
     """The legs of ``job``; ``contexts`` must hold ``needs`` when its matrix reads it."""
     if job.strategy is None or job.strategy.matrix is None:
-        return (Leg(job=job, name=job_name(job, contexts, {}, 0)),)
+        return (Leg(job=job, name=job_name(job, contexts, {}, 1)),)
     try:
         matrix = evaluate_tree(job.strategy.matrix, contexts)
         if not isinstance(matrix, dict):
@@ -37,26 +37,26 @@ def expand_job(job: Job, contexts: Mapping[str, Value]) -> tuple[Leg, ...]:
         raise PlanError(f"job '{job.id}': {exc.message}", where=str(job.strategy.mark)) from None
     total = len(combos)
     return tuple(
-        Leg(job=job, name=job_name(job, contexts, c.values, total), matrix=c.values, index=c.index, total=total)
+        Leg(job=job, name=job_name(job, contexts, c.values, total, c.label), matrix=c.values, index=c.index, total=total)
         for c in combos
     )
 
 
-def job_name(job: Job, contexts: Mapping[str, Value], matrix: Mapping[str, Value], total: int) -> str:
+def job_name(job: Job, contexts: Mapping[str, Value], matrix: Mapping[str, Value], total: int, label: str = "") -> str:
     """GitHub's display name of one leg.
 
     A ``name:`` with expressions is evaluated (and gets no suffix); otherwise the name
     (or id) gets the matrix values in parentheses.
     """
     if job.name is not None and not job.name.is_literal:
-        scope = {**contexts, "matrix": dict(matrix), "strategy": {"job-total": total}}
+        scope: dict[str, Value] = {**contexts, "matrix": dict(matrix), "strategy": {"job-total": total}}
         try:
             value = job.name.evaluate(scope)
         except BatonError:
             return job.name.source
         return "" if value is None else str(value) if not isinstance(value, str) else value
     base = job.name.source if job.name is not None else job.id
-    return f"{base} ({leg_label(matrix)})" if matrix else base
+    return display_name(base, label)
 
 
 def check_plan(workflow: Workflow) -> tuple[Diagnostic, ...]:

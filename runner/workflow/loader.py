@@ -34,7 +34,7 @@ _STR_TAG = "tag:yaml.org,2002:str"
 _ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s\]},]")
 
 
-class _Composer(CParser, BaseResolver):  # type: ignore[misc]
+class _Composer(CParser, BaseResolver):
     """libyaml's parser with no implicit resolvers: every scalar arrives as a string."""
 
 
@@ -149,6 +149,7 @@ class _Converter:
             raise _TooLarge(mark, f"nesting is deeper than {MAX_DEPTH} levels")
         if isinstance(node, yaml.SequenceNode):
             return Seq(tuple([self.convert(item, depth + 1) for item in node.value]), mark)
+        assert isinstance(node, yaml.MappingNode)
         return self._mapping(node, mark, depth)
 
     def _mapping(self, node: yaml.MappingNode, mark: Mark, depth: int) -> Map:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from runner.errors import Mark
 from runner.workflow.text import Condition, Text, Tree
+from runner.workflow.tree import Plain
 from runner.workflow.triggers import Triggers
 
 
@@ -110,7 +111,7 @@ class Job:
     continue_on_error: Tree = False
     concurrency: Concurrency | None = None
     environment: Tree = None
-    permissions: Tree = None
+    permissions: Plain = None
     steps: tuple[Step, ...] = ()
     uses: str | None = None
     """A reusable workflow (``./.github/workflows/x.yml`` or ``owner/repo/path@ref``)."""
@@ -132,7 +133,7 @@ class Workflow:
     env: dict[str, Text] = field(default_factory=dict)
     defaults: RunDefaults = RunDefaults()
     concurrency: Concurrency | None = None
-    permissions: Tree = None
+    permissions: Plain = None
     jobs: dict[str, Job] = field(default_factory=dict)
     """Jobs by id, in file order."""
 

@@ -9,7 +9,7 @@ from runner.workflow.model import Concurrency, Container, Job, RunDefaults, Stra
 from runner.workflow.read_step import read_steps
 from runner.workflow.reader import Reader
 from runner.workflow.text import Text, Tree
-from runner.workflow.tree import Map, Node, Scalar, Seq, kind_name
+from runner.workflow.tree import Map, Node, Plain, Scalar, Seq, kind_name
 
 RUNNER_JOB_KEYS = (
     "name",
@@ -257,7 +257,7 @@ def read_concurrency(r: Reader, node: Node, names: frozenset[str]) -> Concurrenc
     return Concurrency(group=group, cancel_in_progress=cancel)
 
 
-def read_permissions(r: Reader, node: Node) -> Tree:
+def read_permissions(r: Reader, node: Node) -> Plain:
     """``permissions``: ``read-all``, ``write-all``, ``{}`` or scope → read/write/none."""
     if isinstance(node, Scalar):
         if node.text not in ("read-all", "write-all"):
@@ -266,7 +266,7 @@ def read_permissions(r: Reader, node: Node) -> Tree:
     body = r.mapping(node, "permissions")
     if body is None:
         return None
-    out: dict[str, Tree] = {}
+    out: dict[str, Plain] = {}
     for key, value in body.pairs:
         if key.text not in _PERMISSION_SCOPES:
             r.warning(key, f"unknown permission scope '{key.text}'")

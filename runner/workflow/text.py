@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from runner.errors import ExpressionError, Mark
-from runner.expr import Expression, Status, Template, Value
+from runner.expr import Expression, HashFiles, Status, Template, Value, is_truthy
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,10 +31,12 @@ class Text:
         """True when the string holds no expression."""
         return self.template.is_literal
 
-    def evaluate(self, contexts: Mapping[str, Value], *, status: Status | None = None) -> Value:
+    def evaluate(
+        self, contexts: Mapping[str, Value], *, status: Status | None = None, hash_files: HashFiles | None = None
+    ) -> Value:
         """The value in ``contexts``; evaluation errors carry this text's position."""
         try:
-            return self.template.evaluate(contexts, status=status)
+            return self.template.evaluate(contexts, status=status, hash_files=hash_files)
         except ExpressionError as exc:
             raise exc.located(self.mark) from None
 
@@ -47,19 +49,28 @@ class Condition:
     source: str
     mark: Mark
 
+    def holds(self, contexts: Mapping[str, Value], *, status: Status, hash_files: HashFiles | None = None) -> bool:
+        """Whether the condition is true; evaluation errors carry its position."""
+        try:
+            return is_truthy(self.expression.evaluate(contexts, status=status, hash_files=hash_files))
+        except ExpressionError as exc:
+            raise exc.located(self.mark) from None
+
 
 Tree = None | bool | int | float | Text | list["Tree"] | dict[str, "Tree"]
 """A free-form value whose strings are :class:`Text`."""
 
 
-def evaluate_tree(tree: Tree, contexts: Mapping[str, Value], *, status: Status | None = None) -> Value:
+def evaluate_tree(
+    tree: Tree, contexts: Mapping[str, Value], *, status: Status | None = None, hash_files: HashFiles | None = None
+) -> Value:
     """The tree with every :class:`Text` evaluated in ``contexts``."""
     if isinstance(tree, Text):
-        return tree.evaluate(contexts, status=status)
+        return tree.evaluate(contexts, status=status, hash_files=hash_files)
     if isinstance(tree, list):
-        return [evaluate_tree(item, contexts, status=status) for item in tree]
+        return [evaluate_tree(item, contexts, status=status, hash_files=hash_files) for item in tree]
     if isinstance(tree, dict):
-        return {key: evaluate_tree(value, contexts, status=status) for key, value in tree.items()}
+        return {key: evaluate_tree(value, contexts, status=status, hash_files=hash_files) for key, value in tree.items()}
     return tree
 
 

@@ -1,0 +1,53 @@
+"""Finding plugins: entry points of group ``baton``, built-ins included, minus disabled ones."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from importlib.metadata import entry_points
+
+import pluggy
+
+from runner import hooks
+from runner.api import Executor, ExecutorClass, NativeAction
+from runner.errors import ConfigError
+from runner.expr import Value
+
+ENTRY_POINT_GROUP = "baton"
+
+
+def plugin_manager(disabled: Collection[str] = ()) -> pluggy.PluginManager:
+    """A manager with every installed plugin registered, except those named in ``disabled``."""
+    manager = pluggy.PluginManager("baton")
+    manager.add_hookspecs(hooks)
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        if entry.name in disabled:
+            continue
+        manager.register(entry.load(), name=entry.name)
+    return manager
+
+
+def executor_classes(manager: pluggy.PluginManager) -> dict[str, ExecutorClass]:
+    """Executor classes by name."""
+    found: dict[str, ExecutorClass] = {}
+    for batch in manager.hook.baton_register_executors():
+        for cls in batch:
+            found[cls.name] = cls
+    return found
+
+
+def native_actions(manager: pluggy.PluginManager) -> dict[str, NativeAction]:
+    """Native actions by ``owner/repo[/path]`` in lower case."""
+    found: dict[str, NativeAction] = {}
+    for batch in manager.hook.baton_register_actions():
+        for action in batch:
+            for name in action.names:
+                found[name.lower()] = action
+    return found
+
+
+def build_executor(classes: Mapping[str, ExecutorClass], name: str, options: Mapping[str, Value]) -> Executor:
+    """The executor called ``name`` with its settings."""
+    cls = classes.get(name)
+    if cls is None:
+        raise ConfigError(f"no executor named '{name}' (installed: {', '.join(sorted(classes)) or 'none'})")
+    return cls(options)
