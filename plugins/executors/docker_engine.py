@@ -1,0 +1,144 @@
+"""The Docker engine as executors see it: connecting, labels, images, error translation.
+
+Every object baton creates carries ``baton.run`` and ``baton.job`` labels, so a session
+removes exactly its own objects and garbage collection finds what a killed process left.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import docker
+import docker.errors
+import requests.exceptions
+
+from runner.api import ExecutorError, JobSpec, Pull
+
+RUN_LABEL = "baton.run"
+"""Label key holding the run id on every container, network, volume and image."""
+JOB_LABEL = "baton.job"
+"""Label key holding the job key on every object a session creates."""
+
+ENGINE_ERRORS = (docker.errors.DockerException, requests.exceptions.RequestException)
+"""What the SDK raises when the engine refuses or cannot be reached."""
+
+
+def engine_url() -> str:
+    """Where the engine is expected (``DOCKER_HOST``, else the default socket)."""
+    return os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+
+
+def connect(timeout: int = 120) -> Any:
+    """A client for the engine; :class:`ExecutorError` in one sentence when none answers."""
+    try:
+        client = docker.from_env(timeout=timeout)
+        client.ping()
+    except ENGINE_ERRORS as exc:
+        raise unreachable() from exc
+    return client
+
+
+def unreachable() -> ExecutorError:
+    """The error for an engine that does not answer."""
+    return ExecutorError(
+        f"Docker engine is not reachable at {engine_url()}: start dockerd or use --executor local"
+    )
+
+
+def job_labels(job: JobSpec) -> dict[str, str]:
+    """The labels of every object created for ``job``."""
+    return {RUN_LABEL: job.run_id, JOB_LABEL: job.job_key}
+
+
+def reason(exc: BaseException) -> str:
+    """The engine's own words for a failure, without the SDK's URL noise."""
+    if isinstance(exc, docker.errors.APIError) and exc.explanation:
+        return str(exc.explanation)
+    return str(exc) or type(exc).__name__
+
+
+@contextlib.contextmanager
+def translated(action: str) -> Iterator[None]:
+    """Turn SDK errors inside the block into ``ExecutorError("<action> failed: …")``."""
+    try:
+        yield
+    except docker.errors.NotFound as exc:
+        raise ExecutorError(f"{action} failed: {reason(exc)}") from exc
+    except requests.exceptions.ConnectionError as exc:
+        raise unreachable() from exc
+    except ENGINE_ERRORS as exc:
+        raise ExecutorError(f"{action} failed: {reason(exc)}") from exc
+
+
+def ensure_image(client: Any, image: str, *, pull: Pull, username: str | None = None,
+                 password: str | None = None) -> None:
+    """Make ``image`` present according to the pull policy (blocking)."""
+    is_present = False
+    if pull != "always":
+        try:
+            client.images.get(image)
+            return
+        except docker.errors.ImageNotFound:
+            pass
+        except ENGINE_ERRORS as exc:
+            raise ExecutorError(f"cannot look up image {image}: {reason(exc)}") from exc
+        if pull == "never":
+            raise ExecutorError(f"image {image} is not present locally and the pull policy is 'never'")
+    else:
+        with contextlib.suppress(*ENGINE_ERRORS):
+            client.images.get(image)
+            is_present = True
+    auth = {"username": username, "password": password or ""} if username else None
+    try:
+        client.images.pull(image, auth_config=auth)
+    except ENGINE_ERRORS as exc:
+        where = "is present locally but" if is_present else "is not present locally and"
+        raise ExecutorError(f"image {image} {where} could not be pulled: {reason(exc)}") from exc
+
+
+def remove_labelled(client: Any, labels: dict[str, str]) -> list[str]:
+    """Force-remove every container, network, volume and image carrying all of ``labels``.
+
+    Best effort: an object that vanished meanwhile is skipped. Returns one line per removal.
+    """
+    selector = {"label": [f"{key}={value}" for key, value in labels.items()]}
+    removed: list[str] = []
+    kinds: list[tuple[str, Any]] = [
+        ("container", lambda: client.containers.list(all=True, filters=selector)),
+        ("network", lambda: client.networks.list(filters=selector)),
+        ("volume", lambda: client.volumes.list(filters=selector)),
+        ("image", lambda: client.images.list(filters=selector)),
+    ]
+    for kind, listing in kinds:
+        with contextlib.suppress(*ENGINE_ERRORS):
+            for item in listing():
+                if remove_object(client, kind, item):
+                    removed.append(f"{kind} {describe(kind, item)}")
+    return removed
+
+
+def remove_object(client: Any, kind: str, item: Any) -> bool:
+    """Force-remove one listed object; whether it was removed (gone already counts as no)."""
+    try:
+        if kind == "container":
+            item.remove(force=True, v=True)
+        elif kind == "network":
+            item.remove()
+        elif kind == "volume":
+            item.remove(force=True)
+        else:
+            client.images.remove(item.id, force=True, noprune=False)
+    except ENGINE_ERRORS:
+        return False
+    return True
+
+
+def describe(kind: str, item: Any) -> str:
+    """A short name for a listed object."""
+    if kind == "image":
+        tags = item.tags or [item.short_id]
+        return str(tags[0])
+    return str(item.name)

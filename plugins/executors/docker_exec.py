@@ -1,0 +1,185 @@
+"""One command in a running container: an exec whose output streams to the event loop.
+
+A step costs one exec (create, start, inspect: three short requests on one worker
+thread). Cancelling stops the exec's processes: through ``/proc`` when the engine runs
+on this machine (SIGTERM to the exec's process tree, SIGKILL after the grace period),
+otherwise with a ``kill`` run inside the container.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import docker.errors
+
+from plugins.executors import process_tree
+from plugins.executors.completion import to_completion
+from plugins.executors.docker_engine import ENGINE_ERRORS, reason, unreachable
+from plugins.executors.output_relay import OutputRelay
+from runner.api import ExecutorError, OutputSink
+
+_POLL_SECONDS = 0.02
+_AFTER_KILL_SECONDS = 5.0
+"""How long to wait for the output stream to close once everything got SIGKILL."""
+
+
+class ContainerGone(ExecutorError):
+    """The container a command should run in no longer runs."""
+
+
+class ExecRun:
+    """One exec's life: created and streamed on a worker thread, stopped from the loop."""
+
+    def __init__(self, api: Any, container: str, relay: OutputRelay) -> None:
+        self._api = api
+        self._container = container
+        self._relay = relay
+        self._lock = threading.Lock()
+        self._is_cancelled = False
+        self._stream: Any = None
+        self.exec_id: str | None = None
+
+    def run(self, argv: Sequence[str], env: Mapping[str, str], workdir: str) -> int | None:
+        """Create, start and stream the exec (blocking); its exit code, ``None`` if never started."""
+        try:
+            created = self._api.exec_create(
+                self._container, list(argv), stdout=True, stderr=True, stdin=False, tty=False,
+                environment=[f"{key}={value}" for key, value in env.items()], workdir=workdir,
+            )
+            self.exec_id = str(created["Id"])
+            with self._lock:
+                if self._is_cancelled:
+                    return None
+                self._stream = self._api.exec_start(self.exec_id, stream=True, socket=False, demux=False)
+            try:
+                for chunk in self._stream:
+                    self._relay.push(chunk)
+            finally:
+                self._stream.close()
+            code = self._api.exec_inspect(self.exec_id).get("ExitCode")
+        except docker.errors.NotFound as exc:
+            raise ContainerGone(f"the job container {self._container[:12]} disappeared") from exc
+        except docker.errors.APIError as exc:
+            if exc.status_code == 409:  # "container … is not running"
+                raise ContainerGone(f"the job container {self._container[:12]} is not running") from exc
+            raise ExecutorError(f"running a command in the job container failed: {reason(exc)}") from exc
+        except ENGINE_ERRORS as exc:
+            if self._is_cancelled:
+                return None  # we closed the stream ourselves
+            raise unreachable() from exc
+        return None if code is None else int(code)
+
+    def mark_cancelled(self) -> bool:
+        """Keep a not yet started exec from starting (blocking); whether it had started."""
+        with self._lock:
+            self._is_cancelled = True
+            return self._stream is not None
+
+    def close_stream(self) -> None:
+        """Unblock the reading thread for good (its processes are gone or unkillable)."""
+        stream = self._stream
+        if stream is not None:
+            try:
+                stream.close()
+            except Exception:  # noqa: BLE001 - closing a half-dead socket may fail any way
+                pass
+
+    def host_pid(self) -> int | None:
+        """The exec's main process as this machine numbers it, if the engine says."""
+        if self.exec_id is None:
+            return None
+        try:
+            pid = self._api.exec_inspect(self.exec_id).get("Pid")
+        except ENGINE_ERRORS:
+            return None
+        return int(pid) if pid else None
+
+    def kill_inside(self, signo: signal.Signals) -> None:
+        """Signal every process of the container but its init, with a ``kill`` exec (blocking)."""
+        try:
+            created = self._api.exec_create(self._container, ["kill", "-s", signo.name[3:], "-1"])
+            self._api.exec_start(created["Id"], detach=True)
+        except ENGINE_ERRORS:
+            pass
+
+
+async def run_exec(
+    api: Any, container: str, *, argv: Sequence[str], env: Mapping[str, str], workdir: str,
+    output: OutputSink, grace_seconds: float, is_engine_local: bool,
+) -> int:
+    """Run ``argv`` in ``container``, streaming output; its exit code (a kill shows as 128+n)."""
+    relay = OutputRelay(asyncio.get_running_loop(), output)
+    run = ExecRun(api, container, relay)
+    task = asyncio.ensure_future(asyncio.to_thread(run.run, argv, env, workdir))
+    try:
+        code = await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await to_completion(_stop(run, task, grace_seconds, is_engine_local))
+        relay.flush()
+        raise
+    relay.flush()
+    if code is None or code >= 128:  # killed: maybe the whole container went away
+        await asyncio.to_thread(_check_running, api, container)
+    return 137 if code is None else code
+
+
+async def _stop(run: ExecRun, task: asyncio.Future[int | None], grace: float, is_local: bool) -> None:
+    if not await asyncio.to_thread(run.mark_cancelled):
+        await asyncio.wait({task})
+        return
+    pid = await asyncio.to_thread(run.host_pid) if is_local and process_tree.has_proc() else None
+    if pid is None:
+        await _stop_inside(run, task, grace)
+    else:
+        await _stop_tree(pid, task, grace)
+    if not task.done():
+        run.close_stream()
+        await asyncio.wait({task})
+    if not task.cancelled():
+        task.exception()  # an error after we stopped it says nothing new
+
+
+async def _stop_tree(pid: int, task: asyncio.Future[int | None], grace: float) -> None:
+    """SIGTERM the exec's process tree; SIGKILL what is left of it after ``grace``."""
+    known = process_tree.tree(pid)
+    process_tree.send(known, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        known = _union(process_tree.alive(known), process_tree.tree(pid))
+        if task.done() and not known:
+            return
+        await asyncio.sleep(_POLL_SECONDS)
+    process_tree.send(_union(known, process_tree.tree(pid)), signal.SIGKILL)
+    await asyncio.wait({task}, timeout=_AFTER_KILL_SECONDS)
+
+
+def _union(*groups: list[process_tree.ProcessInfo]) -> list[process_tree.ProcessInfo]:
+    # keyed on pid and start time: a reparented process is still the same process
+    return list({(info.pid, info.started): info for group in groups for info in group}.values())
+
+
+async def _stop_inside(run: ExecRun, task: asyncio.Future[int | None], grace: float) -> None:
+    """Without a view of the engine's processes: ``kill -1`` inside the container."""
+    await asyncio.to_thread(run.kill_inside, signal.SIGTERM)
+    done, _ = await asyncio.wait({task}, timeout=grace)
+    if not done:
+        await asyncio.to_thread(run.kill_inside, signal.SIGKILL)
+        await asyncio.wait({task}, timeout=_AFTER_KILL_SECONDS)
+
+
+def _check_running(api: Any, container: str) -> None:
+    try:
+        state = api.inspect_container(container)["State"]
+    except docker.errors.NotFound as exc:
+        raise ContainerGone(f"the job container {container[:12]} disappeared") from exc
+    except ENGINE_ERRORS as exc:
+        raise unreachable() from exc
+    if not state.get("Running"):
+        raise ContainerGone(
+            f"the job container {container[:12]} stopped (exit code {state.get('ExitCode')})"
+        )

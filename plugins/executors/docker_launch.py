@@ -1,0 +1,114 @@
+"""Opening a job's Docker session: image, folder, network, services, job container; and closing it.
+
+Everything created carries the job's labels, and the close removes by label, so even
+an object whose creation was interrupted is found and removed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from plugins.executors.completion import thread_to_completion, to_completion
+from plugins.executors.docker_engine import ensure_image, job_labels, remove_labelled, translated
+from plugins.executors.docker_mounts import port_bindings, volume_bindings
+from plugins.executors.docker_options import parse_options
+from plugins.executors.docker_run import path_of
+from plugins.executors.docker_services import ServicePlan, create_network, start_services
+from plugins.executors.docker_session import WORK, DockerSession, mounts
+from plugins.executors.job_folder import JobFolder, safe_name
+from plugins.executors.settings import ExecutorSettings
+from runner.api import ContainerSpec, ExecutorError, JobSpec
+
+KEEP_ALIVE = ["tail", "-f", "/dev/null"]
+"""The job container's entrypoint: it only has to stay up while steps exec into it."""
+_OWN_NETWORKS = frozenset({"host", "none", "bridge", "default"})
+
+
+@asynccontextmanager
+async def docker_session(client: Any, job: JobSpec, settings: ExecutorSettings,
+                         arch: str) -> AsyncIterator[DockerSession]:
+    """Open a session for ``job``; leaving the block removes all it made, however it ends."""
+    spec = job.container or (ContainerSpec(image=job.image) if job.image else None)
+    if spec is None:
+        raise ExecutorError(
+            f"job {job.job_key} has no image: give it a container: or map its runs-on labels to an image"
+        )
+    labels = job_labels(job)
+    prefix = f"baton-{safe_name(job.run_id)}-{safe_name(job.job_key)}"
+    folder: JobFolder | None = None
+    try:
+        folder = await asyncio.to_thread(JobFolder.create, settings.host_dir, job, is_shared=True)
+        await asyncio.to_thread(ensure_image, client, spec.image, pull=job.pull,
+                                username=spec.username, password=spec.password)
+        network = None
+        if job.services:
+            network = await thread_to_completion(create_network, client, prefix, labels)
+            await start_services(client, ServicePlan(
+                network=prefix, labels=labels, name_prefix=prefix, pull=job.pull,
+                health_timeout_seconds=settings.health_timeout_seconds,
+            ), job.services)
+        container, image_path, is_local = await _start_job_container(
+            client, job, spec, folder, name=prefix, network=prefix if network else None
+        )
+        yield DockerSession(
+            client=client, job=job, folder=folder, container=container, image_path=image_path,
+            network=prefix if network else None, is_engine_local=is_local, arch=arch, settings=settings,
+        )
+    finally:
+        await to_completion(asyncio.to_thread(close, client, labels, folder))
+
+
+def close(client: Any, labels: dict[str, str], folder: JobFolder | None) -> list[str]:
+    """Remove the session's containers, network, volumes, images and folder (blocking)."""
+    removed = remove_labelled(client, labels)
+    if folder is not None:
+        folder.remove()
+        removed.append(f"folder {folder.root}")
+    return removed
+
+
+async def _start_job_container(client: Any, job: JobSpec, spec: ContainerSpec, folder: JobFolder,
+                               *, name: str, network: str | None) -> tuple[str, str, bool]:
+    """Create and start the job container; its id, PATH, and whether its processes show here."""
+    options = parse_options(spec.options)
+    arguments = options.create_arguments()
+    arguments.pop("entrypoint", None)  # the container must stay up: steps are execs
+    chosen = options.values.get("--network")
+    labels = job_labels(job)
+    with translated(f"starting the job container ({spec.image})"):
+        volumes = await thread_to_completion(
+            volume_bindings, client, [*spec.volumes, *options.lists.get("--volume", ())], labels
+        )
+        container = await thread_to_completion(
+            client.containers.create, spec.image,
+            name=name, entrypoint=KEEP_ALIVE, command=[],
+            environment={**options.env(), **job.env, **spec.env},
+            working_dir=arguments.pop("working_dir", str(WORK / folder.workspace.relative_to(folder.work))),
+            volumes=[*mounts(folder), *volumes],
+            ports=port_bindings([*spec.ports, *options.lists.get("--publish", ())]),
+            network=chosen or network,
+            labels={**arguments.pop("labels", {}), **labels},
+            detach=True, **arguments,
+        )
+        if chosen and network and chosen not in _OWN_NETWORKS and not chosen.startswith("container:"):
+            await thread_to_completion(client.api.connect_container_to_network, container.id, network)
+        await thread_to_completion(container.start)
+        info = await asyncio.to_thread(client.api.inspect_container, container.id)
+    pid = int(info.get("State", {}).get("Pid") or 0)
+    return str(container.id), path_of(info.get("Config", {}).get("Env")), _shows_here(pid)
+
+
+def _shows_here(pid: int) -> bool:
+    """Whether the container's keep-alive process is visible in this machine's ``/proc``.
+
+    Then the engine runs here, and an exec's ``Pid`` names a process we can signal.
+    """
+    try:
+        words = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return pid > 0 and [word.decode(errors="replace") for word in words[:3]] == KEEP_ALIVE

@@ -1,0 +1,144 @@
+"""One-off containers (``uses: docker://…``, Docker actions) and image builds for a session."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import docker.errors
+
+from plugins.executors.completion import thread_to_completion, to_completion
+from plugins.executors.docker_engine import ENGINE_ERRORS, ensure_image, reason, translated
+from plugins.executors.docker_mounts import port_bindings, volume_bindings
+from plugins.executors.docker_options import parse_options
+from plugins.executors.output_relay import OutputRelay
+from runner.api import Command, ContainerSpec, ExecutorError, OutputSink, Pull
+
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+"""The PATH a container gets when its image sets none (Docker's own default)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Placement:
+    """Where a session's one-off containers go and how they are marked."""
+
+    binds: tuple[str, ...]
+    """``host:container:mode`` mounts: the session's work folder and tool cache."""
+    network: str | None = None
+    """The job's network, so services answer by name."""
+    labels: dict[str, str] = field(default_factory=dict)
+    pull: Pull = "missing"
+    grace_seconds: float = 5.0
+
+
+def prepend_path(env: dict[str, str], path: tuple[str, ...], base: str) -> dict[str, str]:
+    """``env`` with ``path`` folders before ``env``'s PATH (or ``base``), first one first."""
+    if not path:
+        return env
+    return {**env, "PATH": ":".join([*path, env.get("PATH") or base])}
+
+
+def image_path(client: Any, image: str) -> str:
+    """The PATH an image sets (blocking), Docker's default when it sets none."""
+    with translated(f"inspecting image {image}"):
+        config = client.api.inspect_image(image).get("Config") or {}
+    return path_of(config.get("Env"))
+
+
+def path_of(env: list[str] | None) -> str:
+    """The PATH in a ``NAME=value`` list, Docker's default when absent."""
+    for entry in env or ():
+        if entry.startswith("PATH="):
+            return entry[5:]
+    return DEFAULT_PATH
+
+
+async def run_one_off(client: Any, place: Placement, spec: ContainerSpec, command: Command,
+                      output: OutputSink) -> int:
+    """Run ``command.argv`` as the arguments of a fresh ``spec.image`` container; its exit code.
+
+    The container is removed afterwards, however it ends; a cancellation stops it (the
+    image's stop signal, then SIGKILL after the grace period) first.
+    """
+    await asyncio.to_thread(ensure_image, client, spec.image, pull=place.pull,
+                            username=spec.username, password=spec.password)
+    options = parse_options(spec.options)
+    arguments = options.create_arguments()
+    env = {**spec.env, **options.env(), **command.env}
+    if command.path:
+        env = prepend_path(env, command.path, await asyncio.to_thread(image_path, client, spec.image))
+    with translated(f"preparing the volumes of a {spec.image} container"):
+        volumes = [*place.binds, *await thread_to_completion(
+            volume_bindings, client, [*spec.volumes, *options.lists.get("--volume", ())], place.labels
+        )]
+    with translated(f"creating a container of {spec.image}"):
+        container = await thread_to_completion(
+            client.containers.create, spec.image,
+            command=list(command.argv) or None,
+            entrypoint=[spec.entrypoint] if spec.entrypoint is not None else arguments.pop("entrypoint", None),
+            environment=env, working_dir=arguments.pop("working_dir", command.cwd),
+            volumes=volumes, network=place.network,
+            ports=port_bindings([*spec.ports, *options.lists.get("--publish", ())]),
+            labels={**arguments.pop("labels", {}), **place.labels}, detach=True, **arguments,
+        )
+    try:
+        return await _stream(client.api, container.id, place, output)
+    finally:
+        await to_completion(asyncio.to_thread(_remove_quietly, container))
+
+
+async def build(client: Any, context: Path, dockerfile: str, tag: str, labels: dict[str, str]) -> str:
+    """Build ``context`` with ``dockerfile`` as ``tag``, labelled; the image id."""
+    try:
+        image, _log = await thread_to_completion(
+            client.images.build, path=str(context), dockerfile=dockerfile, tag=tag, labels=labels,
+            rm=True, forcerm=True, pull=False,
+        )
+    except docker.errors.BuildError as exc:
+        lines = [str(item.get("stream") or item.get("error") or "").strip() for item in exc.build_log]
+        tail = "; ".join(line for line in lines if line)[-500:]
+        raise ExecutorError(f"building image {tag} from {context} failed: {exc.msg} ({tail})") from exc
+    except ENGINE_ERRORS as exc:
+        raise ExecutorError(f"building image {tag} from {context} failed: {reason(exc)}") from exc
+    return str(image.id)
+
+
+async def _stream(api: Any, container: str, place: Placement, output: OutputSink) -> int:
+    relay = OutputRelay(asyncio.get_running_loop(), output)
+
+    def follow() -> int:
+        api.start(container)
+        for chunk in api.logs(container, stream=True, follow=True):
+            relay.push(chunk)
+        return int(api.wait(container).get("StatusCode", 1))
+
+    task = asyncio.ensure_future(asyncio.to_thread(follow))
+    try:
+        with translated("running a one-off container"):
+            code = await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await to_completion(asyncio.to_thread(_stop_quietly, api, container, place.grace_seconds))
+        await asyncio.wait({task})
+        if not task.cancelled():
+            task.exception()
+        raise
+    finally:
+        relay.flush()
+    return code
+
+
+def _stop_quietly(api: Any, container: str, grace: float) -> None:
+    try:
+        api.stop(container, timeout=math.ceil(grace))
+    except ENGINE_ERRORS:
+        pass
+
+
+def _remove_quietly(container: Any) -> None:
+    try:
+        container.remove(force=True, v=True)
+    except ENGINE_ERRORS:
+        pass  # the session's label sweep gets it

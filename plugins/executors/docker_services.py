@@ -1,0 +1,116 @@
+"""A job's network and its service containers, started and waited for until healthy."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from plugins.executors.completion import thread_to_completion
+from plugins.executors.docker_engine import ENGINE_ERRORS, ensure_image, reason, translated
+from plugins.executors.docker_mounts import port_bindings, volume_bindings
+from plugins.executors.docker_options import parse_options
+from runner.api import ContainerSpec, ExecutorError, Pull
+
+_FIRST_POLL_SECONDS = 0.05
+_LAST_POLL_SECONDS = 0.5
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServicePlan:
+    """What every service of a job shares."""
+
+    network: str
+    labels: dict[str, str]
+    name_prefix: str
+    """Container names are ``<prefix>--<service>``."""
+    pull: Pull
+    health_timeout_seconds: float
+
+
+def create_network(client: Any, name: str, labels: dict[str, str]) -> str:
+    """Create the job's bridge network (blocking); its id."""
+    with translated(f"creating network {name}"):
+        return str(client.networks.create(name, driver="bridge", labels=labels, check_duplicate=True).id)
+
+
+async def start_services(client: Any, plan: ServicePlan, services: dict[str, ContainerSpec]) -> None:
+    """Start every service on the job network, then wait until each is healthy.
+
+    A service answers on the network by its name. One with a health check (``--health-cmd``
+    in its options, or the image's ``HEALTHCHECK``) is waited for; one without counts
+    as ready once it runs.
+    """
+    started: dict[str, str] = {}
+    for name, spec in services.items():
+        started[name] = await _start(client, plan, name, spec)
+    await asyncio.gather(*(
+        _wait_healthy(client.api, name, container, plan.health_timeout_seconds)
+        for name, container in started.items()
+    ))
+
+
+async def _start(client: Any, plan: ServicePlan, name: str, spec: ContainerSpec) -> str:
+    await asyncio.to_thread(ensure_image, client, spec.image, pull=plan.pull,
+                            username=spec.username, password=spec.password)
+    options = parse_options(spec.options)
+    arguments = options.create_arguments()
+    if spec.entrypoint is not None:
+        arguments["entrypoint"] = [spec.entrypoint]
+    action = f"starting service {name} ({spec.image})"
+    with translated(action):
+        volumes = await thread_to_completion(
+            volume_bindings, client, [*spec.volumes, *options.lists.get("--volume", ())], plan.labels
+        )
+        container = await thread_to_completion(
+            client.containers.create, spec.image,
+            name=f"{plan.name_prefix}--{name}",
+            command=list(spec.command) or None,
+            environment={**spec.env, **options.env()},
+            ports=port_bindings([*spec.ports, *options.lists.get("--publish", ())]),
+            volumes=volumes,
+            network=plan.network,
+            networking_config={plan.network: client.api.create_endpoint_config(aliases=[name])},
+            labels={**arguments.pop("labels", {}), **plan.labels},
+            detach=True, **arguments,
+        )
+        await thread_to_completion(container.start)
+    return str(container.id)
+
+
+async def _wait_healthy(api: Any, name: str, container: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    pause = _FIRST_POLL_SECONDS
+    while True:
+        try:
+            state = (await asyncio.to_thread(api.inspect_container, container))["State"]
+        except ENGINE_ERRORS as exc:
+            raise ExecutorError(f"service {name} vanished while starting: {reason(exc)}") from exc
+        health = state.get("Health")
+        if not state.get("Running"):
+            logs = await asyncio.to_thread(_log_tail, api, container)
+            raise ExecutorError(
+                f"service {name} exited with code {state.get('ExitCode')} before it was ready{logs}"
+            )
+        if health is None or health.get("Status") == "healthy":
+            return
+        if health.get("Status") == "unhealthy":
+            probes = health.get("Log") or [{}]
+            last = str(probes[-1].get("Output") or "").strip()
+            raise ExecutorError(
+                f"service {name} is unhealthy (its health check failed {health.get('FailingStreak')} "
+                f"times; last output: {last[-300:] or 'none'})"
+            )
+        if time.monotonic() >= deadline:
+            raise ExecutorError(f"service {name} did not become healthy within {timeout:g} s")
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, _LAST_POLL_SECONDS)
+
+
+def _log_tail(api: Any, container: str) -> str:
+    try:
+        text = api.logs(container, tail=5).decode(errors="replace").strip()
+    except ENGINE_ERRORS:
+        return ""
+    return f"; its last output: {text[-300:]}" if text else ""

@@ -1,0 +1,165 @@
+"""A job in a Docker container: one long-lived container, each step one exec in it.
+
+The job's folder on this machine is bind-mounted at ``/home/runner/work`` (workspace
+and temp folder) and ``/opt/hostedtoolcache``, so writing a step's script and reading
+its command files are plain file operations; only paths outside those mounts go
+through the engine's archive API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import posixpath
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from plugins.executors import transfer
+from plugins.executors.completion import thread_to_completion
+from plugins.executors.docker_engine import ENGINE_ERRORS, job_labels, translated
+from plugins.executors.docker_exec import run_exec
+from plugins.executors.docker_run import Placement, build, prepend_path, run_one_off
+from plugins.executors.job_folder import JobFolder, read_files, write_files
+from plugins.executors.settings import ExecutorSettings
+from runner.api import Command, ContainerSpec, ExecutorError, JobSpec, Outcome, OutputSink
+
+WORK = PurePosixPath("/home/runner/work")
+"""Where the job folder's ``work`` (workspace parent and temp folder) appears in containers."""
+TOOL_CACHE = PurePosixPath("/opt/hostedtoolcache")
+"""Where the job folder's tool cache appears in containers."""
+
+
+class DockerSession:
+    """A running job container, ready for steps (see :class:`runner.api.Session`)."""
+
+    def __init__(self, *, client: Any, job: JobSpec, folder: JobFolder, container: str,
+                 image_path: str, network: str | None, is_engine_local: bool, arch: str,
+                 settings: ExecutorSettings) -> None:
+        self.workspace = str(WORK / folder.workspace.relative_to(folder.work))
+        self.temp = str(WORK / folder.temp.relative_to(folder.work))
+        self.tool_cache = str(TOOL_CACHE)
+        self.os = "Linux"
+        self.arch = arch
+        self.host_workspace: Path | None = folder.workspace
+        self.service_hosts = {name: name for name in job.services}
+        self.container = container
+        """The job container's id."""
+        self._client = client
+        self._folder = folder
+        self._image_path = image_path
+        self._is_engine_local = is_engine_local
+        self._grace = settings.grace_seconds
+        self._place = Placement(
+            binds=mounts(folder), network=network, labels=job_labels(job), pull=job.pull,
+            grace_seconds=settings.grace_seconds,
+        )
+
+    def host_path(self, path: str, cwd: str | None = None) -> Path | None:
+        """Where a session path lies on this machine, or ``None`` when it is not under a mount."""
+        absolute = PurePosixPath(posixpath.normpath(posixpath.join(cwd or self.workspace, path)))
+        for target, source in ((WORK, self._folder.work), (TOOL_CACHE, self._folder.tool_cache)):
+            if absolute == target or target in absolute.parents:
+                return source / absolute.relative_to(target)
+        return None
+
+    async def execute(self, command: Command, output: OutputSink) -> Outcome:
+        """Run ``command`` as one exec in the job container (see :class:`runner.api.Session`)."""
+        await self._put_files(command)
+        code = await run_exec(
+            self._client.api, self.container, argv=command.argv,
+            env=prepend_path(command.env, command.path, self._image_path), workdir=command.cwd,
+            output=output, grace_seconds=self._grace, is_engine_local=self._is_engine_local,
+        )
+        return Outcome(exit_code=code, files=await self._collect(command))
+
+    async def run_container(self, spec: ContainerSpec, command: Command, output: OutputSink) -> Outcome:
+        """Run ``command`` in a one-off container on the job's mounts and network."""
+        await self._put_files(command)
+        code = await run_one_off(self._client, self._place, spec, command, output)
+        return Outcome(exit_code=code, files=await self._collect(command))
+
+    async def build_image(self, context: Path, dockerfile: str, tag: str) -> str:
+        """Build an image, labelled so the session's close removes it; its id."""
+        return await build(self._client, context, dockerfile, tag, self._place.labels)
+
+    async def upload(self, source: Path, destination: str) -> None:
+        """Copy a host folder's contents into the container at ``destination``."""
+        target = self.host_path(destination)
+        if target is not None:
+            await asyncio.to_thread(transfer.copy_in, source, target, is_shared=True)
+            return
+        data = await asyncio.to_thread(transfer.tar_of_folder, source, self._absolute(destination))
+        with translated(f"uploading {source} to {destination}"):
+            await asyncio.to_thread(self._client.api.put_archive, self.container, "/", data)
+
+    async def download(self, source: str, destination: Path) -> None:
+        """Copy a file or folder of the container to ``destination`` on this machine."""
+        origin = self.host_path(source)
+        if origin is not None:
+            await asyncio.to_thread(transfer.copy_out, origin, destination, shown_as=source)
+            return
+        absolute = self._absolute(source)
+
+        def fetch() -> None:
+            with translated(f"downloading {source}"):
+                stream, _stat = self._client.api.get_archive(self.container, absolute)
+                transfer.extract_tar(stream, absolute, destination)
+
+        await asyncio.to_thread(fetch)
+
+    def _absolute(self, path: str) -> str:
+        return posixpath.normpath(posixpath.join(self.workspace, path))
+
+    async def _put_files(self, command: Command) -> None:
+        local: dict[Path, bytes] = {}
+        remote: dict[str, bytes] = {}
+        for path, content in command.files.items():
+            target = self.host_path(path, command.cwd)
+            if target is None:
+                remote[posixpath.normpath(posixpath.join(command.cwd, path))] = content
+            else:
+                local[target] = content
+        scripts = set(command.argv)
+        host_scripts = {target for target in map(self._host_script, scripts) if target is not None}
+        try:  # a few small files: quicker written here than handed to a thread
+            write_files(local, scripts=host_scripts, is_shared=True)
+        except OSError as exc:
+            raise ExecutorError(f"cannot write a step's files into {self._folder.root}: {exc}") from exc
+        if remote:
+            archive = transfer.tar_of_files(remote, scripts=scripts)
+            with translated("copying a step's files into the job container"):
+                await thread_to_completion(self._client.api.put_archive, self.container, "/", archive)
+
+    def _host_script(self, word: str) -> Path | None:
+        return self.host_path(word) if word.startswith("/") else None
+
+    async def _collect(self, command: Command) -> dict[str, bytes]:
+        local: dict[str, Path] = {}
+        remote: list[str] = []
+        for path in command.collect:
+            target = self.host_path(path, command.cwd)
+            if target is None:
+                remote.append(path)
+            else:
+                local[path] = target
+        found = read_files(local)
+        for path in remote:
+            content = await asyncio.to_thread(self._fetch_file, posixpath.join(command.cwd, path))
+            if content is not None:
+                found[path] = content
+        return found
+
+    def _fetch_file(self, path: str) -> bytes | None:
+        import docker.errors
+
+        try:
+            stream, _stat = self._client.api.get_archive(self.container, path)
+            return transfer.file_from_tar(stream)
+        except docker.errors.NotFound:
+            return None
+        except ENGINE_ERRORS as exc:
+            raise ExecutorError(f"cannot read {path} from the job container: {exc}") from exc
+
+
+def mounts(folder: JobFolder) -> tuple[str, ...]:
+    """The binds that put a job folder where containers expect it."""
+    return (f"{folder.work}:{WORK}:rw", f"{folder.tool_cache}:{TOOL_CACHE}:rw")

@@ -1,0 +1,156 @@
+"""The host folder a job works in: workspace, temp folder and tool cache under one root.
+
+Both the host and the Docker executors lay a job out the same way::
+
+    <host_dir>/baton-<run>-<job>-XXXX/
+        .baton-run          the run id, so garbage collection never parses folder names
+        work/<name>/<name>  the workspace (GITHUB_WORKSPACE)
+        work/_temp          RUNNER_TEMP: scripts and command files
+        tool                RUNNER_TOOL_CACHE
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import stat
+import tempfile
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+
+from runner.api import ExecutorError, JobSpec
+
+MARKER = ".baton-run"
+"""File in a job folder's root holding the run id it belongs to."""
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def safe_name(text: str) -> str:
+    """``text`` reduced to characters every file system and Docker object name accepts."""
+    return _UNSAFE.sub("-", text).strip("-.") or "x"
+
+
+def repository_name(job: JobSpec) -> str:
+    """The workspace folder's name: the ``name`` of the job's ``owner/name`` repository."""
+    return safe_name(job.repository.rstrip("/").rsplit("/", 1)[-1])
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JobFolder:
+    """One job's folder on this machine."""
+
+    root: Path
+    work: Path
+    """Parent of the workspace and the temp folder (mounted whole into a job container)."""
+    workspace: Path
+    temp: Path
+    tool_cache: Path
+
+    @classmethod
+    def create(cls, base: Path, job: JobSpec, *, is_shared: bool) -> JobFolder:
+        """Make a fresh folder for ``job`` under ``base``.
+
+        With ``is_shared`` the folders are world-writable, for a container that runs its
+        steps as another user than the one running baton.
+        """
+        try:
+            base.mkdir(parents=True, exist_ok=True)
+            root = Path(tempfile.mkdtemp(
+                prefix=f"baton-{safe_name(job.run_id)}-{safe_name(job.job_key)}-", dir=base
+            ))
+            (root / MARKER).write_text(job.run_id)
+            name = repository_name(job)
+            folder = cls(
+                root=root,
+                work=root / "work",
+                workspace=root / "work" / name / name,
+                temp=root / "work" / "_temp",
+                tool_cache=root / "tool",
+            )
+            for path in (folder.workspace, folder.temp, folder.tool_cache):
+                path.mkdir(parents=True)
+            if is_shared:
+                for path in (folder.work, folder.workspace.parent, folder.workspace,
+                             folder.temp, folder.tool_cache):
+                    path.chmod(0o777)
+        except OSError as exc:
+            raise ExecutorError(f"cannot make a job folder under {base}: {exc}") from exc
+        return folder
+
+    def remove(self) -> None:
+        """Delete the folder and everything in it (best effort: a vanished file is fine)."""
+        remove_tree(self.root)
+
+
+def remove_tree(root: Path) -> None:
+    """Delete ``root``, making read-only folders (``chmod -w`` by a step) writable first."""
+
+    def retry(function: object, path: str, _exc: object) -> None:
+        try:
+            for folder in (os.path.dirname(path), path):
+                if os.path.isdir(folder) and not os.path.islink(folder):
+                    os.chmod(folder, os.stat(folder).st_mode | stat.S_IRWXU)
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                os.unlink(path)
+        except OSError:
+            pass
+
+    shutil.rmtree(root, onerror=retry)
+
+
+def leftover_folders(base: Path, active_runs: Collection[str]) -> list[tuple[Path, str]]:
+    """Job folders under ``base`` whose run is not in ``active_runs``, with their run id."""
+    found: list[tuple[Path, str]] = []
+    try:
+        candidates = sorted(base.glob("baton-*"))
+    except OSError:
+        return found
+    for path in candidates:
+        try:
+            run_id = (path / MARKER).read_text()
+        except OSError:
+            continue  # not ours, or not readable: leave it alone
+        if run_id not in active_runs:
+            found.append((path, run_id))
+    return found
+
+
+def write_files(files: dict[Path, bytes], *, scripts: Collection[Path], is_shared: bool) -> None:
+    """Write files (making parent folders); ``scripts`` become executable.
+
+    With ``is_shared`` everything is world-writable, so a step running as another user
+    can append to its command files (``GITHUB_ENV`` …).
+    """
+    for path, content in files.items():
+        _make_parents(path, is_shared=is_shared)
+        path.write_bytes(content)
+        mode = 0o755 if path in scripts else 0o644
+        path.chmod(mode | 0o022 if is_shared else mode)
+
+
+def read_files(paths: dict[str, Path]) -> dict[str, bytes]:
+    """The contents of those of ``paths`` (session path → host path) that exist as files."""
+    found: dict[str, bytes] = {}
+    for name, path in paths.items():
+        try:
+            found[name] = path.read_bytes()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            continue
+    return found
+
+
+def _make_parents(path: Path, *, is_shared: bool) -> None:
+    missing: list[Path] = []
+    parent = path.parent
+    while not parent.exists():
+        missing.append(parent)
+        parent = parent.parent
+    for folder in reversed(missing):
+        folder.mkdir(exist_ok=True)
+        if is_shared:
+            folder.chmod(0o777)

@@ -1,0 +1,191 @@
+"""The ``local`` executor: each job in a fresh folder on this machine, steps as host processes.
+
+Registered through ``baton_register_executors``. ``uses: docker://`` steps and Docker
+actions still work when a Docker engine answers: their containers mount the job folder
+at the same paths.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+from collections.abc import AsyncIterator, Collection, Mapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from plugins.executors import transfer
+from plugins.executors.completion import to_completion
+from plugins.executors.host_process import run_process
+from plugins.executors.job_folder import JobFolder, leftover_folders, read_files, remove_tree, write_files
+from plugins.executors.settings import ExecutorSettings
+from runner.api import (
+    Command,
+    ContainerSpec,
+    ExecutorClass,
+    ExecutorError,
+    JobSpec,
+    Outcome,
+    OutputSink,
+    Session,
+    Value,
+    hookimpl,
+)
+
+BASE_ENV = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TERM", "TZ",
+            "TMPDIR", "SSL_CERT_FILE", "SSL_CERT_DIR")
+"""Variables taken from baton's own environment; every other one is left out of steps."""
+FALLBACK_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+_OS = {"Linux": "Linux", "Darwin": "macOS", "Windows": "Windows"}
+_ARCHES = {"x86_64": "X64", "amd64": "X64", "aarch64": "ARM64", "arm64": "ARM64", "i386": "X86",
+           "i686": "X86", "armv7l": "ARM"}
+
+
+def host_os() -> str:
+    """``RUNNER_OS`` for this machine."""
+    return _OS.get(platform.system(), platform.system())
+
+
+def host_arch() -> str:
+    """``RUNNER_ARCH`` for this machine."""
+    machine = platform.machine()
+    return _ARCHES.get(machine.lower(), machine.upper())
+
+
+def base_env() -> dict[str, str]:
+    """The environment every step starts from: a few of baton's own variables."""
+    env = {key: os.environ[key] for key in BASE_ENV if key in os.environ}
+    env.setdefault("PATH", FALLBACK_PATH)
+    return env
+
+
+class LocalSession:
+    """A job folder on this machine (see :class:`runner.api.Session`)."""
+
+    def __init__(self, job: JobSpec, folder: JobFolder, settings: ExecutorSettings) -> None:
+        self.workspace = str(folder.workspace)
+        self.temp = str(folder.temp)
+        self.tool_cache = str(folder.tool_cache)
+        self.os = host_os()
+        self.arch = host_arch()
+        self.host_workspace: Path | None = folder.workspace
+        self.service_hosts: dict[str, str] = {}
+        self._job = job
+        self._folder = folder
+        self._settings = settings
+        self._base_env = base_env()
+        self._client: Any = None
+
+    async def execute(self, command: Command, output: OutputSink) -> Outcome:
+        """Run ``command`` as a host process in its own process group."""
+        self._write(command)
+        env = {**self._base_env, **command.env}
+        if command.path:
+            env["PATH"] = os.pathsep.join([*command.path, env.get("PATH", FALLBACK_PATH)])
+        code = await run_process(command.argv, env=env, cwd=str(self._path(command.cwd)), output=output,
+                                 grace_seconds=self._settings.grace_seconds)
+        return Outcome(exit_code=code, files=self._collect(command))
+
+    async def run_container(self, spec: ContainerSpec, command: Command, output: OutputSink) -> Outcome:
+        """Run ``command`` in a one-off container with the job folder mounted at the same paths."""
+        from plugins.executors.docker_engine import job_labels
+        from plugins.executors.docker_run import Placement, run_one_off
+
+        client = await self._engine(f"running a container of {spec.image}")
+        self._write(command)
+        place = Placement(
+            binds=tuple(f"{path}:{path}:rw" for path in (self._folder.work, self._folder.tool_cache)),
+            labels=job_labels(self._job), pull=self._job.pull, grace_seconds=self._settings.grace_seconds,
+        )
+        code = await run_one_off(client, place, spec, command, output)
+        return Outcome(exit_code=code, files=self._collect(command))
+
+    async def build_image(self, context: Path, dockerfile: str, tag: str) -> str:
+        """Build an image with the Docker engine; the session's close removes it."""
+        from plugins.executors.docker_engine import job_labels
+        from plugins.executors.docker_run import build
+
+        client = await self._engine(f"building image {tag}")
+        return await build(client, context, dockerfile, tag, job_labels(self._job))
+
+    async def upload(self, source: Path, destination: str) -> None:
+        """Copy a host folder's contents to ``destination``."""
+        await asyncio.to_thread(transfer.copy_in, source, self._path(destination), is_shared=False)
+
+    async def download(self, source: str, destination: Path) -> None:
+        """Copy a file or folder of the session to ``destination``."""
+        await asyncio.to_thread(transfer.copy_out, self._path(source), destination, shown_as=source)
+
+    def close(self) -> None:
+        """Remove what Docker made for the session, then the folder (blocking)."""
+        if self._client is not None:
+            from plugins.executors.docker_engine import job_labels, remove_labelled
+
+            remove_labelled(self._client, job_labels(self._job))
+            self._client.close()
+        self._folder.remove()
+
+    def _path(self, path: str) -> Path:
+        return Path(self.workspace, path)  # an absolute ``path`` stays as it is
+
+    def _write(self, command: Command) -> None:
+        cwd = self._path(command.cwd)
+        scripts = {cwd / word for word in command.argv}
+        try:
+            write_files({cwd / path: content for path, content in command.files.items()},
+                        scripts=scripts, is_shared=False)
+        except OSError as exc:
+            raise ExecutorError(f"cannot write a step's files: {exc}") from exc
+
+    def _collect(self, command: Command) -> dict[str, bytes]:
+        cwd = self._path(command.cwd)
+        return read_files({path: cwd / path for path in command.collect})
+
+    async def _engine(self, purpose: str) -> Any:
+        if self._client is None:
+            from plugins.executors.docker_engine import connect
+
+            try:
+                self._client = await asyncio.to_thread(connect)
+            except ExecutorError as exc:
+                raise ExecutorError(f"{purpose} needs a Docker engine: {exc.message}") from exc
+        return self._client
+
+
+class LocalExecutor:
+    """Runs jobs on this machine, each in a fresh temporary folder."""
+
+    name = "local"
+
+    def __init__(self, options: Mapping[str, Value]) -> None:
+        self.settings = ExecutorSettings.from_options(self.name, options)
+        """The options, validated."""
+
+    async def check(self) -> None:
+        """Always fine: this machine is here."""
+
+    @asynccontextmanager
+    async def session(self, job: JobSpec) -> AsyncIterator[Session]:
+        """A fresh folder for ``job``; leaving the block deletes it."""
+        folder = await asyncio.to_thread(JobFolder.create, self.settings.host_dir, job, is_shared=False)
+        session = LocalSession(job, folder, self.settings)
+        try:
+            yield session
+        finally:
+            await to_completion(asyncio.to_thread(session.close))
+
+    async def collect_garbage(self, active_runs: Collection[str]) -> list[str]:
+        """Remove the job folders of runs not in ``active_runs``."""
+        removed: list[str] = []
+        for path, run_id in await asyncio.to_thread(leftover_folders, self.settings.host_dir, active_runs):
+            await asyncio.to_thread(remove_tree, path)
+            removed.append(f"folder {path} (run {run_id})")
+        return removed
+
+
+@hookimpl
+def baton_register_executors() -> list[ExecutorClass]:
+    """The ``local`` executor."""
+    return [LocalExecutor]

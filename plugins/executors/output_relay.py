@@ -1,0 +1,45 @@
+"""Carrying output chunks from a worker thread to an :data:`OutputSink` on the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+from runner.api import OutputSink
+
+
+class OutputRelay:
+    """Batches chunks pushed by a worker thread into few event-loop callbacks.
+
+    While the loop is busy, chunks pile up and reach the sink joined in one call, so a
+    flood of small writes costs one callback per batch, not one per chunk. Order is kept.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, output: OutputSink) -> None:
+        self._loop = loop
+        self._output = output
+        self._lock = threading.Lock()
+        self._pending: list[bytes] = []
+        self._is_scheduled = False
+
+    def push(self, chunk: bytes) -> None:
+        """Queue ``chunk`` (from any thread); the sink gets it soon, on the loop."""
+        if not chunk:
+            return
+        with self._lock:
+            self._pending.append(chunk)
+            if self._is_scheduled:
+                return
+            self._is_scheduled = True
+        try:
+            self._loop.call_soon_threadsafe(self.flush)
+        except RuntimeError:  # the loop is closed: nobody is listening any more
+            pass
+
+    def flush(self) -> None:
+        """Hand every queued chunk to the sink now; call on the loop (after the thread ends)."""
+        with self._lock:
+            chunks, self._pending = self._pending, []
+            self._is_scheduled = False
+        if chunks:
+            self._output(chunks[0] if len(chunks) == 1 else b"".join(chunks))
