@@ -8,7 +8,8 @@ property values unescape ``%25 %0D %0A %3A %2C``, the message ``%25 %0D %0A``. T
 ``##[name props]message`` form that the runner also still reads is not supported.
 
 ``CommandProcessor`` walks a step's lines in order, because ``stop-commands`` and
-``echo`` change how later lines read, and tells for each what to log and what to do.
+``echo`` change how later lines read, and tells for each line whether it is plain output
+to log or a command (with what to log for it, if anything, and what to do).
 """
 
 from __future__ import annotations
@@ -265,7 +266,7 @@ def unsecure_stop_tokens_allowed(env: Mapping[str, str]) -> bool:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LineResult:
-    """What one line of step output amounts to."""
+    """What a command line of step output amounts to (plain lines are just logged)."""
 
     log: str | None
     """The text to log for this line, masked first; None when it leaves no line of its own."""
@@ -332,18 +333,24 @@ class CommandProcessor:
         """Whether ``stop-commands`` is in force (every line is plain until its token)."""
         return self._stop_token is not None
 
-    def process(self, line: str) -> LineResult:
-        """What ``line`` means, given the lines before it."""
+    def process(self, line: str) -> str | LineResult:
+        """What ``line`` means, given the lines before it.
+
+        A ``str`` is a plain line, to log as it is once masked (that is ``line`` itself, so
+        plain output costs next to nothing); a ``LineResult`` is a command line.
+        """
+        if "::" not in line:
+            return line
         if self._stop_token is not None:
             token = self._stop_token
             command = parse_command(line, extra_names=frozenset({token.lower()}))
             if command is not None and token and command.name == token.lower():
                 self._stop_token = None
                 return LineResult(log=line, commands=(ResumeCommands(token=token),))
-            return LineResult(log=line)
+            return line
         command = parse_command(line)
         if command is None:
-            return LineResult(log=line)
+            return line
         if command.name == "stop-commands":
             return self._stop(command, line)
         echoed = self._echo and command.name not in _NEVER_ECHOED

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from runner.engine.commands import (
@@ -76,16 +78,24 @@ def test_parse_command(line: str, expected: WorkflowCommand) -> None:
         "##[error]legacy form",
         ": :error::x",
         "::::",
+        "std::vector<int> v;",
+        "  ::std::move(x)",
     ],
 )
 def test_plain_lines(line: str) -> None:
     assert parse_command(line) is None
-    assert CommandProcessor().process(line) == LineResult(log=line)
+    assert CommandProcessor().process(line) is line
+
+
+def _process(processor: CommandProcessor, line: str) -> LineResult:
+    """The processor's answer, with a plain line (a bare ``str``) as a ``LineResult`` too."""
+    result = processor.process(line)
+    return LineResult(log=result) if isinstance(result, str) else result
 
 
 def _run(lines: list[str], **options: bool) -> list[LineResult]:
     processor = CommandProcessor(**options)
-    return [processor.process(line) for line in lines]
+    return [_process(processor, line) for line in lines]
 
 
 DEPRECATED_OUTPUT = "The `set-output` command is deprecated"
@@ -139,7 +149,7 @@ def test_commands(line: str, commands: tuple[object, ...]) -> None:
         ("file=,title=", dict()),
     ],
 )
-def test_annotation_positions(properties: str, expected: dict[str, int]) -> None:
+def test_annotation_positions(properties: str, expected: dict[str, Any]) -> None:
     (result,) = _run([f"::warning {properties}::m"])
     assert result.commands == (Annotation(level="warning", message="m", **expected),)
 
@@ -239,7 +249,7 @@ def test_act_commands_workflow() -> None:
     """The output of act's `commands` case, step by step, with unsecure commands allowed."""
     processor = CommandProcessor(allow_unsecure_commands=True)
     lines = ["::stop-commands::my-end-token", "::set-env name=foo::baz", "bar", "::my-end-token::", "::set-env name=foo::baz"]
-    results = [processor.process(line) for line in lines]
+    results = [_process(processor, line) for line in lines]
     assert [r.commands for r in results][1:3] == [(), ()]
     assert results[4].commands == (SetEnv(name="foo", value="baz"),)
     assert not processor.is_stopped
@@ -248,19 +258,19 @@ def test_act_commands_workflow() -> None:
 @pytest.mark.parametrize("token", ["", "pause-logging", "Pause-Logging", "set-env", "STOP-COMMANDS", "add-mask"])
 def test_unsafe_stop_tokens_are_refused(token: str) -> None:
     processor = CommandProcessor()
-    (failure,) = processor.process(f"::stop-commands::{token}").commands
+    (failure,) = _process(processor, f"::stop-commands::{token}").commands
     assert isinstance(failure, CommandFailure) and "ACTIONS_ALLOW_UNSECURE_STOPCOMMAND_TOKENS" in failure.message
     assert not processor.is_stopped
-    assert processor.process("::add-mask::still-secret").masks == ("still-secret",)
+    assert _process(processor, "::add-mask::still-secret").masks == ("still-secret",)
 
 
 def test_unsafe_stop_tokens_when_allowed() -> None:
     processor = CommandProcessor(allow_unsecure_stop_tokens=True)
     processor.process("::stop-commands::set-env")
-    assert processor.process("::add-mask::x").commands == ()
-    assert processor.process("::set-env name=a::b").commands == (ResumeCommands(token="set-env"),)
+    assert _process(processor, "::add-mask::x").commands == ()
+    assert _process(processor, "::set-env name=a::b").commands == (ResumeCommands(token="set-env"),)
     processor.process("::stop-commands::")  # an empty token never resumes
-    assert [processor.process(line).commands for line in ("::::", ":: ::")] == [(), ()]
+    assert [_process(processor, line).commands for line in ("::::", ":: ::")] == [(), ()]
     assert processor.is_stopped
 
 
