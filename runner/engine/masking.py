@@ -3,8 +3,9 @@
 What gets masked follows GitHub's runner (``SecretMasker`` with the value encoders its
 ``HostContext`` registers), so a log that is clean on GitHub is clean here:
 
-- the value itself, and for a value spanning lines, each of its lines with surrounding
-  whitespace removed (step output arrives line by line, so only the lines can match);
+- the value itself, the value without surrounding whitespace (GitHub trims secrets),
+  and for a value spanning lines, each of its lines without surrounding whitespace (step
+  output arrives line by line, so only the lines can match);
 - the value as it appears inside a JSON string (both with non-ASCII kept, as the
   runner's Newtonsoft escaping does, and ``\\uXXXX``-escaped, as Python's ``json`` does);
 - percent-encoded as a URI component (``Uri.EscapeDataString``: RFC 3986 unreserved
@@ -84,12 +85,11 @@ class Masker:
         """Mask ``value`` (and its lines and encodings) from now on."""
         if not value or value.isspace():
             return
-        fresh = variants(value)
+        forms = {value, value.strip()}
         if "\n" in value or "\r" in value:
-            for line in _LINE_BREAK.split(value):
-                line = line.strip()
-                if line:
-                    fresh |= variants(line)
+            forms.update(line.strip() for line in _LINE_BREAK.split(value))
+        forms.discard("")
+        fresh = set().union(*map(variants, forms))
         fresh -= self._needles
         if fresh:
             self._needles |= fresh
@@ -97,7 +97,10 @@ class Masker:
             self._pattern = None
 
     def mask(self, text: str) -> str:
-        """``text`` with every secret replaced by ``***`` (``text`` itself when clean)."""
+        """``text`` with every secret replaced by ``***`` (``text`` itself when clean).
+
+        For many lines at once, ``mask_lines`` is several times faster.
+        """
         if not self._needles:
             return text
         if self._pattern is None:

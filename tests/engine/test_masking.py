@@ -74,6 +74,12 @@ def test_multi_line_value_masks_the_whole_and_each_line() -> None:
     assert {"first line", "second line"} <= masker.values
 
 
+def test_surrounding_whitespace_is_also_masked_without() -> None:
+    masker = Masker(["  padded\t"])
+    assert masker.mask("[padded] [  padded\t]") == "[***] [***]"
+    assert Masker(["tok\n"]).mask("tok") == MASK  # a secret pasted with its newline
+
+
 def test_add_after_mask_rebuilds_the_pattern() -> None:
     masker = Masker(["one"])
     assert masker.mask("one two") == "*** two"
