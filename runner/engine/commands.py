@@ -271,7 +271,7 @@ class LineResult:
     log: str | None
     """The text to log for this line, masked first; None when it leaves no line of its own."""
     commands: tuple[Command, ...] = ()
-    """What the line asks of the runner, in order; empty for a plain line."""
+    """What the line asks of the runner, in order."""
 
     @property
     def masks(self) -> tuple[str, ...]:
