@@ -41,7 +41,7 @@ async def docker_session(client: Any, job: JobSpec, settings: ExecutorSettings,
     prefix = f"baton-{safe_name(job.run_id)}-{safe_name(job.job_key)}"
     folder: JobFolder | None = None
     try:
-        folder = await asyncio.to_thread(JobFolder.create, settings.host_dir, job, is_shared=True)
+        folder = JobFolder.create(settings.host_dir, job, is_shared=True)  # quick: a few mkdirs
         await asyncio.to_thread(ensure_image, client, spec.image, pull=job.pull,
                                 username=spec.username, password=spec.password)
         network = None

@@ -169,7 +169,7 @@ class LocalExecutor:
     @asynccontextmanager
     async def session(self, job: JobSpec) -> AsyncIterator[Session]:
         """A fresh folder for ``job``; leaving the block deletes it."""
-        folder = await asyncio.to_thread(JobFolder.create, self.settings.host_dir, job, is_shared=False)
+        folder = JobFolder.create(self.settings.host_dir, job, is_shared=False)  # quick: a few mkdirs
         session = LocalSession(job, folder, self.settings)
         try:
             yield session

@@ -1,0 +1,73 @@
+"""Fixtures for the executor tests: each executor with a private folder, unique run ids."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from plugins.executors.docker import DockerExecutor
+from plugins.executors.local import LocalExecutor
+from runner.api import Executor, JobSpec
+
+GRACE_SECONDS = 3.0
+"""A grace period long enough to tell 'stopped at SIGTERM' from 'waited for SIGKILL'."""
+
+
+@pytest.fixture
+def run_id(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A run id used by this test only; docker objects labelled with it are removed after."""
+    value = f"test-{uuid.uuid4().hex[:12]}"
+    yield value
+    if "docker_client" in request.fixturenames:
+        from plugins.executors.docker_engine import RUN_LABEL, remove_labelled
+
+        leftovers = remove_labelled(request.getfixturevalue("docker_client"), {RUN_LABEL: value})
+        assert not leftovers, f"the test left docker objects behind: {leftovers}"
+
+
+@pytest.fixture
+def host_dir(tmp_path: Path) -> Path:
+    """The folder executors make job folders in, private to the test."""
+    path = tmp_path / "jobs"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture(params=["local", "docker"])
+def kind(request: pytest.FixtureRequest) -> str:
+    """Which executor the contract test runs against."""
+    if request.param == "docker":
+        request.getfixturevalue("docker_client")  # skips, or fails under CI, without an engine
+    return str(request.param)
+
+
+@pytest.fixture
+def executor(kind: str, host_dir: Path) -> Executor:
+    """The executor under test, with a short grace period and a private host folder."""
+    options: dict[str, Any] = {"grace_seconds": GRACE_SECONDS, "host_dir": str(host_dir)}
+    return LocalExecutor(options) if kind == "local" else DockerExecutor(options)
+
+
+@pytest.fixture
+def job(kind: str, run_id: str, request: pytest.FixtureRequest) -> JobSpec:
+    """A plain job for ``executor`` (the test shell image on docker)."""
+    image = request.getfixturevalue("shell_image") if kind == "docker" else None
+    return JobSpec(run_id=run_id, job_key="build", name="build", labels=("test",), image=image,
+                   repository="octo/project", env={"CI": "true"})
+
+
+def host_command_lines() -> list[str]:
+    """Every process's command line on this machine (``ps -eo args``, container processes too)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                found.append(Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode())
+            except OSError:
+                continue
+    return found
