@@ -54,6 +54,16 @@ class StepLogs:
         file.write("\n".join(lines))
         file.write("\n")
 
+    def append_if_open(self, key: StepKey, lines: tuple[str, ...]) -> bool:
+        """Append lines to a step's log if it is open; returns whether it was."""
+        file = self._files.get(key)
+        if file is None:
+            return False
+        if lines:
+            file.write("\n".join(lines))
+            file.write("\n")
+        return True
+
     def flush(self) -> None:
         """Push every buffered line to its file."""
         for file in self._files.values():

@@ -23,7 +23,7 @@ from pathlib import Path
 from types import TracebackType
 
 from runner.errors import StoreError
-from runner.events import Event, EventBus
+from runner.events import Event, EventBus, LogLines
 from runner.store.changes import Process, apply, is_boundary
 from runner.store.db import connect, store_error
 from runner.store.logfiles import StepLogs
@@ -33,7 +33,14 @@ from runner.store.recovery import host_name, process_start
 FLUSH_SECONDS = 0.1
 """The longest a recorded event waits before readers can see it."""
 
+NAP_SECONDS = 0.01
+"""How long the writer sleeps when a batch's window is open and the queue is empty."""
+
 _log = logging.getLogger("baton.store")
+
+
+class _WindowClosed:
+    """The batch's time window ended with the queue empty."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,30 +136,52 @@ class Recorder:
             deadline = time.monotonic() + FLUSH_SECONDS
             waiters: list[_Flush] = []
             while True:
-                if item is None:
+                if isinstance(item, LogLines):
+                    self._append(item)
+                elif item is None:
                     is_stopping = True
                     break
-                if isinstance(item, _Flush):
+                elif isinstance(item, _Flush):
                     waiters.append(item)
                     break
-                self._apply(item)
-                if is_boundary(item):
+                else:
+                    self._apply(item)
+                    if is_boundary(item):
+                        break
+                following = self._next(deadline)
+                if isinstance(following, _WindowClosed):
                     break
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        break
-                    try:
-                        item = self._queue.get(timeout=remaining)
-                    except queue.Empty:
-                        break
+                item = following
             self._commit()
             if is_stopping:
                 self._close_logs()
             for waiter in waiters:
                 waiter.done.set()
+
+    def _next(self, deadline: float) -> _Item | _WindowClosed:
+        """The next queued item of this batch, or the end of the batch's window.
+
+        Waits in short naps rather than waking on every event: a thread woken per event
+        would take the GIL from the event loop once per log line.
+        """
+        while True:
+            try:
+                return self._queue.get_nowait()
+            except queue.Empty:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return _WindowClosed()
+                time.sleep(min(remaining, NAP_SECONDS))
+
+    def _append(self, event: LogLines) -> None:
+        """The hot path: lines of a running step touch only its file, never the database."""
+        try:
+            if self._logs.append_if_open((event.run_id, event.job_key, event.index), event.lines):
+                return
+        except OSError as exc:
+            self._fail(StoreError(f"cannot write a step log: {exc}", where=str(exc.filename or self.home)))
+            return
+        self._apply(event)  # the step's file is not open yet: its row learns the path
 
     def _apply(self, event: Event) -> None:
         """Apply one event inside the batch's transaction (begun on the first write)."""
