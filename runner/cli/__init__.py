@@ -15,6 +15,8 @@ from runner import __version__
 from runner.errors import BatonError
 
 COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("runner.cli.run", "run this checkout's workflows now, in Docker or on the host (act's flags)"),
+    "gc": ("runner.cli.gc", "remove containers, networks, volumes and folders that killed runs left behind"),
     "validate": ("runner.cli.validate", "check workflow files and report every error with its position"),
     "list": ("runner.cli.listing", "list workflows, their events, jobs, needs and matrix sizes"),
     "graph": ("runner.cli.graph", "draw the job graph of workflows"),

@@ -31,6 +31,8 @@ _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 _INF = re.compile(r"[-+]?\.(inf|Inf|INF)")
 _NAN = re.compile(r"\.(nan|NaN|NAN)")
 _STR_TAG = "tag:yaml.org,2002:str"
+_MAYBE_TYPED = frozenset("0123456789+-.~nNtTfF")
+"""First characters of plain scalars that may be something other than a string."""
 _ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s\]},]")
 
 
@@ -155,6 +157,7 @@ class _Converter:
     def _mapping(self, node: yaml.MappingNode, mark: Mark, depth: int) -> Map:
         pairs: list[tuple[Scalar, Node]] = []
         seen: dict[str, Mark] = {}
+        index: dict[str, Node] = {}
         for knode, vnode in node.value:
             k = self.convert(knode, depth + 1)
             v = self.convert(vnode, depth + 1)
@@ -169,8 +172,9 @@ class _Converter:
                 )
                 continue
             seen[text] = k.mark
+            index[text] = v
             pairs.append((k, v))
-        return Map(tuple(pairs), mark)
+        return Map(tuple(pairs), mark, index)
 
     def _count(self, n: int, node: yaml.Node) -> None:
         self.count += n
@@ -186,7 +190,7 @@ class _Converter:
 def _resolve(node: yaml.ScalarNode) -> ScalarValue:
     """YAML 1.2 core schema for plain scalars; quoted and block scalars are strings."""
     value: str = node.value
-    if node.style or node.tag != _STR_TAG:
+    if node.style or node.tag != _STR_TAG or (value and value[0] not in _MAYBE_TYPED):
         return value
     if value in ("", "~", "null", "Null", "NULL"):
         return None

@@ -7,7 +7,7 @@ already resolved with YAML 1.2 core-schema rules, so ``on`` and ``yes`` stay str
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from runner.errors import Mark
 
@@ -62,13 +62,12 @@ class Map:
 
     pairs: tuple[tuple[Scalar, Node], ...]
     mark: Mark
+    index: dict[str, Node] = field(default_factory=dict, compare=False, repr=False)
+    """Values by key text (built by the loader; lookups are hot when reading workflows)."""
 
     def get(self, key: str) -> Node | None:
         """The value under ``key``, if present."""
-        for k, v in self.pairs:
-            if k.text == key:
-                return v
-        return None
+        return self.index.get(key)
 
     def key_node(self, key: str) -> Scalar | None:
         """The key scalar itself (for pointing errors at a key)."""

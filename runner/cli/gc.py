@@ -1,0 +1,43 @@
+"""``baton gc``: remove what runs whose process died left behind."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from runner.errors import ExecutorError
+from runner.registry import build_executor, executor_classes, plugin_manager
+from runner.store import Store, active_run_ids, recover
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags of ``baton gc``."""
+    parser.add_argument("-q", "--quiet", action="store_true", help="print nothing when there is nothing to remove")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Mark dead runs interrupted, then let every executor remove their leftovers."""
+    with Store.open() as store:
+        recovered = recover(store)
+        active = active_run_ids(store)
+    for run_id in recovered:
+        print(f"run {run_id}: marked interrupted (its process is gone)")
+    removed = asyncio.run(_collect(active))
+    for line in removed:
+        print(line)
+    if not removed and not recovered and not args.quiet:
+        print("nothing to remove")
+    return 0
+
+
+async def _collect(active: frozenset[str]) -> list[str]:
+    classes = executor_classes(plugin_manager())
+    lines: list[str] = []
+    for name in sorted(classes):
+        executor = build_executor(classes, name, {})
+        try:
+            await executor.check()
+        except ExecutorError:
+            continue  # nothing of this kind can be left where the executor cannot reach
+        lines.extend(await executor.collect_garbage(active))
+    return lines

@@ -1,0 +1,169 @@
+"""One job leg: place it, open its session, run its steps, compute its outputs."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from runner.api import ContainerSpec, JobSpec, Session
+from runner.engine.contexts import github_context, runner_context
+from runner.engine.masking import Masker
+from runner.engine.placement import Target, labels_of
+from runner.engine.request import JobResult, RunRequest
+from runner.engine.step_runner import JobScope, JobState, run_steps
+from runner.errors import BatonError
+from runner.events import EventBus, JobFinished, JobStarted
+from runner.expr import Value, to_display_string
+from runner.plan import Leg
+from runner.status import Conclusion
+from runner.workflow.model import Container, Job
+from runner.workflow.text import evaluate_tree
+
+
+class JobRunner:
+    """Runs legs of one run's jobs; shared by all jobs of the run."""
+
+    def __init__(self, request: RunRequest, bus: EventBus, masker: Masker) -> None:
+        self.request = request
+        self.bus = bus
+        self.masker = masker
+
+    async def run_leg(self, leg: Leg, needs: dict[str, Value], capacity: asyncio.Semaphore) -> JobResult:
+        """Run ``leg`` once capacity allows; never raises except on cancellation."""
+        try:
+            async with capacity:
+                return await self._run(leg, needs)
+        except asyncio.CancelledError:
+            self._finish(leg, Conclusion.CANCELLED, {}, reason="cancelled")
+            raise
+
+    async def _run(self, leg: Leg, needs: dict[str, Value]) -> JobResult:
+        req, job = self.request, leg.job
+        contexts = self._job_contexts(leg, needs)
+        try:
+            target = self._target(job, contexts)
+            if target is None:
+                labels = labels_of(evaluate_tree(job.runs_on, contexts))
+                reason = (
+                    f"no executor for runs-on {labels}: map a label with -P LABEL=IMAGE "
+                    "(or -P LABEL=-self-hosted for the host), or in baton.toml [labels]"
+                )
+                return self._finish(leg, Conclusion.SKIPPED, {}, reason=reason)
+            spec = self._spec(leg, contexts, target)
+            executor = req.executors.get(target.executor)
+            if executor is None:
+                raise BatonError(f"runs-on maps to executor '{target.executor}', which is not available")
+            minutes = evaluate_tree(job.timeout_minutes, contexts)
+            timeout = float(minutes) * 60 if isinstance(minutes, (int, float)) and minutes > 0 else None
+            try:
+                async with asyncio.timeout(timeout):
+                    async with executor.session(spec) as session:
+                        self.bus.publish(
+                            JobStarted(run_id=req.run_id, job_key=leg.key, executor=target.describe(), at=time.time())
+                        )
+                        state = await run_steps(self._scope(leg, contexts, session), job.steps)
+            except TimeoutError:
+                return self._finish(leg, Conclusion.FAILURE, {}, reason=f"the job timed out after {minutes} minutes")
+        except BatonError as exc:
+            return self._finish(leg, Conclusion.FAILURE, {}, reason=self.masker.mask(str(exc)))
+        outputs = self._outputs(job, state)
+        conclusion = Conclusion.SUCCESS if state.status == "success" else Conclusion.FAILURE
+        if conclusion == Conclusion.FAILURE and evaluate_tree(job.continue_on_error, contexts) is True:
+            conclusion = Conclusion.SUCCESS
+        return self._finish(leg, conclusion, outputs, summary=state.summary)
+
+    def _job_contexts(self, leg: Leg, needs: dict[str, Value]) -> dict[str, Value]:
+        req = self.request
+        strategy: dict[str, Value] = {"fail-fast": True, "job-index": leg.index, "job-total": leg.total, "max-parallel": leg.total}
+        return {
+            "github": github_context(req.info, job=leg.job.id, workspace=""),
+            "needs": needs,
+            "strategy": strategy,
+            "matrix": dict(leg.matrix),
+            "vars": req.vars,
+            "inputs": req.inputs,
+            "secrets": dict(req.secrets),
+        }
+
+    def _target(self, job: Job, contexts: dict[str, Value]) -> Target | None:
+        labels = labels_of(evaluate_tree(job.runs_on, contexts))
+        return self.request.placement.resolve(labels)
+
+    def _spec(self, leg: Leg, contexts: dict[str, Value], target: Target) -> JobSpec:
+        job, req = leg.job, self.request
+        services = {name: self._container(c, contexts) for name, c in job.services.items()}
+        return JobSpec(
+            run_id=req.run_id,
+            job_key=leg.key,
+            name=leg.name,
+            labels=tuple(labels_of(evaluate_tree(job.runs_on, contexts))),
+            image=target.image,
+            container=self._container(job.container, contexts) if job.container is not None else None,
+            services={name: spec for name, spec in services.items() if spec.image},
+            repository=req.info.repository,
+            pull=req.pull,
+        )
+
+    def _container(self, container: Container, contexts: dict[str, Value]) -> ContainerSpec:
+        def text(value: Value) -> str:
+            return to_display_string(value)
+
+        credentials = {k: text(v.evaluate(contexts)) for k, v in (container.credentials or {}).items()}
+        for secret in credentials.values():
+            self.masker.add(secret)
+        return ContainerSpec(
+            image=text(container.image.evaluate(contexts)),
+            env={k: text(v.evaluate({**contexts, "env": {}, "job": {}, "runner": {}})) for k, v in container.env.items()},
+            ports=tuple(text(p.evaluate(contexts)) for p in container.ports),
+            volumes=tuple(text(v.evaluate(contexts)) for v in container.volumes),
+            options=text(container.options.evaluate(contexts)) if container.options is not None else "",
+            username=credentials.get("username"),
+            password=credentials.get("password"),
+            command=tuple(text(container.command.evaluate(contexts)).split()) if container.command is not None else (),
+            entrypoint=text(container.entrypoint.evaluate(contexts)) if container.entrypoint is not None else None,
+        )
+
+    def _scope(self, leg: Leg, contexts: dict[str, Value], session: Session) -> JobScope:
+        req = self.request
+        github = github_context(req.info, job=leg.job.id, workspace=session.workspace)
+        runner = runner_context(
+            os=session.os, arch=session.arch, temp=session.temp, tool_cache=session.tool_cache, name=f"baton-{leg.key}"
+        )
+        job_context: dict[str, Value] = {
+            "status": "success",
+            "services": {name: {"id": "", "network": "", "ports": {}} for name in leg.job.services},
+        }
+        return JobScope(
+            request=req,
+            leg=leg,
+            session=session,
+            bus=self.bus,
+            masker=self.masker,
+            contexts={**contexts, "github": github, "runner": runner, "job": job_context},
+        )
+
+    def _outputs(self, job: Job, state: JobState) -> dict[str, str]:
+        contexts = {**state.contexts, "steps": state.steps, "env": dict(state.env)}
+        outputs: dict[str, str] = {}
+        for name, text in job.outputs.items():
+            try:
+                outputs[name] = self.masker.mask(to_display_string(text.evaluate(contexts)))
+            except BatonError:
+                outputs[name] = ""
+        return outputs
+
+    def _finish(
+        self, leg: Leg, conclusion: Conclusion, outputs: dict[str, str], *, reason: str = "", summary: str = ""
+    ) -> JobResult:
+        self.bus.publish(
+            JobFinished(
+                run_id=self.request.run_id,
+                job_key=leg.key,
+                conclusion=conclusion,
+                outputs=outputs,
+                at=time.time(),
+                summary=summary,
+                reason=reason,
+            )
+        )
+        return JobResult(conclusion=conclusion, outputs=outputs)

@@ -1,0 +1,94 @@
+"""A job while its steps run: what stays fixed (:class:`JobScope`), the state between
+steps (:class:`JobState`: env from ``GITHUB_ENV``, ``PATH`` additions, the ``steps``
+context, the status), and what one step leaves (:class:`StepResult`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from runner.api import Session
+from runner.engine.masking import Masker
+from runner.engine.request import RunRequest
+from runner.events import EventBus, LogLines
+from runner.expr import HashFiles, Status, Value
+from runner.expr.hashfiles import hash_workspace_files
+from runner.plan import Leg
+from runner.status import Conclusion
+from runner.workflow.model import RunDefaults
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JobScope:
+    """What stays fixed while a job's steps run."""
+
+    request: RunRequest
+    leg: Leg
+    session: Session
+    bus: EventBus
+    masker: Masker
+    contexts: dict[str, Value]
+    """github, needs, strategy, matrix, vars, inputs, secrets, runner, job."""
+
+    def log(self, index: int, *lines: str) -> None:
+        """Publish lines (masked) into step ``index``'s log."""
+        self.bus.publish(
+            LogLines(run_id=self.request.run_id, job_key=self.leg.key, index=index, lines=tuple(self.masker.mask_lines(list(lines))))
+        )
+
+    @property
+    def defaults(self) -> tuple[RunDefaults, ...]:
+        """``defaults.run`` of the job, then of the workflow (first set value wins)."""
+        return (self.leg.job.defaults, self.request.plan.workflow.defaults)
+
+    def hash_files(self) -> HashFiles | None:
+        """``hashFiles`` over the workspace, when it is a folder on this machine."""
+        folder = self.session.host_workspace
+        if folder is None:
+            return None
+        return lambda patterns: hash_workspace_files(str(folder), patterns)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JobState:
+    """The job between two steps."""
+
+    contexts: dict[str, Value]
+    env: dict[str, str]
+    """Workflow and job ``env``, then what ``GITHUB_ENV`` added."""
+    path: tuple[str, ...] = ()
+    """Folders ``GITHUB_PATH`` added, most recent first."""
+    steps: dict[str, Value] = field(default_factory=dict)
+    status: str = "success"
+    """``success``, ``failure`` or ``cancelled``."""
+    summary: str = ""
+    state: dict[str, dict[str, str]] = field(default_factory=dict)
+    """``GITHUB_STATE`` / ``save-state`` values by step id, for post steps."""
+    exported: dict[str, str] = field(default_factory=dict)
+    """What ``GITHUB_ENV`` set so far (a composite action hands it to its job)."""
+    outer_status: str | None = None
+    """Inside a composite action: the job's status (``status`` is then the composite's)."""
+
+    @property
+    def status_inputs(self) -> Status:
+        """The inputs of ``success()``/``failure()``/``cancelled()`` for the next step."""
+        if self.outer_status is None:
+            return Status(job=self.status, is_cancelled=self.status == "cancelled")
+        return Status(job=self.outer_status, composite=self.status, is_cancelled=self.outer_status == "cancelled")
+
+    def expression_contexts(self) -> dict[str, Value]:
+        """Contexts of a step's expressions."""
+        job = dict(self.contexts.get("job") or {}) if isinstance(self.contexts.get("job"), dict) else {}
+        job["status"] = self.status
+        return {**self.contexts, "env": dict(self.env), "steps": self.steps, "job": job}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepResult:
+    """What one step produced."""
+
+    outcome: Conclusion
+    outputs: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    path: tuple[str, ...] = ()
+    summary: str = ""
+    state: dict[str, str] = field(default_factory=dict)

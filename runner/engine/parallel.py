@@ -1,0 +1,26 @@
+"""``- parallel: [...]`` step groups: the nested steps run side by side in one session."""
+
+from __future__ import annotations
+
+import asyncio
+
+from runner.engine.job_state import JobScope, JobState, StepResult
+from runner.status import Conclusion
+from runner.workflow.model import Step
+
+
+async def run_parallel(scope: JobScope, state: JobState, step: Step, index: int) -> StepResult:
+    """Run the group's steps concurrently, each logging into the group's step."""
+    from runner.engine.step_runner import run_step
+
+    finals = await asyncio.gather(*(run_step(scope, state, inner, index, is_nested=True) for inner in step.parallel))
+    env: dict[str, str] = {}
+    path: list[str] = []
+    summary = ""
+    ok = True
+    for final in finals:
+        env.update(final.exported)
+        path.extend(p for p in final.path if p not in state.path and p not in path)
+        summary += final.summary[len(state.summary) :]
+        ok = ok and final.status == "success"
+    return StepResult(outcome=Conclusion.SUCCESS if ok else Conclusion.FAILURE, env=env, path=tuple(path), summary=summary)

@@ -1,0 +1,55 @@
+"""What a run is asked to do, and what each job ends with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from runner.api import Executor, NativeAction, Pull
+from runner.engine.contexts import RunInfo
+from runner.engine.placement import Placement
+from runner.expr import Value
+from runner.plan import Plan
+from runner.status import Conclusion, RunId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunRequest:
+    """Everything the engine needs for one run; nothing in it changes during the run."""
+
+    run_id: RunId
+    plan: Plan
+    info: RunInfo
+    inputs: dict[str, Value] = field(default_factory=dict)
+    vars: dict[str, Value] = field(default_factory=dict)
+    secrets: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    """Extra variables for every step (``--env-file``), under the workflow's own ``env``."""
+    source: Path | None = None
+    """The repository snapshot on this machine: what ``actions/checkout`` copies."""
+    placement: Placement = Placement()
+    executors: dict[str, Executor] = field(default_factory=dict)
+    """Executors by name, ready to open sessions."""
+    actions: dict[str, NativeAction] = field(default_factory=dict)
+    """Native actions by ``owner/repo[/path]`` (lower case)."""
+    capacity: int = 2
+    """Jobs running at once."""
+    only_jobs: frozenset[str] | None = None
+    """Run only these job ids (``-j``); None runs all."""
+    matrix_filter: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Run only matrix legs whose values match (``--matrix key:value``)."""
+    pull: Pull = "missing"
+    grace_seconds: float = 5.0
+    """Between SIGTERM and SIGKILL when a step is cancelled."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JobResult:
+    """How a job (all its legs) ended, as ``needs.<id>`` shows it."""
+
+    conclusion: Conclusion
+    outputs: dict[str, str] = field(default_factory=dict)
+
+    def as_context(self) -> dict[str, Value]:
+        """``{result, outputs}`` for the ``needs`` context."""
+        return {"result": self.conclusion.value, "outputs": dict(self.outputs)}

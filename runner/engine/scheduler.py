@@ -1,0 +1,195 @@
+"""Runs a plan: each job starts the moment its own ``needs`` are done, within capacity.
+
+One task per job of the workflow and one per matrix leg, all in one task group;
+cancelling the run cancels the group, and every job still open is recorded as
+cancelled while its session cleans up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
+from runner.engine.contexts import github_context
+from runner.engine.request import JobResult, RunRequest
+from runner.errors import BatonError
+from runner.events import EventBus, JobFinished, JobQueued, RunFinished, RunStarted
+from runner.expr import Status, Value
+from runner.plan import Leg, expand_job
+from runner.plan.matrix import matches_selection
+from runner.status import Conclusion
+from runner.workflow.model import Job
+from runner.workflow.text import evaluate_tree
+
+LegRunner = Callable[[Leg, dict[str, Value], asyncio.Semaphore], Awaitable[JobResult]]
+"""Runs one leg: (leg, needs context, capacity) → result."""
+
+
+class Scheduler:
+    """One run of one plan."""
+
+    def __init__(self, request: RunRequest, bus: EventBus, run_leg: LegRunner) -> None:
+        self.request = request
+        self.bus = bus
+        self.run_leg = run_leg
+        self.capacity = asyncio.Semaphore(max(1, request.capacity))
+        self.results: dict[str, JobResult] = {}
+        self.done: dict[str, asyncio.Event] = {job_id: asyncio.Event() for job_id in request.plan.jobs}
+
+    async def run(self) -> Conclusion:
+        """Run every selected job; returns the run's conclusion (``cancelled`` on cancel)."""
+        req = self.request
+        info = req.info
+        self.bus.publish(
+            RunStarted(
+                run_id=req.run_id,
+                workflow=info.workflow,
+                workflow_path=info.workflow_path,
+                event=info.event_name,
+                ref=info.ref,
+                sha=info.sha,
+                repository=info.repository,
+                at=time.time(),
+            )
+        )
+        selected = self._selected()
+        conclusion = Conclusion.CANCELLED
+        try:
+            async with asyncio.TaskGroup() as group:
+                for job_id in req.plan.jobs:
+                    if job_id in selected:
+                        group.create_task(self._job(req.plan.jobs[job_id].job))
+                    else:
+                        self.done[job_id].set()
+            conclusion = run_conclusion(list(self.results.values()))
+        finally:
+            self.bus.publish(RunFinished(run_id=req.run_id, conclusion=conclusion, at=time.time()))
+        return conclusion
+
+    def _selected(self) -> set[str]:
+        """Job ids to run: all, or ``-j`` jobs plus everything they need."""
+        jobs = self.request.plan.jobs
+        if self.request.only_jobs is None:
+            return set(jobs)
+        chosen: set[str] = set()
+        todo = [j for j in self.request.only_jobs if j in jobs]
+        while todo:
+            job_id = todo.pop()
+            if job_id not in chosen:
+                chosen.add(job_id)
+                todo.extend(n for n in jobs[job_id].job.needs if n in jobs)
+        return chosen
+
+    async def _job(self, job: Job) -> None:
+        try:
+            for need in job.needs:
+                await self.done[need].wait()
+            self.results[job.id] = await self._decide_and_run(job)
+        except asyncio.CancelledError:
+            self.results.setdefault(job.id, JobResult(conclusion=Conclusion.CANCELLED))
+            raise
+        finally:
+            self.done[job.id].set()
+
+    async def _decide_and_run(self, job: Job) -> JobResult:
+        req = self.request
+        needs = {n: self.results.get(n, JobResult(conclusion=Conclusion.SKIPPED)).as_context() for n in job.needs}
+        base: dict[str, Value] = {**self._base(), "needs": needs}
+        reason = ""
+        try:
+            should_run = self._condition(job, base, needs)
+        except BatonError as exc:
+            should_run, reason = False, str(exc)
+        if not should_run:
+            return self._finish_unrun(job, Conclusion.FAILURE if reason else Conclusion.SKIPPED, reason)
+        planned = req.plan.jobs[job.id]
+        try:
+            legs = planned.legs if planned.legs is not None else expand_job(job, base)
+        except BatonError as exc:
+            return self._finish_unrun(job, Conclusion.FAILURE, str(exc))
+        legs = tuple(leg for leg in legs if matches_selection(leg.matrix, req.matrix_filter))
+        if not legs:
+            return self._finish_unrun(job, Conclusion.SKIPPED, "no matrix leg matches --matrix")
+        for leg in legs:
+            self.bus.publish(
+                JobQueued(run_id=req.run_id, job_key=leg.key, job_id=job.id, name=leg.name, needs=job.needs, matrix=leg.matrix)
+            )
+        return await self._legs(job, legs, needs)
+
+    def _condition(self, job: Job, contexts: dict[str, Value], needs: dict[str, dict[str, Value]]) -> bool:
+        results = {str(n["result"]) for n in needs.values()}
+        status = Status(
+            job="failure" if "failure" in results else "cancelled" if "cancelled" in results else "skipped" if "skipped" in results else "success"
+        )
+        if job.condition is None:
+            return status.success()
+        return job.condition.holds(contexts, status=status)
+
+    async def _legs(self, job: Job, legs: tuple[Leg, ...], needs: dict[str, Value]) -> JobResult:
+        """Run the legs, at most ``max-parallel`` at once; with fail-fast, a failed leg
+        cancels its siblings (a cancelled task ends alone: the group goes on)."""
+        fail_fast, limit = True, len(legs)
+        if job.strategy is not None:
+            scope: dict[str, Value] = {**self._base(), "needs": needs}
+            fail_fast = bool(evaluate_tree(job.strategy.fail_fast, scope))
+            max_parallel = evaluate_tree(job.strategy.max_parallel, scope)
+            if isinstance(max_parallel, (int, float)) and max_parallel >= 1:
+                limit = int(max_parallel)
+        gate = asyncio.Semaphore(limit)
+        results: list[JobResult] = []
+        tasks: list[asyncio.Task[None]] = []
+
+        async def one(leg: Leg) -> None:
+            async with gate:
+                result = await self.run_leg(leg, needs, self.capacity)
+            results.append(result)
+            if fail_fast and result.conclusion == Conclusion.FAILURE:
+                for task in tasks:
+                    task.cancel()
+
+        async with asyncio.TaskGroup() as group:
+            tasks.extend(group.create_task(one(leg)) for leg in legs)
+        results.extend(JobResult(conclusion=Conclusion.CANCELLED) for _ in range(len(legs) - len(results)))
+        return merge_legs(results)
+
+    def _base(self) -> dict[str, Value]:
+        """Contexts of job-level expressions before a job has a session."""
+        req = self.request
+        return {"github": github_context(req.info, job="", workspace=""), "inputs": req.inputs, "vars": req.vars}
+
+    def _finish_unrun(self, job: Job, conclusion: Conclusion, reason: str) -> JobResult:
+        req = self.request
+        name = job.name.source if job.name is not None else job.id
+        self.bus.publish(JobQueued(run_id=req.run_id, job_key=job.id, job_id=job.id, name=name, needs=job.needs))
+        self.bus.publish(
+            JobFinished(run_id=req.run_id, job_key=job.id, conclusion=conclusion, outputs={}, at=time.time(), reason=reason)
+        )
+        return JobResult(conclusion=conclusion)
+
+
+def merge_legs(results: list[JobResult]) -> JobResult:
+    """A matrix job's result: failure if any leg failed, cancelled if any was, else success."""
+    conclusions = {r.conclusion for r in results}
+    if Conclusion.FAILURE in conclusions:
+        conclusion = Conclusion.FAILURE
+    elif Conclusion.CANCELLED in conclusions:
+        conclusion = Conclusion.CANCELLED
+    elif conclusions == {Conclusion.SKIPPED}:
+        conclusion = Conclusion.SKIPPED
+    else:
+        conclusion = Conclusion.SUCCESS
+    outputs: dict[str, str] = {}
+    for result in results:
+        outputs.update({k: v for k, v in result.outputs.items() if v})
+    return JobResult(conclusion=conclusion, outputs=outputs)
+
+
+def run_conclusion(results: list[JobResult]) -> Conclusion:
+    """The run's conclusion from its jobs' (skipped jobs don't fail a run)."""
+    conclusions = {r.conclusion for r in results}
+    if Conclusion.FAILURE in conclusions:
+        return Conclusion.FAILURE
+    if Conclusion.CANCELLED in conclusions:
+        return Conclusion.CANCELLED
+    return Conclusion.SUCCESS

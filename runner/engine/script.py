@@ -1,0 +1,116 @@
+"""One ``run`` script in a session: one exec, command files read back in the same call."""
+
+from __future__ import annotations
+
+import asyncio
+import posixpath
+import uuid
+
+from runner.api import Command
+from runner.engine.envfiles import EnvFileError, env_updates, parse_key_values, parse_paths
+from runner.engine.job_state import JobScope, StepResult
+from runner.engine.logstream import LogStream
+from runner.engine.shells import ShellSpec, resolve_shell, script_body
+from runner.status import Conclusion
+
+_FILES = ("env", "output", "path", "step_summary", "state")
+
+DEFAULT_SHELL = ShellSpec(
+    argv_template=(
+        "sh",
+        "-c",
+        'if command -v bash >/dev/null 2>&1; then exec bash -e "$1"; else exec sh -e "$1"; fi',
+        "sh",
+        "{0}",
+    ),
+    extension=".sh",
+    name="bash",
+)
+"""No ``shell:``: ``bash -e {0}``, or ``sh -e {0}`` where there is no bash, decided in the
+same exec (a probe would cost a second one)."""
+
+
+def shell_for(shell: str | None) -> ShellSpec:
+    """The shell of a ``run`` step (``None``: GitHub's default)."""
+    return DEFAULT_SHELL if not shell else resolve_shell(shell, has_bash=True)
+
+
+def command_files(temp: str) -> dict[str, str]:
+    """Fresh paths of the per-step command files (``GITHUB_ENV``, …), by kind."""
+    tag = uuid.uuid4().hex
+    folder = posixpath.join(temp, "_runner_file_commands")
+    return {kind: posixpath.join(folder, f"{kind}_{tag}") for kind in _FILES}
+
+
+async def run_script(
+    scope: JobScope,
+    index: int,
+    *,
+    script: str,
+    shell: str | None,
+    workdir: str | None,
+    env: dict[str, str],
+    path: tuple[str, ...],
+    timeout: float | None,
+) -> StepResult:
+    """Write the script and empty command files, run it, read the files back."""
+    session = scope.session
+    spec = shell_for(shell)
+    script_path = posixpath.join(session.temp, f"{uuid.uuid4().hex}{spec.extension}")
+    files = command_files(session.temp)
+    github_paths = {f"GITHUB_{kind.upper()}": p for kind, p in files.items()}
+    cwd = session.workspace if not workdir else posixpath.join(session.workspace, workdir)
+    command = Command(
+        argv=spec.argv(script_path),
+        env={**env, **github_paths},
+        path=path,
+        cwd=cwd,
+        files={script_path: script_body(script, spec), **{p: b"" for p in files.values()}},
+        collect=tuple(files.values()),
+    )
+    stream = LogStream(scope, index, env)
+    timed_out = False
+    try:
+        async with asyncio.timeout(timeout):
+            outcome = await session.execute(command, stream.feed)
+    except TimeoutError:
+        timed_out = True
+    finally:
+        stream.close()
+    if timed_out:
+        scope.log(index, f"##[error]The step timed out after {timeout / 60 if timeout else 0:g} minutes.")
+        return StepResult(outcome=Conclusion.FAILURE)
+    if outcome.exit_code != 0:
+        scope.log(index, f"##[error]Process completed with exit code {outcome.exit_code}.")
+    return read_command_files(scope, index, files, outcome.files, stream, ok=outcome.exit_code == 0)
+
+
+def read_command_files(
+    scope: JobScope, index: int, files: dict[str, str], contents: dict[str, bytes], stream: LogStream, *, ok: bool
+) -> StepResult:
+    """Fold ``GITHUB_ENV``/``OUTPUT``/``PATH``/``STATE``/summary into a step result."""
+
+    def text(kind: str) -> str:
+        return contents.get(files[kind], b"").decode("utf-8", "replace")
+
+    env, outputs, state = dict(stream.env), dict(stream.outputs), dict(stream.state)
+    path = list(stream.path)
+    try:
+        updates = env_updates(parse_key_values(text("env"), file="GITHUB_ENV"))
+        env.update(updates.values)
+        for refusal in updates.refused:
+            scope.log(index, f"##[error]{refusal}")
+        outputs.update(parse_key_values(text("output"), file="GITHUB_OUTPUT"))
+        state.update(parse_key_values(text("state"), file="GITHUB_STATE"))
+        path.extend(parse_paths(text("path")))
+    except EnvFileError as exc:
+        scope.log(index, f"##[error]{exc}")
+        ok = False
+    return StepResult(
+        outcome=Conclusion.SUCCESS if ok else Conclusion.FAILURE,
+        outputs=outputs,
+        env=env,
+        path=tuple(path),
+        summary=text("step_summary"),
+        state=state,
+    )

@@ -1,0 +1,156 @@
+"""The steps of one job: conditions, env precedence, dispatch, and what each step leaves.
+
+Each step returns a :class:`StepResult`; the :class:`JobState` that follows is a new value.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
+from dataclasses import replace
+
+from runner.engine.dispatch import dispatch
+from runner.engine.envfiles import prepend_paths
+from runner.engine.job_state import JobScope, JobState, StepResult
+from runner.errors import BatonError
+from runner.events import Event, StepFinished, StepStarted
+from runner.expr import Value, to_display_string
+from runner.status import Conclusion, RunId
+from runner.workflow.model import Step
+from runner.workflow.text import Text, evaluate_tree
+
+
+async def run_steps(scope: JobScope, steps: tuple[Step, ...]) -> JobState:
+    """Run a job's steps in order; returns the final state."""
+    state = initial_state(scope)
+    for step in steps:
+        state = await run_step(scope, state, step, step.index)
+    return state
+
+
+def initial_state(scope: JobScope) -> JobState:
+    """The env of the first step: ``--env-file`` < workflow ``env`` < job ``env``."""
+    contexts = scope.contexts
+    env = dict(scope.request.env)
+    workflow_scope = {k: contexts[k] for k in ("github", "secrets", "inputs", "vars") if k in contexts}
+    for name, text in scope.request.plan.workflow.env.items():
+        env[name] = to_display_string(text.evaluate({**workflow_scope, "env": dict(env)}))
+    for name, text in scope.leg.job.env.items():
+        env[name] = to_display_string(text.evaluate({**contexts, "env": dict(env)}))
+    return JobState(contexts=contexts, env=env)
+
+
+async def run_step(scope: JobScope, state: JobState, step: Step, index: int, *, is_nested: bool = False) -> JobState:
+    """Run one step (or skip it) and fold its result into the next state.
+
+    A nested step (inside a composite action) logs into its parent step ``index``
+    and publishes no step events of its own.
+    """
+    req = scope.request
+    name = _display_name(step, state)
+    contexts = state.expression_contexts()
+    status = state.status_inputs
+    publish = scope.bus.publish if not is_nested else _drop
+    try:
+        should_run = step.condition.holds(contexts, status=status, hash_files=scope.hash_files()) if step.condition else status.success()
+    except BatonError as exc:
+        scope.log(index, f"##[error]{exc}")
+        should_run = False
+        state = replace(state, status="failure")
+    if not should_run:
+        publish(_finished(req.run_id, scope.leg.key, index, name, Conclusion.SKIPPED, Conclusion.SKIPPED, {}, None))
+        return _record(state, step, Conclusion.SKIPPED, Conclusion.SKIPPED, {})
+    started = time.time()
+    publish(StepStarted(run_id=req.run_id, job_key=scope.leg.key, index=index, name=name, at=started))
+    if is_nested:
+        scope.log(index, f"##[group]{name}")
+    try:
+        env = step_env(step, state, contexts, scope)
+        result = await dispatch(scope, state, step, index, env)
+    except BatonError as exc:
+        scope.log(index, f"##[error]{exc}")
+        result = StepResult(outcome=Conclusion.FAILURE)
+    except asyncio.CancelledError:
+        publish(_finished(req.run_id, scope.leg.key, index, name, Conclusion.CANCELLED, Conclusion.CANCELLED, {}, started))
+        raise
+    conclusion = result.outcome
+    if result.outcome == Conclusion.FAILURE and _continues_on_error(step, contexts):
+        conclusion = Conclusion.SUCCESS
+    outputs = {k: scope.masker.mask(v) for k, v in result.outputs.items()}
+    if is_nested:
+        scope.log(index, "##[endgroup]")
+    publish(_finished(req.run_id, scope.leg.key, index, name, result.outcome, conclusion, outputs, started))
+    state = _record(state, step, result.outcome, conclusion, outputs)
+    return replace(
+        state,
+        env={**state.env, **result.env},
+        exported={**state.exported, **result.env},
+        path=prepend_paths(state.path, list(result.path)),
+        summary=state.summary + result.summary,
+        state={**state.state, step.id or f"__{index}": result.state} if result.state else state.state,
+    )
+
+
+def step_env(step: Step, state: JobState, contexts: dict[str, Value], scope: JobScope) -> dict[str, str]:
+    """The job's env with the step's own ``env`` on top (evaluated in order, as GitHub does)."""
+    env = dict(state.env)
+    if isinstance(step.env, Text):
+        value = step.env.evaluate(contexts)
+        items: Mapping[str, Value] = value if isinstance(value, dict) else {}
+        env.update({k: to_display_string(v) for k, v in items.items()})
+        return env
+    for name, text in step.env.items():
+        env[name] = to_display_string(text.evaluate({**contexts, "env": dict(env)}, hash_files=scope.hash_files()))
+    return env
+
+
+def _drop(event: Event) -> None:
+    """Where a nested step's own events go: its parent step reports for it."""
+
+
+def _continues_on_error(step: Step, contexts: dict[str, Value]) -> bool:
+    value = evaluate_tree(step.continue_on_error, contexts)
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+def _display_name(step: Step, state: JobState) -> str:
+    if step.name is not None and not step.name.is_literal:
+        try:
+            return to_display_string(step.name.evaluate(state.expression_contexts()))
+        except BatonError:
+            return step.name.source
+    return step.display_name
+
+
+def _record(state: JobState, step: Step, outcome: Conclusion, conclusion: Conclusion, outputs: dict[str, str]) -> JobState:
+    steps = state.steps
+    if step.id:
+        steps = {**steps, step.id: {"outputs": dict(outputs), "outcome": outcome.value, "conclusion": conclusion.value}}
+    status = state.status
+    if conclusion == Conclusion.FAILURE and status == "success":
+        status = "failure"
+    return replace(state, steps=steps, status=status)
+
+
+def _finished(
+    run_id: str,
+    job_key: str,
+    index: int,
+    name: str,
+    outcome: Conclusion,
+    conclusion: Conclusion,
+    outputs: dict[str, str],
+    started: float | None,
+) -> StepFinished:
+    return StepFinished(
+        run_id=RunId(run_id),
+        job_key=job_key,
+        index=index,
+        name=name,
+        outcome=outcome,
+        conclusion=conclusion,
+        outputs=outputs,
+        started=started,
+        at=time.time(),
+    )

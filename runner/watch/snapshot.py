@@ -1,0 +1,72 @@
+"""A repository's content copied once per run into a folder that jobs check out from.
+
+For ``baton run`` it is the working tree (tracked files and untracked files that are
+not ignored, uncommitted changes included); for ``--committed`` and the watcher it is
+exactly a commit. The user's checkout is never written to.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tarfile
+import tempfile
+from pathlib import Path
+
+import git
+
+from runner.errors import BatonError
+from runner.watch.repo import open_repo
+
+
+class SnapshotError(BatonError):
+    """The repository's content could not be copied."""
+
+
+def snapshot_worktree(root: Path, destination: Path) -> int:
+    """Copy the working tree of ``root`` into ``destination``; returns the file count."""
+    repo = open_repo(root)
+    if repo is None or repo.working_tree_dir is None:
+        return _copy_folder(root, destination)
+    root = Path(repo.working_tree_dir)
+    try:
+        listing: str = repo.git.ls_files("-z", "--cached", "--others", "--exclude-standard")
+    except git.GitCommandError as exc:
+        raise SnapshotError(f"cannot list the files of {root}: {exc.stderr.strip()}") from None
+    count = 0
+    for name in listing.split("\0"):
+        if not name:
+            continue
+        source = root / name
+        if not os.path.lexists(source) or source.is_dir() and not source.is_symlink():
+            continue  # deleted in the working tree, or a submodule folder
+        target = destination / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_symlink():
+            os.symlink(os.readlink(source), target)
+        else:
+            shutil.copy2(source, target)
+        count += 1
+    return count
+
+
+def snapshot_commit(root: Path, commit: str, destination: Path) -> int:
+    """Extract exactly ``commit`` of ``root`` into ``destination``; returns the file count."""
+    repo = open_repo(root)
+    if repo is None:
+        raise SnapshotError(f"{root} is not a git repository")
+    with tempfile.TemporaryFile() as archive:
+        try:
+            repo.archive(archive, treeish=commit, format="tar")
+        except (git.GitCommandError, ValueError) as exc:
+            raise SnapshotError(f"cannot read commit {commit} of {root}: {exc}") from None
+        archive.seek(0)
+        with tarfile.open(fileobj=archive) as tar:
+            members = [m for m in tar.getmembers() if m.isfile() or m.isdir() or m.issym()]
+            tar.extractall(destination, members=members, filter="tar")
+            return sum(1 for m in members if not m.isdir())
+
+
+def _copy_folder(root: Path, destination: Path) -> int:
+    shutil.copytree(root, destination, symlinks=True, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".git"))
+    return sum(len(files) for _, _, files in os.walk(destination))
