@@ -150,16 +150,16 @@ class _View:
         try:
             with self.store.log_file(step.log_path).open("rb") as file:
                 file.seek(tail.offset)
-                data = file.read()
+                while data := file.read(_CHUNK):
+                    tail.offset += len(data)
+                    data = tail.partial + data
+                    cut = data.rfind(b"\n") + 1  # print whole lines; a line's end may not be written yet
+                    tail.partial = data[cut:]
+                    if cut:
+                        self._switch_to(job, step, steps)
+                        self._write(data[:cut].decode("utf-8", "replace"))
         except FileNotFoundError:
             return
-        tail.offset += len(data)
-        data = tail.partial + data
-        cut = data.rfind(b"\n") + 1
-        tail.partial = data[cut:]
-        if cut:
-            self._switch_to(job, step, steps)
-            self._write(data[:cut].decode("utf-8", "replace"))
 
     def _switch_to(self, job: JobRecord, step: StepRecord, steps: tuple[StepRecord, ...]) -> None:
         """Print a step's header when the output moves to it from another step."""

@@ -6,9 +6,10 @@ query functions read it back, from this process or another one.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from runner.store.db import Store
 from runner.store.paths import baton_home
-from runner.store.recorder import Recorder
 from runner.store.records import AnnotationRecord, JobRecord, RunRecord, StepRecord
 from runner.store.recovery import active_run_ids, recover
 from runner.store.runs import annotations_of, find_job, find_step, get_run, jobs_of, list_runs, steps_of
@@ -31,3 +32,16 @@ __all__ = [
     "recover",
     "steps_of",
 ]
+
+if TYPE_CHECKING:
+    from runner.store.recorder import Recorder
+
+
+def __getattr__(name: str) -> Any:
+    # The recorder pulls in the run events (and through them the expression language):
+    # commands that only read the store (`baton runs`, `baton logs`) do not import it.
+    if name == "Recorder":
+        from runner.store.recorder import Recorder
+
+        return Recorder
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

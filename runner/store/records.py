@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from runner.expr import Value
 from runner.status import Conclusion, RunId, Status
+
+if TYPE_CHECKING:  # only a type: `baton runs` should not pay for importing the expression language
+    from runner.expr import Value
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
