@@ -122,7 +122,7 @@ def parse_options(text: str) -> ContainerOptions:
             name, separator, value = word.partition("=")
             has_value = bool(separator)
         elif len(word) > 2 and word[:2] in _ALIASES:  # -e A=B written as -eA=B
-            name, has_value, value = word[:2], True, word[2:]
+            name, has_value, value = word[:2], True, word[2:].removeprefix("=")
         else:
             name, has_value, value = word, False, ""
         name = _ALIASES.get(name, name)

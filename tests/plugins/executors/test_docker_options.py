@@ -1,0 +1,98 @@
+"""Parsing ``container.options``, ``volumes:`` and ``ports:`` for the Docker SDK (pure)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from plugins.executors.docker_mounts import VolumeEntry, parse_volume, port_bindings
+from plugins.executors.docker_options import duration_nanoseconds, parse_options
+from runner.api import ExecutorError
+
+
+@pytest.mark.parametrize(("options", "expected"), [
+    ("", {}),
+    ("--cpus 1.5", {"nano_cpus": 1_500_000_000}),
+    ("--memory 512m", {"mem_limit": "512m"}),
+    ("-m=1g", {"mem_limit": "1g"}),
+    ("--user 1000:1000", {"user": "1000:1000"}),
+    ("-u 1000", {"user": "1000"}),
+    ("--hostname x", {"hostname": "x"}),
+    ("-h x", {"hostname": "x"}),
+    ("--privileged", {"privileged": True}),
+    ("--privileged=false", {}),
+    ("--cap-add NET_ADMIN --cap-add SYS_PTRACE", {"cap_add": ["NET_ADMIN", "SYS_PTRACE"]}),
+    ("-w /src", {"working_dir": "/src"}),
+    ("--workdir=/src", {"working_dir": "/src"}),
+    ("--entrypoint /bin/sh", {"entrypoint": ["/bin/sh"]}),
+    ("--init", {"init": True}),
+    ("--shm-size 2g", {"shm_size": "2g"}),
+    ("--ulimit nofile=1024:2048 --ulimit core=0", {"ulimits": [
+        {"name": "nofile", "soft": 1024, "hard": 2048}, {"name": "core", "soft": 0, "hard": 0}]}),
+    ("--add-host db:10.0.0.5", {"extra_hosts": {"db": "10.0.0.5"}}),
+    ("--label team=ci -l tier=1", {"labels": {"team": "ci", "tier": "1"}}),
+    ("--rm", {}),
+    ('--health-cmd "pg_isready -U postgres" --health-interval 10s --health-timeout 5s '
+     "--health-retries 5 --health-start-period 1m30s",
+     {"healthcheck": {"test": ["CMD-SHELL", "pg_isready -U postgres"], "interval": 10 * 10**9,
+                      "timeout": 5 * 10**9, "retries": 5, "start_period": 90 * 10**9}}),
+    ("--no-healthcheck", {"healthcheck": {"test": ["NONE"]}}),
+])
+def test_create_arguments(options: str, expected: dict[str, Any]) -> None:
+    assert parse_options(options).create_arguments() == expected
+
+
+def test_env_network_volumes_and_ports_are_kept_for_the_session() -> None:
+    parsed = parse_options("-e A=B --env C= -eD=E --network host -v /a:/b -p 80:80")
+    assert parsed.env() == {"A": "B", "C": "", "D": "E"}
+    assert parsed.values["--network"] == "host"
+    assert parsed.lists["--volume"] == ("/a:/b",) and parsed.lists["--publish"] == ("80:80",)
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ("--frobnicate 3", "unsupported container option '--frobnicate'"),
+    ("--cpus 1 -x", "unsupported container option '-x'"),
+    ("--user", "--user needs a value"),
+    ("--cpus many", "--cpus expects a number"),
+    ("--health-interval soon", "--health-interval expects a duration"),
+    ("--ulimit nofile", "--ulimit expects NAME=SOFT"),
+    ("--env 'unterminated", "cannot read container options"),
+])
+def test_bad_options_are_named(options: str, message: str) -> None:
+    with pytest.raises(ExecutorError, match=message):
+        parse_options(options).create_arguments()
+
+
+@pytest.mark.parametrize(("text", "nanoseconds"), [
+    ("10s", 10 * 10**9), ("500ms", 500 * 10**6), ("1m30s", 90 * 10**9), ("1.5h", 5400 * 10**9), ("3", 3 * 10**9),
+])
+def test_durations(text: str, nanoseconds: int) -> None:
+    assert duration_nanoseconds(text) == nanoseconds
+
+
+@pytest.mark.parametrize(("text", "entry"), [
+    ("/data", VolumeEntry(source=None, target="/data")),
+    ("cache:/root/.cache", VolumeEntry(source="cache", target="/root/.cache")),
+    ("/srv/in:/in:ro", VolumeEntry(source="/srv/in", target="/in", mode="ro")),
+])
+def test_volumes(text: str, entry: VolumeEntry) -> None:
+    assert parse_volume(text) == entry
+
+
+@pytest.mark.parametrize("text", ["relative", "a:b", "/a:/b:/c:/d", ""])
+def test_bad_volumes(text: str) -> None:
+    with pytest.raises(ExecutorError, match="cannot read volume"):
+        parse_volume(text)
+
+
+def test_ports() -> None:
+    assert port_bindings(["5432", "8080:80", "127.0.0.1:9090:90/udp", "127.0.0.1::91", "8081:80"]) == {
+        "5432/tcp": None, "80/tcp": [8080, 8081], "90/udp": ("127.0.0.1", 9090), "91/tcp": ("127.0.0.1",),
+    }
+
+
+@pytest.mark.parametrize("text", ["http", "a:80", "80/ftp", "1:2:3:4"])
+def test_bad_ports(text: str) -> None:
+    with pytest.raises(ExecutorError, match="cannot read port"):
+        port_bindings([text])
