@@ -165,12 +165,12 @@ class Recorder:
         would take the GIL from the event loop once per log line.
         """
         while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:  # also under a flood of events: readers must see lines in time
+                return _WindowClosed()
             try:
                 return self._queue.get_nowait()
             except queue.Empty:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return _WindowClosed()
                 time.sleep(min(remaining, NAP_SECONDS))
 
     def _append(self, event: LogLines) -> None:

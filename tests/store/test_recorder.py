@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -158,3 +159,31 @@ def test_a_write_failure_is_reported_on_close(home: Path, bus: EventBus, monkeyp
     blocker.close()
     with pytest.raises(StoreError, match="stayed locked"):
         recorder.close()
+
+
+def test_a_flood_of_events_is_still_committed_every_batch_window(
+    bus: EventBus, recorder: Recorder, store: Store
+) -> None:
+    publish(bus, [run_started(RID), StepStarted(run_id=RID, job_key="build", index=0, name="Noisy", at=T0)])
+    recorder.flush(timeout=5)
+    is_flooding = threading.Event()
+    is_flooding.set()
+
+    def flood() -> None:
+        while is_flooding.is_set():
+            for _ in range(100):
+                bus.publish(Annotation(run_id=RID, job_key="build", index=0, level="warning", message="w"))
+            time.sleep(0)  # let the writer take the GIL now and then, as the event loop does
+
+    flooder = threading.Thread(target=flood)
+    flooder.start()
+    try:
+        began = time.monotonic()
+        while not annotations_of(store, RID):
+            assert time.monotonic() - began < 2, "nothing was committed while events kept coming"
+            time.sleep(0.01)
+        assert time.monotonic() - began < FLUSH_SECONDS + 0.4
+        assert flooder.is_alive()
+    finally:
+        is_flooding.clear()
+        flooder.join()
