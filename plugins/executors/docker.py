@@ -34,7 +34,7 @@ class DockerExecutor:
 
     async def check(self) -> None:
         """Raise :class:`ExecutorError` in one sentence when the engine does not answer."""
-        await asyncio.to_thread(self._connect)
+        await asyncio.to_thread(self._ping)
 
     @asynccontextmanager
     async def session(self, job: JobSpec) -> AsyncIterator[Session]:
@@ -66,6 +66,15 @@ class DockerExecutor:
             remove_tree(path)
             removed.append(f"folder {path} (run {run_id})")
         return removed
+
+    def _ping(self) -> None:
+        from plugins.executors.docker_engine import ENGINE_ERRORS, unreachable
+
+        client = self._connect()
+        try:
+            client.ping()
+        except ENGINE_ERRORS as exc:
+            raise unreachable() from exc
 
     def _connect(self) -> Any:
         with self._lock:

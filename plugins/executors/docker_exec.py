@@ -1,9 +1,8 @@
 """One command in a running container: an exec whose output streams to the event loop.
 
 A step costs one exec (create, start, inspect: three short requests on one worker
-thread). Cancelling stops the exec's processes: through ``/proc`` when the engine runs
-on this machine (SIGTERM to the exec's process tree, SIGKILL after the grace period),
-otherwise with a ``kill`` run inside the container.
+thread). Cancelling stops the exec's processes (see :data:`StopMethod`): SIGTERM, then
+SIGKILL after the grace period.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ import signal
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import docker.errors
 
@@ -28,6 +27,13 @@ _AFTER_KILL_SECONDS = 5.0
 _GONE_CHECKS = 10
 """How often a killed exec's container is checked (0.04 s apart) before the kill counts as the step's."""
 """How long to wait for the output stream to close once everything got SIGKILL."""
+
+
+StopMethod = Literal["tree", "inside", "none"]
+"""How a cancelled exec is stopped: ``tree`` signals its process tree through ``/proc``
+(the engine runs on this machine); ``inside`` runs ``kill -1`` in the container (every
+process but its init); ``none`` only drops the stream (a remote engine and ``--pid host``,
+where ``kill -1`` would reach the host's processes)."""
 
 
 class ContainerGone(ExecutorError):
@@ -112,7 +118,7 @@ class ExecRun:
 
 async def run_exec(
     api: Any, container: str, *, argv: Sequence[str], env: Mapping[str, str], workdir: str,
-    output: OutputSink, grace_seconds: float, is_engine_local: bool,
+    output: OutputSink, grace_seconds: float, stop: StopMethod,
 ) -> int:
     """Run ``argv`` in ``container``, streaming output; its exit code (a kill shows as 128+n)."""
     relay = OutputRelay(asyncio.get_running_loop(), output)
@@ -121,7 +127,7 @@ async def run_exec(
     try:
         code = await asyncio.shield(task)
     except asyncio.CancelledError:
-        await to_completion(_stop(run, task, grace_seconds, is_engine_local))
+        await to_completion(_stop(run, task, grace_seconds, stop))
         relay.flush()
         raise
     relay.flush()
@@ -130,15 +136,15 @@ async def run_exec(
     return 137 if code is None else code
 
 
-async def _stop(run: ExecRun, task: asyncio.Future[int | None], grace: float, is_local: bool) -> None:
+async def _stop(run: ExecRun, task: asyncio.Future[int | None], grace: float, stop: StopMethod) -> None:
     if not await asyncio.to_thread(run.mark_cancelled):
         await asyncio.wait({task})
         return
-    pid = await asyncio.to_thread(run.host_pid) if is_local and process_tree.has_proc() else None
-    if pid is None:
-        await _stop_inside(run, task, grace)
-    else:
+    pid = await asyncio.to_thread(run.host_pid) if stop == "tree" else None
+    if pid is not None:
         await _stop_tree(pid, task, grace)
+    elif stop != "none":
+        await _stop_inside(run, task, grace)
     if not task.done():
         run.close_stream()
         await asyncio.wait({task})
@@ -187,7 +193,9 @@ def _check_running(api: Any, container: str) -> None:
             raise ContainerGone(f"the job container {container[:12]} disappeared") from exc
         except ENGINE_ERRORS as exc:
             raise unreachable() from exc
-        if not state.get("Running") or state.get("Status") in {"removing", "exited", "dead"}:
+        if state.get("Status") == "removing":
+            raise ContainerGone(f"the job container {container[:12]} disappeared (removed)")
+        if not state.get("Running"):
             raise ContainerGone(
                 f"the job container {container[:12]} stopped (exit code {state.get('ExitCode')})"
             )

@@ -14,6 +14,7 @@ from typing import Any
 
 from plugins.executors.completion import thread_to_completion, to_completion
 from plugins.executors.docker_engine import ensure_image, job_labels, remove_labelled, translated
+from plugins.executors.docker_exec import StopMethod
 from plugins.executors.docker_mounts import port_bindings, volume_bindings
 from plugins.executors.docker_options import parse_options
 from plugins.executors.docker_run import path_of
@@ -51,12 +52,12 @@ async def docker_session(client: Any, job: JobSpec, settings: ExecutorSettings,
                 network=prefix, labels=labels, name_prefix=prefix, pull=job.pull,
                 health_timeout_seconds=settings.health_timeout_seconds,
             ), job.services)
-        container, image_path, is_local = await _start_job_container(
+        container, image_path, stop = await _start_job_container(
             client, job, spec, folder, name=prefix, network=prefix if network else None
         )
         yield DockerSession(
             client=client, job=job, folder=folder, container=container, image_path=image_path,
-            network=prefix if network else None, is_engine_local=is_local, arch=arch, settings=settings,
+            network=prefix if network else None, stop=stop, arch=arch, settings=settings,
         )
     finally:
         await to_completion(asyncio.to_thread(close, client, labels, folder))
@@ -72,8 +73,8 @@ def close(client: Any, labels: dict[str, str], folder: JobFolder | None) -> list
 
 
 async def _start_job_container(client: Any, job: JobSpec, spec: ContainerSpec, folder: JobFolder,
-                               *, name: str, network: str | None) -> tuple[str, str, bool]:
-    """Create and start the job container; its id, PATH, and whether its processes show here."""
+                               *, name: str, network: str | None) -> tuple[str, str, StopMethod]:
+    """Create and start the job container; its id, its PATH, and how to stop its execs."""
     options = parse_options(spec.options)
     arguments = options.create_arguments()
     arguments.pop("entrypoint", None)  # the container must stay up: steps are execs
@@ -99,7 +100,11 @@ async def _start_job_container(client: Any, job: JobSpec, spec: ContainerSpec, f
         await thread_to_completion(container.start)
         info = await asyncio.to_thread(client.api.inspect_container, container.id)
     pid = int(info.get("State", {}).get("Pid") or 0)
-    return str(container.id), path_of(info.get("Config", {}).get("Env")), _shows_here(pid)
+    if _shows_here(pid):
+        stop: StopMethod = "tree"
+    else:
+        stop = "none" if options.values.get("--pid") == "host" else "inside"
+    return str(container.id), path_of(info.get("Config", {}).get("Env")), stop
 
 
 def _shows_here(pid: int) -> bool:

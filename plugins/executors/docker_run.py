@@ -30,6 +30,8 @@ class Placement:
     network: str | None = None
     """The job's network, so services answer by name."""
     labels: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    """The job's variables (``CI``, ``GITHUB_*``), under the spec's and the command's own."""
     pull: Pull = "missing"
     grace_seconds: float = 5.0
 
@@ -67,7 +69,7 @@ async def run_one_off(client: Any, place: Placement, spec: ContainerSpec, comman
                             username=spec.username, password=spec.password)
     options = parse_options(spec.options)
     arguments = options.create_arguments()
-    env = {**spec.env, **options.env(), **command.env}
+    env = {**place.env, **options.env(), **spec.env, **command.env}
     if command.path:
         env = prepend_path(env, command.path, await asyncio.to_thread(image_path, client, spec.image))
     with translated(f"preparing the volumes of a {spec.image} container"):

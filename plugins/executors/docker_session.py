@@ -16,7 +16,7 @@ from typing import Any
 from plugins.executors import transfer
 from plugins.executors.completion import thread_to_completion
 from plugins.executors.docker_engine import ENGINE_ERRORS, job_labels, translated
-from plugins.executors.docker_exec import run_exec
+from plugins.executors.docker_exec import StopMethod, run_exec
 from plugins.executors.docker_run import Placement, build, prepend_path, run_one_off
 from plugins.executors.job_folder import JobFolder, read_files, write_files
 from plugins.executors.settings import ExecutorSettings
@@ -32,7 +32,7 @@ class DockerSession:
     """A running job container, ready for steps (see :class:`runner.api.Session`)."""
 
     def __init__(self, *, client: Any, job: JobSpec, folder: JobFolder, container: str,
-                 image_path: str, network: str | None, is_engine_local: bool, arch: str,
+                 image_path: str, network: str | None, stop: StopMethod, arch: str,
                  settings: ExecutorSettings) -> None:
         self.workspace = str(WORK / folder.workspace.relative_to(folder.work))
         self.temp = str(WORK / folder.temp.relative_to(folder.work))
@@ -46,10 +46,10 @@ class DockerSession:
         self._client = client
         self._folder = folder
         self._image_path = image_path
-        self._is_engine_local = is_engine_local
+        self._stop: StopMethod = stop
         self._grace = settings.grace_seconds
         self._place = Placement(
-            binds=mounts(folder), network=network, labels=job_labels(job), pull=job.pull,
+            binds=mounts(folder), network=network, labels=job_labels(job), env=job.env, pull=job.pull,
             grace_seconds=settings.grace_seconds,
         )
 
@@ -67,7 +67,7 @@ class DockerSession:
         code = await run_exec(
             self._client.api, self.container, argv=command.argv,
             env=prepend_path(command.env, command.path, self._image_path), workdir=command.cwd,
-            output=output, grace_seconds=self._grace, is_engine_local=self._is_engine_local,
+            output=output, grace_seconds=self._grace, stop=self._stop,
         )
         return Outcome(exit_code=code, files=await self._collect(command))
 

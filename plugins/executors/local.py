@@ -75,7 +75,7 @@ class LocalSession:
         self._job = job
         self._folder = folder
         self._settings = settings
-        self._base_env = base_env()
+        self._base_env = {**base_env(), **job.env}
         self._client: Any = None
 
     async def execute(self, command: Command, output: OutputSink) -> Outcome:
@@ -97,7 +97,7 @@ class LocalSession:
         self._write(command)
         place = Placement(
             binds=tuple(f"{path}:{path}:rw" for path in (self._folder.work, self._folder.tool_cache)),
-            labels=job_labels(self._job), pull=self._job.pull, grace_seconds=self._settings.grace_seconds,
+            labels=job_labels(self._job), env=self._job.env, pull=self._job.pull, grace_seconds=self._settings.grace_seconds,
         )
         code = await run_one_off(client, place, spec, command, output)
         return Outcome(exit_code=code, files=self._collect(command))

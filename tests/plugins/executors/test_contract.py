@@ -92,11 +92,11 @@ async def test_exit_code_is_a_value(executor: Executor, job: JobSpec, script: st
 
 async def test_env_and_path_prepend(executor: Executor, job: JobSpec) -> None:
     async with executor.session(job) as session:
-        outcome, text = await run(session, 'echo "$GREETING|$PATH"', env={"GREETING": "hello world"},
+        outcome, text = await run(session, 'echo "$GREETING|$CI|$PATH"', env={"GREETING": "hello world"},
                                   path=("/opt/first", "/opt/second"))
         assert outcome.exit_code == 0
-        greeting, path = text.strip().split("|")
-        assert greeting == "hello world"
+        greeting, from_job, path = text.strip().split("|")
+        assert (greeting, from_job) == ("hello world", "true")
         assert path.startswith("/opt/first:/opt/second:")
         assert "/bin" in path.split(":")
 

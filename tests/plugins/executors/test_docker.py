@@ -10,7 +10,8 @@ import pytest
 
 from plugins.executors.docker import DockerExecutor
 from runner.api import Command, ContainerSpec, ExecutorError, JobSpec
-from tests.plugins.executors.test_contract import AllRunsBut, Output, run
+from plugins.executors.docker_exec import run_exec
+from tests.plugins.executors.test_contract import AllRunsBut, Output, no_process_with, run, sleeper
 
 
 HTTPD = "mkdir -p /www && echo hello from web > /www/index.html && exec httpd -f -p 8080 -h /www"
@@ -160,3 +161,28 @@ async def test_check_names_an_unreachable_engine(monkeypatch: pytest.MonkeyPatch
     assert str(caught.value) == (
         f"Docker engine is not reachable at unix://{tmp_path}/no.sock: start dockerd or use --executor local"
     )
+
+
+async def test_cancel_without_a_view_of_the_engine_kills_inside(docker_client: Any, run_id: str,
+                                                                shell_image: str,
+                                                                docker_labels: dict[str, str]) -> None:
+    container = docker_client.containers.run(
+        shell_image, entrypoint=["tail", "-f", "/dev/null"], detach=True,
+        labels={"baton.run": run_id, "baton.job": "build", **docker_labels},
+    )
+    try:
+        marker = sleeper()
+        output = Output()
+        step = asyncio.ensure_future(run_exec(
+            docker_client.api, container.id, argv=("sh", "-c", f"sleep {marker} & echo started; sleep {marker}"),
+            env={}, workdir="/", output=output, grace_seconds=3, stop="inside",
+        ))
+        await output.wait_for("started")
+        step.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await step
+        await no_process_with(f"sleep {marker}")
+        container.reload()
+        assert container.status == "running"  # its init was spared
+    finally:
+        container.remove(force=True)
