@@ -65,8 +65,6 @@ def translated(action: str) -> Iterator[None]:
     """Turn SDK errors inside the block into ``ExecutorError("<action> failed: …")``."""
     try:
         yield
-    except docker.errors.NotFound as exc:
-        raise ExecutorError(f"{action} failed: {reason(exc)}") from exc
     except requests.exceptions.ConnectionError as exc:
         raise unreachable() from exc
     except ENGINE_ERRORS as exc:

@@ -45,10 +45,16 @@ async def start_services(client: Any, plan: ServicePlan, services: dict[str, Con
     started: dict[str, str] = {}
     for name, spec in services.items():
         started[name] = await _start(client, plan, name, spec)
-    await asyncio.gather(*(
-        _wait_healthy(client.api, name, container, plan.health_timeout_seconds)
-        for name, container in started.items()
-    ))
+    waits = [asyncio.ensure_future(_wait_healthy(client.api, name, container, plan.health_timeout_seconds))
+             for name, container in started.items()]
+    try:
+        done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_EXCEPTION)
+        for wait in done:
+            wait.result()  # the first service that failed, with its own message
+    finally:
+        for wait in waits:
+            wait.cancel()
+        await asyncio.wait(waits)
 
 
 async def _start(client: Any, plan: ServicePlan, name: str, spec: ContainerSpec) -> str:

@@ -13,6 +13,8 @@ import posixpath
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import docker.errors
+
 from plugins.executors import transfer
 from plugins.executors.completion import thread_to_completion
 from plugins.executors.docker_engine import ENGINE_ERRORS, job_labels, translated
@@ -149,8 +151,6 @@ class DockerSession:
         return found
 
     def _fetch_file(self, path: str) -> bytes | None:
-        import docker.errors
-
         try:
             stream, _stat = self._client.api.get_archive(self.container, path)
             return transfer.file_from_tar(stream)
