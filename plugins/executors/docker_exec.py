@@ -74,7 +74,9 @@ class ExecRun:
             raise ContainerGone(f"the job container {self._container[:12]} disappeared") from exc
         except docker.errors.APIError as exc:
             if exc.status_code == 409:  # "container … is not running"
-                raise ContainerGone(f"the job container {self._container[:12]} disappeared (it is not running)") from exc
+                raise ContainerGone(
+                    f"the job container {self._container[:12]} disappeared (it is not running)"
+                ) from exc
             raise ExecutorError(f"running a command in the job container failed: {reason(exc)}") from exc
         except ENGINE_ERRORS as exc:
             if self._is_cancelled:
@@ -196,8 +198,7 @@ def _check_running(api: Any, container: str) -> None:
         if state.get("Status") == "removing":
             raise ContainerGone(f"the job container {container[:12]} disappeared (removed)")
         if not state.get("Running"):
-            raise ContainerGone(
-                f"the job container {container[:12]} disappeared (it stopped with exit code {state.get('ExitCode')})"
-            )
+            code = state.get("ExitCode")
+            raise ContainerGone(f"the job container {container[:12]} disappeared (it exited with {code})")
         if attempt + 1 < _GONE_CHECKS:
             time.sleep(_POLL_SECONDS * 2)

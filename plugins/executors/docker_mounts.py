@@ -8,7 +8,9 @@ from typing import Any
 
 from runner.api import ExecutorError
 
-_MODES = frozenset({"ro", "rw", "z", "Z", "ro,z", "ro,Z", "rw,z", "rw,Z", "cached", "delegated", "consistent"})
+_MODES = frozenset({
+    "ro", "rw", "z", "Z", "ro,z", "ro,Z", "rw,z", "rw,Z", "cached", "delegated", "consistent",
+})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -69,6 +69,8 @@ async def run_one_off(client: Any, place: Placement, spec: ContainerSpec, comman
                             username=spec.username, password=spec.password)
     options = parse_options(spec.options)
     arguments = options.create_arguments()
+    if spec.entrypoint is not None:
+        arguments["entrypoint"] = [spec.entrypoint]
     env = {**place.env, **options.env(), **spec.env, **command.env}
     if command.path:
         env = prepend_path(env, command.path, await asyncio.to_thread(image_path, client, spec.image))
@@ -80,7 +82,7 @@ async def run_one_off(client: Any, place: Placement, spec: ContainerSpec, comman
         container = await thread_to_completion(
             client.containers.create, spec.image,
             command=list(command.argv) or None,
-            entrypoint=[spec.entrypoint] if spec.entrypoint is not None else arguments.pop("entrypoint", None),
+            entrypoint=arguments.pop("entrypoint", None),
             environment=env, working_dir=arguments.pop("working_dir", command.cwd),
             volumes=volumes, network=place.network,
             ports=port_bindings([*spec.ports, *options.lists.get("--publish", ())]),

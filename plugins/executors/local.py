@@ -97,7 +97,8 @@ class LocalSession:
         self._write(command)
         place = Placement(
             binds=tuple(f"{path}:{path}:rw" for path in (self._folder.work, self._folder.tool_cache)),
-            labels=job_labels(self._job), env=self._job.env, pull=self._job.pull, grace_seconds=self._settings.grace_seconds,
+            labels=job_labels(self._job), env=self._job.env, pull=self._job.pull,
+            grace_seconds=self._settings.grace_seconds,
         )
         code = await run_one_off(client, place, spec, command, output)
         return Outcome(exit_code=code, files=self._collect(command))

@@ -68,7 +68,8 @@ async def test_output_arrives_in_order_and_while_the_step_runs(executor: Executo
     async with executor.session(job) as session:
         output = Output()
         gate = f"{session.temp}/gate"
-        script = f"for i in 1 2 3; do echo line $i; done; echo oops >&2; while [ ! -e {gate} ]; do sleep 0.05; done; echo after"
+        script = (f"for i in 1 2 3; do echo line $i; done; echo oops >&2; "
+                  f"while [ ! -e {gate} ]; do sleep 0.05; done; echo after")
         step = asyncio.ensure_future(session.execute(shell(session, script), output))
         await output.wait_for("oops\n")
         await output.wait_for("line 3\n")  # all of it before the step ends
@@ -83,7 +84,9 @@ async def test_output_arrives_in_order_and_while_the_step_runs(executor: Executo
         assert output.text.endswith("after\n")
 
 
-@pytest.mark.parametrize(("script", "code"), [("true", 0), ("exit 3", 3), ("kill -9 $$", 137), ("kill -TERM $$", 143)])
+@pytest.mark.parametrize(("script", "code"), [
+    ("true", 0), ("exit 3", 3), ("kill -9 $$", 137), ("kill -TERM $$", 143),
+])
 async def test_exit_code_is_a_value(executor: Executor, job: JobSpec, script: str, code: int) -> None:
     async with executor.session(job) as session:
         outcome, _ = await run(session, script)
