@@ -25,6 +25,7 @@ from runner.cli.run_setup import (
     occurrence_of,
     pull_request_refs,
     read_event,
+    missing_inputs,
     read_values,
     workflow_inputs,
 )
@@ -33,7 +34,7 @@ from runner.engine.contexts import RunInfo, github_context
 from runner.engine.request import RunRequest
 from runner.errors import Diagnostic, UsageError, WorkflowError
 from runner.events import EventBus
-from runner.expr import Value
+from runner.expr import Value, to_display_string
 from runner.plan import Plan, compile_plan
 from runner.registry import native_actions, plugin_manager
 from runner.status import Conclusion, RunId
@@ -91,6 +92,9 @@ async def _main(args: argparse.Namespace) -> int:
         return 0
     values = read_values(args)
     plans = [(w, _plan(w, args, facts, payload, values.inputs, values.vars)) for w in triggered]
+    for workflow, (_, _, inputs) in plans:
+        for name in missing_inputs(workflow, args.event, inputs):
+            print(f"baton: warning: input '{name}' of {workflow.path} is required but was not given (--input {name}=VALUE); it is empty", file=out)
     if args.dry_run:
         for workflow, (plan, _info, _inputs) in plans:
             print_dry_run(plan, out)
@@ -213,6 +217,10 @@ def _plan(
     variables: dict[str, Value],
 ) -> tuple[Plan, RunInfo, dict[str, Value]]:
     head_ref, base_ref = pull_request_refs(payload)
+    inputs = workflow_inputs(workflow, args.event, given_inputs, payload)
+    if args.event == "workflow_dispatch":
+        # GitHub's dispatch payload carries every input, as strings.
+        payload = {**payload, "inputs": {k: to_display_string(v) for k, v in inputs.items()}}
     info = RunInfo(
         run_id="0",
         event_name=args.event,
@@ -226,7 +234,6 @@ def _plan(
         head_ref=head_ref,
         base_ref=base_ref,
     )
-    inputs = workflow_inputs(workflow, args.event, given_inputs, payload)
     contexts: dict[str, Value] = {"github": github_context(info, job="", workspace=""), "inputs": inputs, "vars": variables}
     return compile_plan(workflow, contexts), info, inputs
 

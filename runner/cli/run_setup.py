@@ -12,6 +12,7 @@ from runner.errors import UsageError
 from runner.expr import Value
 from runner.watch.repo import RepoFacts
 from runner.workflow.model import Workflow
+from runner.workflow.text import Text
 from runner.workflow.triggers import Occurrence
 
 
@@ -111,7 +112,10 @@ def workflow_inputs(workflow: Workflow, event_name: str, given: dict[str, str], 
     from_payload = payload.get("inputs")
     values: dict[str, Value] = {}
     for name, spec in declared.items():
-        if isinstance(spec.default, (str, bool, int, float)):
+        if isinstance(spec.default, Text):
+            scope: dict[str, Value] = {"github": {"event_name": event_name, "event": payload}, "inputs": {}, "vars": {}}
+            values[name] = spec.default.evaluate(scope)
+        elif isinstance(spec.default, (str, bool, int, float)):
             values[name] = spec.default
     if isinstance(from_payload, dict):
         values.update(from_payload)
@@ -125,6 +129,11 @@ def workflow_inputs(workflow: Workflow, event_name: str, given: dict[str, str], 
                 values[name] = float(value) if "." in value else int(value)
             except ValueError:
                 raise UsageError(f"input '{name}' must be a number, not '{value}'") from None
-        if spec.is_required and values.get(name) in (None, "") and event_name == "workflow_dispatch":
-            raise UsageError(f"input '{name}' of {workflow.path} is required: pass --input {name}=VALUE")
     return values
+
+
+def missing_inputs(workflow: Workflow, event_name: str, inputs: dict[str, Value]) -> list[str]:
+    """Required inputs that were given no value (GitHub's form would refuse; a local run warns)."""
+    trigger = workflow.on.events.get(event_name)
+    declared = trigger.inputs if trigger is not None else {}
+    return [name for name, spec in declared.items() if spec.is_required and inputs.get(name) in (None, "")]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from runner.engine.job_runner import JobRunner
 from runner.engine.masking import Masker
 from runner.engine.request import JobResult, RunRequest
 from runner.engine.scheduler import Scheduler
@@ -19,5 +18,4 @@ async def execute_run(request: RunRequest, bus: EventBus) -> Conclusion:
     and the run is recorded as cancelled before the cancellation propagates.
     """
     masker = Masker([*request.secrets.values(), request.info.token])
-    jobs = JobRunner(request, bus, masker)
-    return await Scheduler(request, bus, jobs.run_leg).run()
+    return await Scheduler(request, bus, masker).run()

@@ -121,8 +121,7 @@ def runner_context(*, os: str, arch: str, temp: str, tool_cache: str, name: str)
 def default_env(github: Mapping[str, Value], runner: Mapping[str, Value]) -> dict[str, str]:
     """The variables GitHub sets for every step (``CI``, ``GITHUB_*``, ``RUNNER_*``).
 
-    ``ACT=true`` is set too: workflows test it to skip what only makes sense on a hosted
-    runner, a convention of local runners that baton keeps.
+    ``BATON=true`` tells a step it runs under baton.
     """
 
     def text(value: Value) -> str:
@@ -132,7 +131,6 @@ def default_env(github: Mapping[str, Value], runner: Mapping[str, Value]) -> dic
 
     env = {
         "CI": "true",
-        "ACT": "true",
         "BATON": "true",
         "GITHUB_ACTIONS": "true",
     }

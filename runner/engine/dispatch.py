@@ -67,7 +67,7 @@ async def run_native(
     call = ActionCall(
         uses=uses,
         inputs=inputs,
-        env=env,
+        env=scope.process_env(env),
         source=scope.request.source,
         github=github if isinstance(github, dict) else {},
         output=stream.feed,
@@ -100,7 +100,7 @@ async def run_image(
     argv = args if args is not None else shlex.split(inputs.get("args", ""))
     input_env = {f"INPUT_{k.upper().replace(' ', '_')}": v for k, v in inputs.items()}
     spec = ContainerSpec(image=image, entrypoint=entrypoint or inputs.get("entrypoint") or None)
-    command = Command(argv=tuple(argv), env={**env, **input_env}, cwd=session.workspace, path=path)
+    command = Command(argv=tuple(argv), env={**scope.process_env(env), **input_env}, cwd=session.workspace, path=path)
     stream = LogStream(scope, index, env)
     try:
         outcome = await session.run_container(spec, command, stream.feed)

@@ -6,7 +6,7 @@ import asyncio
 import time
 
 from runner.api import ContainerSpec, JobSpec, Session
-from runner.engine.contexts import github_context, runner_context
+from runner.engine.contexts import default_env, github_context, runner_context
 from runner.engine.masking import Masker
 from runner.engine.placement import Target, labels_of
 from runner.engine.request import JobResult, RunRequest
@@ -39,7 +39,7 @@ class JobRunner:
 
     async def _run(self, leg: Leg, needs: dict[str, Value]) -> JobResult:
         req, job = self.request, leg.job
-        contexts = self._job_contexts(leg, needs)
+        contexts = self.job_contexts(leg, needs)
         try:
             target = self._target(job, contexts)
             if target is None:
@@ -72,7 +72,8 @@ class JobRunner:
             conclusion = Conclusion.SUCCESS
         return self._finish(leg, conclusion, outputs, summary=state.summary)
 
-    def _job_contexts(self, leg: Leg, needs: dict[str, Value]) -> dict[str, Value]:
+    def job_contexts(self, leg: Leg, needs: dict[str, Value]) -> dict[str, Value]:
+        """Contexts of a leg's job-level expressions (``runs-on``, ``container``, ``env``, …)."""
         req = self.request
         strategy: dict[str, Value] = {"fail-fast": True, "job-index": leg.index, "job-total": leg.total, "max-parallel": leg.total}
         return {
@@ -140,6 +141,7 @@ class JobRunner:
             bus=self.bus,
             masker=self.masker,
             contexts={**contexts, "github": github, "runner": runner, "job": job_context},
+            base_env=default_env(github, runner),
         )
 
     def _outputs(self, job: Job, state: JobState) -> dict[str, str]:
@@ -162,7 +164,7 @@ class JobRunner:
                 conclusion=conclusion,
                 outputs=outputs,
                 at=time.time(),
-                summary=summary,
+                summary=self.masker.mask(summary),
                 reason=reason,
             )
         )

@@ -28,6 +28,12 @@ class JobScope:
     masker: Masker
     contexts: dict[str, Value]
     """github, needs, strategy, matrix, vars, inputs, secrets, runner, job."""
+    base_env: dict[str, str]
+    """``CI``, ``GITHUB_*``, ``RUNNER_*``: every process of the job gets them, under its own env."""
+
+    def process_env(self, env: dict[str, str]) -> dict[str, str]:
+        """The variables a step's process gets: the job's defaults, then ``env``."""
+        return {**self.base_env, **env}
 
     def log(self, index: int, *lines: str) -> None:
         """Publish lines (masked) into step ``index``'s log."""

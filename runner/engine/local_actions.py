@@ -138,7 +138,7 @@ async def _node(
     scope: JobScope, state: JobState, index: int, manifest: ActionManifest, env: dict[str, str], action_path: str
 ) -> StepResult:
     script = posixpath.join(action_path, manifest.main)
-    command = Command(argv=("node", script), env=env, cwd=scope.session.workspace, path=state.path)
+    command = Command(argv=("node", script), env=scope.process_env(env), cwd=scope.session.workspace, path=state.path)
     stream = LogStream(scope, index, env)
     try:
         outcome = await scope.session.execute(command, stream.feed)

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from runner.engine.contexts import github_context
+from runner.engine.job_runner import JobRunner
+from runner.engine.masking import Masker
 from runner.engine.request import JobResult, RunRequest
+from runner.engine.reusable import call_workflow
 from runner.errors import BatonError
 from runner.events import EventBus, JobFinished, JobQueued, RunFinished, RunStarted
 from runner.expr import Status, Value
@@ -22,18 +25,24 @@ from runner.status import Conclusion
 from runner.workflow.model import Job
 from runner.workflow.text import evaluate_tree
 
-LegRunner = Callable[[Leg, dict[str, Value], asyncio.Semaphore], Awaitable[JobResult]]
-"""Runs one leg: (leg, needs context, capacity) → result."""
-
-
 class Scheduler:
-    """One run of one plan."""
+    """One run of one plan, or the jobs of a called workflow inside a run (``caller``)."""
 
-    def __init__(self, request: RunRequest, bus: EventBus, run_leg: LegRunner) -> None:
+    def __init__(
+        self,
+        request: RunRequest,
+        bus: EventBus,
+        masker: Masker,
+        *,
+        capacity: asyncio.Semaphore | None = None,
+        caller: Leg | None = None,
+    ) -> None:
         self.request = request
         self.bus = bus
-        self.run_leg = run_leg
-        self.capacity = asyncio.Semaphore(max(1, request.capacity))
+        self.masker = masker
+        self.jobs = JobRunner(request, bus, masker)
+        self.capacity = capacity or asyncio.Semaphore(max(1, request.capacity))
+        self.caller = caller
         self.results: dict[str, JobResult] = {}
         self.done: dict[str, asyncio.Event] = {job_id: asyncio.Event() for job_id in request.plan.jobs}
 
@@ -53,19 +62,23 @@ class Scheduler:
                 at=time.time(),
             )
         )
-        selected = self._selected()
         conclusion = Conclusion.CANCELLED
         try:
-            async with asyncio.TaskGroup() as group:
-                for job_id in req.plan.jobs:
-                    if job_id in selected:
-                        group.create_task(self._job(req.plan.jobs[job_id].job))
-                    else:
-                        self.done[job_id].set()
-            conclusion = run_conclusion(list(self.results.values()))
+            conclusion = await self.run_jobs()
         finally:
             self.bus.publish(RunFinished(run_id=req.run_id, conclusion=conclusion, at=time.time()))
         return conclusion
+
+    async def run_jobs(self) -> Conclusion:
+        """Run the selected jobs (no run events: a called workflow's jobs run this way)."""
+        selected = self._selected()
+        async with asyncio.TaskGroup() as group:
+            for job_id, planned in self.request.plan.jobs.items():
+                if job_id in selected:
+                    group.create_task(self._job(planned.job))
+                else:
+                    self.done[job_id].set()
+        return run_conclusion(list(self.results.values()))
 
     def _selected(self) -> set[str]:
         """Job ids to run: all, or ``-j`` jobs plus everything they need."""
@@ -108,7 +121,7 @@ class Scheduler:
             legs = planned.legs if planned.legs is not None else expand_job(job, base)
         except BatonError as exc:
             return self._finish_unrun(job, Conclusion.FAILURE, str(exc))
-        legs = tuple(leg for leg in legs if matches_selection(leg.matrix, req.matrix_filter))
+        legs = tuple(self._adopt(leg) for leg in legs if matches_selection(leg.matrix, req.matrix_filter))
         if not legs:
             return self._finish_unrun(job, Conclusion.SKIPPED, "no matrix leg matches --matrix")
         for leg in legs:
@@ -116,6 +129,12 @@ class Scheduler:
                 JobQueued(run_id=req.run_id, job_key=leg.key, job_id=job.id, name=leg.name, needs=job.needs, matrix=leg.matrix)
             )
         return await self._legs(job, legs, needs)
+
+    def _adopt(self, leg: Leg) -> Leg:
+        """A leg of a called workflow is named and keyed under its calling job."""
+        if self.caller is None:
+            return leg
+        return replace(leg, caller=self.caller.key, name=f"{self.caller.name} / {leg.name}")
 
     def _condition(self, job: Job, contexts: dict[str, Value], needs: dict[str, dict[str, Value]]) -> bool:
         results = {str(n["result"]) for n in needs.values()}
@@ -142,7 +161,10 @@ class Scheduler:
 
         async def one(leg: Leg) -> None:
             async with gate:
-                result = await self.run_leg(leg, needs, self.capacity)
+                if leg.job.uses:
+                    result = await call_workflow(self, leg, needs)
+                else:
+                    result = await self.jobs.run_leg(leg, needs, self.capacity)
             results.append(result)
             if fail_fast and result.conclusion == Conclusion.FAILURE:
                 for task in tasks:
@@ -160,10 +182,10 @@ class Scheduler:
 
     def _finish_unrun(self, job: Job, conclusion: Conclusion, reason: str) -> JobResult:
         req = self.request
-        name = job.name.source if job.name is not None else job.id
-        self.bus.publish(JobQueued(run_id=req.run_id, job_key=job.id, job_id=job.id, name=name, needs=job.needs))
+        leg = self._adopt(Leg(job=job, name=job.name.source if job.name is not None else job.id))
+        self.bus.publish(JobQueued(run_id=req.run_id, job_key=leg.key, job_id=job.id, name=leg.name, needs=job.needs))
         self.bus.publish(
-            JobFinished(run_id=req.run_id, job_key=job.id, conclusion=conclusion, outputs={}, at=time.time(), reason=reason)
+            JobFinished(run_id=req.run_id, job_key=leg.key, conclusion=conclusion, outputs={}, at=time.time(), reason=reason)
         )
         return JobResult(conclusion=conclusion)
 

@@ -62,7 +62,7 @@ async def run_script(
     cwd = session.workspace if not workdir else posixpath.join(session.workspace, workdir)
     command = Command(
         argv=spec.argv(script_path),
-        env={**env, **github_paths},
+        env={**scope.process_env(env), **github_paths},
         path=path,
         cwd=cwd,
         files={script_path: script_body(script, spec), **{p: b"" for p in files.values()}},

@@ -32,7 +32,8 @@ async def run_steps(scope: JobScope, steps: tuple[Step, ...]) -> JobState:
 def initial_state(scope: JobScope) -> JobState:
     """The env of the first step: ``--env-file`` < workflow ``env`` < job ``env``."""
     contexts = scope.contexts
-    env = dict(scope.request.env)
+    # act's convention, kept: workflows test env.ACT to skip what needs a hosted runner.
+    env = {"ACT": "true", **scope.request.env}
     workflow_scope = {k: contexts[k] for k in ("github", "secrets", "inputs", "vars") if k in contexts}
     for name, text in scope.request.plan.workflow.env.items():
         env[name] = to_display_string(text.evaluate({**workflow_scope, "env": dict(env)}))

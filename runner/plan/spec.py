@@ -20,11 +20,15 @@ class Leg:
     """``strategy.job-index``."""
     total: int = 1
     """``strategy.job-total``."""
+    caller: str = ""
+    """For a job of a called (reusable) workflow: the key of the calling job."""
 
     @property
     def key(self) -> str:
-        """Identity inside a run: the job id, plus the leg number for matrix jobs."""
-        return self.job.id if not self.matrix and self.total == 1 else f"{self.job.id}.{self.index + 1}"
+        """Identity inside a run: the job id, plus the leg number for matrix jobs, under
+        the calling job's key for jobs of a reusable workflow (``call/build.2``)."""
+        own = self.job.id if not self.matrix and self.total == 1 else f"{self.job.id}.{self.index + 1}"
+        return f"{self.caller}/{own}" if self.caller else own
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -13,7 +13,7 @@ from collections.abc import Collection
 
 from runner.errors import Diagnostic, ExpressionError, Mark
 from runner.expr import Template, parse_condition
-from runner.workflow.text import Condition, Text, Tree
+from runner.workflow.text import Condition, Text, Tree, is_insert
 from runner.workflow.tree import Map, Node, Scalar, Seq, kind_name
 
 
@@ -177,6 +177,9 @@ class Reader:
             return node.value
         if isinstance(node, Seq):
             return [self.tree(item, names) for item in node.items]
+        for key, _ in node.pairs:
+            if "${{" in key.text and not is_insert(key.text):
+                self.scalar_text(key, names)  # a key that is an expression: checked now, evaluated later
         return {key.text: self.tree(value, names) for key, value in node.pairs}
 
     # positions ------------------------------------------------------------------

@@ -1,0 +1,143 @@
+"""A job that calls a reusable workflow (``uses: ./.github/workflows/x.yml``).
+
+The called workflow is read from the run's repository snapshot (the same revision, as
+on GitHub); its jobs run inside this run, keyed and named under the calling job, with
+the inputs and secrets the call passes. Its ``workflow_call`` outputs become the calling
+job's outputs.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from runner.engine.request import JobResult
+from runner.errors import BatonError
+from runner.events import JobFinished, JobStarted
+from runner.expr import Value, to_display_string
+from runner.plan import Leg, compile_plan
+from runner.status import Conclusion
+from runner.workflow import parse_file
+from runner.workflow.model import Workflow
+from runner.workflow.text import Text, evaluate_tree
+
+if TYPE_CHECKING:
+    from runner.engine.scheduler import Scheduler
+
+
+class CallError(BatonError):
+    """A reusable workflow cannot be called as written."""
+
+
+async def call_workflow(caller: Scheduler, leg: Leg, needs: dict[str, Value]) -> JobResult:
+    """Run the workflow ``leg`` calls; never raises except on cancellation."""
+    req = caller.request
+    bus = caller.bus
+    bus.publish(JobStarted(run_id=req.run_id, job_key=leg.key, executor=f"workflow {leg.job.uses}", at=time.time()))
+    try:
+        called = _load(caller, leg)
+        contexts: dict[str, Value] = {
+            "github": caller.jobs.job_contexts(leg, needs)["github"],
+            "needs": needs,
+            "strategy": {"job-index": leg.index, "job-total": leg.total},
+            "matrix": dict(leg.matrix),
+            "inputs": req.inputs,
+            "vars": req.vars,
+            "secrets": dict(req.secrets),
+        }
+        inputs = _inputs(called, leg, contexts)
+        secrets = _secrets(leg, contexts, req.secrets)
+        plan = compile_plan(called, {"github": contexts["github"], "inputs": inputs, "vars": req.vars})
+    except BatonError as exc:
+        return _finish(caller, leg, Conclusion.FAILURE, {}, caller.masker.mask(str(exc)))
+    for secret in secrets.values():
+        caller.masker.add(secret)
+    nested_request = replace(req, plan=plan, inputs=inputs, secrets=secrets, only_jobs=None, matrix_filter={})
+    nested = type(caller)(nested_request, bus, caller.masker, capacity=caller.capacity, caller=leg)
+    conclusion = await nested.run_jobs()
+    jobs: dict[str, Value] = {job_id: result.as_context() for job_id, result in nested.results.items()}
+    outputs: dict[str, str] = {}
+    trigger = called.on.events["workflow_call"]
+    for name, text in trigger.outputs.items():
+        try:
+            value = text.evaluate({"github": contexts["github"], "jobs": jobs, "inputs": inputs, "vars": req.vars})
+        except BatonError:
+            value = ""
+        outputs[name] = caller.masker.mask(to_display_string(value))
+    return _finish(caller, leg, conclusion, outputs, "")
+
+
+def _load(caller: Scheduler, leg: Leg) -> Workflow:
+    uses = leg.job.uses or ""
+    source = caller.request.source
+    if not uses.startswith("./"):
+        raise CallError(f"'{uses}' is a workflow of another repository; calling it needs network access, and baton runs offline")
+    if source is None:
+        raise CallError(f"'{uses}' cannot be read: this run has no repository snapshot")
+    path = source / uses[2:]
+    if not path.is_file():
+        raise CallError(f"'{uses}' does not exist in the repository")
+    called = parse_file(path, display=uses[2:])
+    if "workflow_call" not in called.on.events:
+        raise CallError(f"'{uses}' cannot be called: its 'on' has no workflow_call")
+    return called
+
+
+def _inputs(called: Workflow, leg: Leg, contexts: dict[str, Value]) -> dict[str, Value]:
+    declared = called.on.events["workflow_call"].inputs
+    given = {k: evaluate_tree(v, contexts) for k, v in leg.job.with_.items()}
+    unknown = sorted(set(given) - set(declared))
+    if unknown:
+        raise CallError(f"'{leg.job.uses}' has no input {', '.join(repr(u) for u in unknown)}")
+    values: dict[str, Value] = {}
+    for name, spec in declared.items():
+        if name in given:
+            value = given[name]
+        elif isinstance(spec.default, Text):
+            value = spec.default.evaluate({"github": contexts["github"], "inputs": dict(values), "vars": contexts["vars"]})
+        elif spec.default is not None:
+            value = evaluate_tree(spec.default, contexts)
+        elif spec.is_required:
+            raise CallError(f"'{leg.job.uses}' needs input '{name}'")
+        else:
+            value = "" if spec.type == "string" else False if spec.type == "boolean" else 0
+        values[name] = _typed(value, spec.type, name)
+    return values
+
+
+def _typed(value: Value, kind: str, name: str) -> Value:
+    if kind == "boolean" and isinstance(value, str):
+        return value.strip().lower() == "true"
+    if kind == "number" and isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            raise CallError(f"input '{name}' must be a number, not '{value}'") from None
+    if kind == "string" and not isinstance(value, str):
+        return to_display_string(value)
+    return value
+
+
+def _secrets(leg: Leg, contexts: dict[str, Value], inherited: dict[str, str]) -> dict[str, str]:
+    given = leg.job.secrets
+    if given == "inherit":
+        return dict(inherited)
+    out = {"GITHUB_TOKEN": inherited.get("GITHUB_TOKEN", "")}
+    if isinstance(given, dict):
+        out.update({k: to_display_string(v.evaluate(contexts)) for k, v in given.items()})
+    return out
+
+
+def _finish(caller: Scheduler, leg: Leg, conclusion: Conclusion, outputs: dict[str, str], reason: str) -> JobResult:
+    caller.bus.publish(
+        JobFinished(
+            run_id=caller.request.run_id,
+            job_key=leg.key,
+            conclusion=conclusion,
+            outputs=outputs,
+            at=time.time(),
+            reason=reason,
+        )
+    )
+    return JobResult(conclusion=conclusion, outputs=outputs)
