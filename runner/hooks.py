@@ -32,5 +32,5 @@ def baton_expression_functions() -> Sequence[Function]:  # type: ignore[empty-bo
 
 
 @hookspec(firstresult=True)
-def baton_select_executor(labels: Sequence[str], settings: Mapping[str, Value]) -> str | None:  # type: ignore[empty-body]
+def baton_select_executor(labels: Sequence[str], settings: Mapping[str, Value]) -> str | None:
     """The executor name for a job's ``runs-on`` labels, or None to use the label map."""

@@ -19,7 +19,7 @@ _IGNORED_INPUTS = ("fetch-depth", "fetch-tags", "persist-credentials", "token", 
 class Checkout:
     """Copies the snapshot (or a sparse part of it) to ``with.path`` under the workspace."""
 
-    names = ("actions/checkout",)
+    names: tuple[str, ...] = ("actions/checkout",)
 
     async def run(self, call: ActionCall, session: Session) -> ActionResult:
         """Check the run's repository out; another ``repository:`` or ``ref:`` fails clearly."""
@@ -36,7 +36,7 @@ class Checkout:
         ref = call.inputs.get("ref", "").strip()
         known = {str(call.github.get(k, "")) for k in ("sha", "ref", "ref_name", "head_ref")}
         if ref and ref not in known:
-            say(f"::warning::ref '{ref}' was asked for; baton checks out the run's own revision ({call.github.get('sha', '')[:12] if isinstance(call.github.get('sha'), str) else ''})\n".encode())
+            say(f"::warning::ref '{ref}' was asked for; baton checks out the run's own revision\n".encode())
         destination = posixpath.join(session.workspace, call.inputs.get("path", "").strip()) if call.inputs.get("path", "").strip() else session.workspace
         sparse = [line.strip() for line in call.inputs.get("sparse-checkout", "").splitlines() if line.strip()]
         if sparse:

@@ -32,7 +32,7 @@ async def dispatch(scope: JobScope, state: JobState, step: Step, index: int, env
         return await run_script(
             scope,
             index,
-            script=to_display_string(step.run.evaluate({**contexts, "env": env}, hash_files=hash_files)),
+            script=to_display_string(step.run.evaluate(state.expression_contexts(env), hash_files=hash_files)),
             shell=_first(step.shell, *(d.shell for d in scope.defaults), contexts=contexts),
             workdir=_first(step.working_directory, *(d.working_directory for d in scope.defaults), contexts=contexts),
             env=env,
@@ -40,7 +40,8 @@ async def dispatch(scope: JobScope, state: JobState, step: Step, index: int, env
             timeout=timeout,
         )
     uses = step.uses or ""
-    inputs = {k: to_display_string(v.evaluate({**contexts, "env": env})) for k, v in step.with_.items()}
+    step_contexts = state.expression_contexts(env)
+    inputs = {k: to_display_string(v.evaluate(step_contexts)) for k, v in step.with_.items()}
     if uses.startswith("docker://"):
         return await run_image(scope, index, uses[len("docker://") :], inputs, env, state.path)
     if uses.startswith(("./", "../")):

@@ -10,7 +10,8 @@ from runner.engine.contexts import default_env, github_context, runner_context
 from runner.engine.masking import Masker
 from runner.engine.placement import Target, labels_of
 from runner.engine.request import JobResult, RunRequest
-from runner.engine.step_runner import JobScope, JobState, run_steps
+from runner.engine.job_state import JobScope, JobState
+from runner.engine.step_runner import run_steps
 from runner.errors import BatonError
 from runner.events import EventBus, JobFinished, JobStarted
 from runner.expr import Value, to_display_string
@@ -145,7 +146,7 @@ class JobRunner:
         )
 
     def _outputs(self, job: Job, state: JobState) -> dict[str, str]:
-        contexts = {**state.contexts, "steps": state.steps, "env": dict(state.env)}
+        contexts = state.expression_contexts()
         outputs: dict[str, str] = {}
         for name, text in job.outputs.items():
             try:

@@ -81,11 +81,19 @@ class JobState:
             return Status(job=self.status, is_cancelled=self.status == "cancelled")
         return Status(job=self.outer_status, composite=self.status, is_cancelled=self.outer_status == "cancelled")
 
-    def expression_contexts(self) -> dict[str, Value]:
-        """Contexts of a step's expressions."""
-        job = dict(self.contexts.get("job") or {}) if isinstance(self.contexts.get("job"), dict) else {}
+    def expression_contexts(self, env: dict[str, str] | None = None) -> dict[str, Value]:
+        """Contexts of a step's expressions (``env``: the step's own, when it has one)."""
+        current = self.contexts.get("job")
+        job: dict[str, Value] = dict(current) if isinstance(current, dict) else {}
         job["status"] = self.status
-        return {**self.contexts, "env": dict(self.env), "steps": self.steps, "job": job}
+        return {**self.contexts, "env": as_value(self.env if env is None else env), "steps": self.steps, "job": job}
+
+
+def as_value(mapping: dict[str, str]) -> dict[str, Value]:
+    """A string mapping as an expression value (a copy)."""
+    out: dict[str, Value] = {}
+    out.update(mapping)
+    return out
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

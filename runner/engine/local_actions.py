@@ -8,7 +8,7 @@ from pathlib import Path
 
 from runner.api import Command
 from runner.engine.dispatch import ActionError, run_image
-from runner.engine.job_state import JobScope, JobState, StepResult
+from runner.engine.job_state import JobScope, JobState, StepResult, as_value
 from runner.engine.logstream import LogStream
 from runner.errors import BatonError, WorkflowError
 from runner.expr import Value, to_display_string
@@ -83,9 +83,10 @@ async def _composite(
 ) -> StepResult:
     from runner.engine.step_runner import run_step
 
-    github = dict(state.contexts["github"]) if isinstance(state.contexts.get("github"), dict) else {}
+    current = state.contexts.get("github")
+    github: dict[str, Value] = dict(current) if isinstance(current, dict) else {}
     github["action_path"] = action_path
-    contexts: dict[str, Value] = {**state.contexts, "github": github, "inputs": dict(inputs)}
+    contexts: dict[str, Value] = {**state.contexts, "github": github, "inputs": as_value(inputs)}
     inner = JobState(
         contexts=contexts,
         env={**env, "GITHUB_ACTION_PATH": action_path},
@@ -95,7 +96,7 @@ async def _composite(
     )
     for step in manifest.steps:
         inner = await run_step(scope, inner, step, index, is_nested=True)
-    final = {**inner.expression_contexts(), "inputs": dict(inputs)}
+    final: dict[str, Value] = {**inner.expression_contexts(), "inputs": as_value(inputs)}
     outputs: dict[str, str] = {}
     for name, text in manifest.outputs.items():
         try:
@@ -121,7 +122,7 @@ async def _docker(
     env: dict[str, str],
     folder: Path,
 ) -> StepResult:
-    contexts = {**state.expression_contexts(), "inputs": dict(inputs)}
+    contexts: dict[str, Value] = {**state.expression_contexts(), "inputs": as_value(inputs)}
     args = [to_display_string(a.evaluate(contexts)) for a in manifest.args]
     env = {**env, **{k: to_display_string(v.evaluate(contexts)) for k, v in manifest.env.items()}}
     image = manifest.image

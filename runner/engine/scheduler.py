@@ -107,7 +107,9 @@ class Scheduler:
 
     async def _decide_and_run(self, job: Job) -> JobResult:
         req = self.request
-        needs = {n: self.results.get(n, JobResult(conclusion=Conclusion.SKIPPED)).as_context() for n in job.needs}
+        needs: dict[str, Value] = {
+            n: self.results.get(n, JobResult(conclusion=Conclusion.SKIPPED)).as_context() for n in job.needs
+        }
         base: dict[str, Value] = {**self._base(), "needs": needs}
         reason = ""
         try:
@@ -136,8 +138,8 @@ class Scheduler:
             return leg
         return replace(leg, caller=self.caller.key, name=f"{self.caller.name} / {leg.name}")
 
-    def _condition(self, job: Job, contexts: dict[str, Value], needs: dict[str, dict[str, Value]]) -> bool:
-        results = {str(n["result"]) for n in needs.values()}
+    def _condition(self, job: Job, contexts: dict[str, Value], needs: dict[str, Value]) -> bool:
+        results = {str(n["result"]) for n in needs.values() if isinstance(n, dict)}
         status = Status(
             job="failure" if "failure" in results else "cancelled" if "cancelled" in results else "skipped" if "skipped" in results else "success"
         )

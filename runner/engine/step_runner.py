@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from runner.engine.dispatch import dispatch
 from runner.engine.envfiles import prepend_paths
-from runner.engine.job_state import JobScope, JobState, StepResult
+from runner.engine.job_state import JobScope, JobState, StepResult, as_value
 from runner.errors import BatonError
 from runner.events import Event, StepFinished, StepStarted
 from runner.expr import Value, to_display_string
@@ -34,11 +34,11 @@ def initial_state(scope: JobScope) -> JobState:
     contexts = scope.contexts
     # act's convention, kept: workflows test env.ACT to skip what needs a hosted runner.
     env = {"ACT": "true", **scope.request.env}
-    workflow_scope = {k: contexts[k] for k in ("github", "secrets", "inputs", "vars") if k in contexts}
+    workflow_scope: dict[str, Value] = {k: contexts[k] for k in ("github", "secrets", "inputs", "vars") if k in contexts}
     for name, text in scope.request.plan.workflow.env.items():
-        env[name] = to_display_string(text.evaluate({**workflow_scope, "env": dict(env)}))
+        env[name] = to_display_string(text.evaluate({**workflow_scope, "env": as_value(env)}))
     for name, text in scope.leg.job.env.items():
-        env[name] = to_display_string(text.evaluate({**contexts, "env": dict(env)}))
+        env[name] = to_display_string(text.evaluate({**contexts, "env": as_value(env)}))
     return JobState(contexts=contexts, env=env)
 
 
@@ -102,7 +102,7 @@ def step_env(step: Step, state: JobState, contexts: dict[str, Value], scope: Job
         env.update({k: to_display_string(v) for k, v in items.items()})
         return env
     for name, text in step.env.items():
-        env[name] = to_display_string(text.evaluate({**contexts, "env": dict(env)}, hash_files=scope.hash_files()))
+        env[name] = to_display_string(text.evaluate({**contexts, "env": as_value(env)}, hash_files=scope.hash_files()))
     return env
 
 
