@@ -38,11 +38,10 @@ def render(jobs: list[JobSummary], style: Style) -> list[str]:
         last_tier = depth == len(tiers) - 1
         for i, job_id in enumerate(tier):
             job = by_id[job_id]
-            head = "○" if depth == 0 else "●"
-            branch = ("└" if last_tier and i == len(tier) - 1 else "├") if depth else "│"
-            needs = f"◀── {', '.join(job.needs)}" if job.needs else ""
-            label = _label(job).ljust(width)
-            lines.append(f"  {branch}─ {head} {style(label, 'bold')}  {style(needs, 'dim')}".rstrip())
+            branch = "○ " if depth == 0 else ("└─▶ ● " if last_tier and i == len(tier) - 1 else "├─▶ ● ")
+            needs = f"◀ {', '.join(job.needs)}" if job.needs else ""
+            label = _label(job).ljust(width + (4 if depth == 0 else 0))
+            lines.append(f"  {branch}{style(label, 'bold')}  {style(needs, 'dim')}".rstrip())
         if not last_tier:
             lines.append("  │")
     return lines

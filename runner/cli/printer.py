@@ -4,6 +4,7 @@ steps with durations, and what the end-of-run summary and JSON document need."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -67,13 +68,13 @@ class JobView:
 class Printer:
     """A bus subscriber that prints as events arrive and remembers what it printed."""
 
-    def __init__(self, stream: TextIO, *, is_quiet: bool = False) -> None:
+    def __init__(self, stream: TextIO, *, names: Iterable[str] = ()) -> None:
         self.stream = stream
         self.style = Style(stream)
-        self.is_quiet = is_quiet
         self.jobs: dict[tuple[str, str], JobView] = {}
         self.runs: dict[str, tuple[RunStarted, RunFinished | None]] = {}
-        self.width = 12
+        self.width = min(max((len(n) for n in names), default=12), 32)
+        """Width of the job-name column: the longest name known before the run."""
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, LogLines):
@@ -86,7 +87,6 @@ class Printer:
             colour = _COLOURS[len(self.jobs) % len(_COLOURS)]
             view = JobView(run_id=event.run_id, key=event.job_key, job_id=event.job_id, name=event.name, matrix=dict(event.matrix), colour=colour)
             self.jobs[(event.run_id, event.job_key)] = view
-            self.width = min(max(self.width, len(event.name)), 32)
         elif isinstance(event, JobStarted):
             view = self.jobs[(event.run_id, event.job_key)]
             view.started, view.executor = event.at, event.executor
@@ -108,13 +108,10 @@ class Printer:
         return self.style(f"{name[: self.width]:<{self.width}}", colour, "bold") + " "
 
     def _say(self, run_id: str, key: str, text: str) -> None:
-        if not self.is_quiet:
-            self.stream.write(self._prefix(run_id, key) + text + "\n")
-            self.stream.flush()
+        self.stream.write(self._prefix(run_id, key) + text + "\n")
+        self.stream.flush()
 
     def _lines(self, event: LogLines) -> None:
-        if self.is_quiet:
-            return
         prefix = self._prefix(event.run_id, event.job_key) + self.style("│ ", "dim")
         out = []
         for line in event.lines:

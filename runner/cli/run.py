@@ -109,7 +109,7 @@ async def _main(args: argparse.Namespace) -> int:
     recorder = Recorder.open(store.home)
     bus = EventBus()
     recorder.attach(bus)
-    printer = Printer(out)
+    printer = Printer(out, names=[leg.name for _, (plan, _, _) in plans for job in plan.jobs.values() for leg in job.legs or ()])
     bus.subscribe(printer)
     source = Path(tempfile.mkdtemp(prefix="baton-source-"))
     try:

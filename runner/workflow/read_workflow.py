@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+
 from runner.workflow import availability
 from runner.workflow.model import Job, RunDefaults, Workflow
 from runner.workflow.read_job import read_concurrency, read_defaults, read_job, read_permissions
@@ -62,8 +64,10 @@ def _check_needs(r: Reader, body: Map, jobs: dict[str, Job]) -> None:
         for need in job.needs:
             if need not in jobs:
                 at = _needs_node(body, job.id) or job.mark
-                known = ", ".join(j for j in jobs if j != job.id) or "none"
-                r.error(at, f"job '{job.id}' needs '{need}', which is not a job of this workflow (jobs: {known})")
+                others = [j for j in jobs if j != job.id]
+                close = difflib.get_close_matches(need, others, n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else f" (jobs: {', '.join(others) or 'none'})"
+                r.error(at, f"job '{job.id}' needs '{need}', which is not a job of this workflow{hint}")
     cycle = find_cycle({j.id: tuple(n for n in j.needs if n in jobs) for j in jobs.values()})
     if cycle:
         r.error(jobs[cycle[0]].mark, f"jobs depend on each other in a cycle: {' -> '.join(cycle)}")
