@@ -37,7 +37,7 @@ class ExecutorSettings:
             raise ConfigError("host_dir must be a folder path", where=where)
         return cls(
             grace_seconds=_seconds(options, "grace_seconds", 5.0, where),
-            host_dir=Path(host_dir) if host_dir else Path(tempfile.gettempdir()),
+            host_dir=Path(host_dir or tempfile.gettempdir()).expanduser().resolve(),  # binds need it absolute
             health_timeout_seconds=_seconds(options, "health_timeout_seconds", 300.0, where),
         )
 
