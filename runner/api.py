@@ -17,6 +17,7 @@ import pluggy
 
 from runner.errors import ConfigError, ExecutorError
 from runner.expr import Value
+from runner.process import is_owner_alive, owner_token
 
 __all__ = [
     "API_VERSION",
@@ -36,6 +37,8 @@ __all__ = [
     "Session",
     "Value",
     "hookimpl",
+    "is_owner_alive",
+    "owner_token",
 ]
 
 API_VERSION = 1

@@ -14,7 +14,7 @@ from typing import Any
 
 from plugins.executors.job_folder import leftover_folders, remove_tree
 from plugins.executors.settings import ExecutorSettings
-from runner.api import ExecutorClass, JobSpec, Session, Value, hookimpl
+from runner.api import ExecutorClass, JobSpec, Session, Value, hookimpl, is_owner_alive
 
 _ARCHES = {"amd64": "X64", "x86_64": "X64", "arm64": "ARM64", "aarch64": "ARM64", "386": "X86",
            "arm": "ARM"}
@@ -51,7 +51,7 @@ class DockerExecutor:
         return await asyncio.to_thread(self._collect, client, active_runs)
 
     def _collect(self, client: Any, active_runs: Collection[str]) -> list[str]:
-        from plugins.executors.docker_engine import RUN_LABEL, describe, remove_object
+        from plugins.executors.docker_engine import OWNER_LABEL, RUN_LABEL, describe, remove_object
 
         removed: list[str] = []
         selector = {"label": RUN_LABEL}
@@ -59,8 +59,12 @@ class DockerExecutor:
                               ("volume", client.volumes.list), ("image", client.images.list)):
             items = listing(all=True, filters=selector) if kind == "container" else listing(filters=selector)
             for item in items:
-                run_id = _labels(item).get(RUN_LABEL)
-                if run_id is not None and run_id not in active_runs and remove_object(client, kind, item):
+                labels = _labels(item)
+                run_id = labels.get(RUN_LABEL)
+                owner = labels.get(OWNER_LABEL)
+                if run_id is None or run_id in active_runs or (owner is not None and is_owner_alive(owner)):
+                    continue  # a live run, perhaps of another store on this machine
+                if remove_object(client, kind, item):
                     removed.append(f"{kind} {describe(kind, item)} (run {run_id})")
         for path, run_id in leftover_folders(self.settings.host_dir, active_runs):
             remove_tree(path)

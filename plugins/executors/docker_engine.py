@@ -15,11 +15,13 @@ import docker
 import docker.errors
 import requests.exceptions
 
-from runner.api import ExecutorError, JobSpec, Pull
+from runner.api import ExecutorError, JobSpec, Pull, owner_token
 
 RUN_LABEL = "baton.run"
 """Label key holding the run id on every container, network, volume and image."""
 JOB_LABEL = "baton.job"
+OWNER_LABEL = "baton.owner"
+"""The process that created the object (see ``runner.api.owner_token``)."""
 """Label key holding the job key on every object a session creates."""
 
 ENGINE_ERRORS = (docker.errors.DockerException, requests.exceptions.RequestException)
@@ -49,8 +51,8 @@ def unreachable() -> ExecutorError:
 
 
 def job_labels(job: JobSpec) -> dict[str, str]:
-    """The labels of every object created for ``job``."""
-    return {RUN_LABEL: job.run_id, JOB_LABEL: job.job_key}
+    """The labels of every object created for ``job`` (the owner: for garbage collection)."""
+    return {RUN_LABEL: job.run_id, JOB_LABEL: job.job_key, OWNER_LABEL: owner_token()}
 
 
 def reason(exc: BaseException) -> str:

@@ -20,9 +20,11 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
-from runner.api import ExecutorError, JobSpec
+from runner.api import ExecutorError, JobSpec, is_owner_alive, owner_token
 
 MARKER = ".baton-run"
+OWNER_MARKER = ".baton-owner"
+"""Holds the creating process (``runner.api.owner_token``): a live owner's folder is kept."""
 """File in a job folder's root holding the run id it belongs to."""
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -62,6 +64,7 @@ class JobFolder:
                 prefix=f"baton-{safe_name(job.run_id)}-{safe_name(job.job_key)}-", dir=base
             ))
             (root / MARKER).write_text(job.run_id)
+            (root / OWNER_MARKER).write_text(owner_token())
             name = repository_name(job)
             folder = cls(
                 root=root,
@@ -113,9 +116,10 @@ def leftover_folders(base: Path, active_runs: Collection[str]) -> list[tuple[Pat
     for path in candidates:
         try:
             run_id = (path / MARKER).read_text()
+            owner = (path / OWNER_MARKER).read_text() if (path / OWNER_MARKER).exists() else ""
         except OSError:
             continue  # not ours, or not readable: leave it alone
-        if run_id not in active_runs:
+        if run_id not in active_runs and not (owner and is_owner_alive(owner)):
             found.append((path, run_id))
     return found
 

@@ -28,7 +28,7 @@ from runner.store.changes import Process, apply, is_boundary
 from runner.store.db import connect, store_error
 from runner.store.logfiles import StepLogs
 from runner.store.paths import baton_home, database_path, ensure_home
-from runner.store.recovery import host_name, process_start
+from runner.process import host_name, process_start
 
 FLUSH_SECONDS = 0.1
 """The longest a recorded event waits before readers can see it."""

@@ -8,54 +8,11 @@ processes cannot be seen from here.
 
 from __future__ import annotations
 
-import os
-import socket
 import time
-from pathlib import Path
 
+from runner.process import host_name, is_process_alive
 from runner.status import Conclusion, RunId, Status
 from runner.store.db import Store, translated
-
-_PROC = Path("/proc")
-
-
-def host_name() -> str:
-    """This machine's name, as recorded in ``runs.host``."""
-    return socket.gethostname()
-
-
-def process_start(pid: int) -> str | None:
-    """``"<boot id>:<start ticks>"`` of a live process, or None where /proc cannot tell (or it is gone)."""
-    try:
-        boot_id = (_PROC / "sys" / "kernel" / "random" / "boot_id").read_text().strip()
-        stat = (_PROC / str(pid) / "stat").read_text()
-    except OSError:
-        return None
-    # The command name (field 2) may hold spaces and parentheses: split after its last ")".
-    fields = stat[stat.rfind(")") + 2 :].split()
-    return f"{boot_id}:{fields[19]}" if len(fields) > 19 else None
-
-
-def is_process_alive(pid: int | None, started: str | None = None) -> bool:
-    """Whether ``pid`` is a live (not zombie) process on this host, the same one that had ``started``."""
-    if pid is None or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # it exists, owned by someone else
-    try:
-        stat = (_PROC / str(pid) / "stat").read_text()
-    except FileNotFoundError:
-        return False
-    except OSError:
-        return True  # no /proc here: the signal test is all we have
-    if stat[stat.rfind(")") + 2 :].startswith(("Z", "X")):
-        return False  # killed, waiting for its parent to reap it
-    return started is None or process_start(pid) in (started, None)
-
 
 def recover(store: Store) -> tuple[RunId, ...]:
     """Mark this host's unfinished runs whose process is gone as ``interrupted``; returns their ids.

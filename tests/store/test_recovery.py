@@ -17,7 +17,7 @@ import pytest
 from runner.events import EventBus
 from runner.status import Conclusion, RunId, Status
 from runner.store import Recorder, Store, active_run_ids, get_run, jobs_of, recover, steps_of
-from runner.store.recovery import is_process_alive, process_start
+from runner.process import is_process_alive, process_start
 from tests.store.events import publish, run_started, whole_run
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,0 +1,179 @@
+"""``baton run`` when things go wrong: killed, interrupted, no engine, secrets in play.
+
+Each test runs the real CLI in a child process against a real git repository and the
+real Docker engine, and checks what is left afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SLEEPER = """
+on: push
+jobs:
+  sleepy:
+    runs-on: ubuntu-latest
+    services:
+      side:
+        image: {image}
+        options: --entrypoint sleep
+        command: "300"
+    steps:
+      - run: echo step-is-running; sleep 300 & wait
+"""
+
+SECRETIVE = """
+on: push
+jobs:
+  leak:
+    runs-on: ubuntu-latest
+    outputs:
+      token: ${{{{ steps.s.outputs.token }}}}
+    steps:
+      - id: s
+        env:
+          TOKEN: ${{{{ secrets.API_TOKEN }}}}
+        run: |
+          echo "the token is $TOKEN"
+          echo "token=$TOKEN" >> "$GITHUB_OUTPUT"
+          echo "## $TOKEN" >> "$GITHUB_STEP_SUMMARY"
+          echo step-is-running
+          sleep 2
+"""
+
+
+def baton(args: list[str], cwd: Path, home: Path, extra_env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    env = {**os.environ, "BATON_HOME": str(home), "NO_COLOR": "1", **(extra_env or {})}
+    return subprocess.Popen(
+        [sys.executable, "-m", "runner.cli", *args], cwd=cwd, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+
+
+def wait_for_log(home: Path, text: str, proc: subprocess.Popen[str], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for log in home.glob("logs/*/*/*.log"):
+            if text in log.read_text(errors="replace"):
+                return
+        if proc.poll() is not None:
+            raise AssertionError(f"baton ended early:\n{proc.stdout.read() if proc.stdout else ''}{proc.stderr.read() if proc.stderr else ''}")
+        time.sleep(0.05)
+    raise AssertionError(f"no log line {text!r} within {timeout} s")
+
+
+def labelled(client: Any, home: Path) -> list[str]:
+    """Docker objects of the runs in ``home``'s store (other tests may run beside this one)."""
+    with sqlite3.connect(home / "baton.db") as db:
+        run_ids = [row[0] for row in db.execute("SELECT id FROM runs")]
+    found: list[str] = []
+    for run_id in run_ids:
+        selector = {"label": f"baton.run={run_id}"}
+        objects = client.containers.list(all=True, filters=selector)
+        objects += client.networks.list(filters=selector) + client.volumes.list(filters=selector)
+        found += [getattr(o, "name", o.id) for o in objects]
+    return found
+
+
+def run_rows(home: Path) -> list[tuple[str, str | None]]:
+    with sqlite3.connect(home / "baton.db") as db:
+        return list(db.execute("SELECT status, conclusion FROM runs"))
+
+
+@pytest.fixture
+def repo(git_repo: Callable[..., Any], shell_image: str) -> Callable[[str], Path]:
+    def make(workflow: str) -> Path:
+        made = git_repo({".github/workflows/ci.yml": workflow.format(image=shell_image)})
+        return Path(made.working_tree_dir)
+
+    return make
+
+
+@pytest.mark.docker
+def test_kill_9_then_gc_leaves_nothing_and_reads_interrupted(
+    repo: Callable[[str], Path], tmp_path: Path, shell_image: str, docker_client: Any
+) -> None:
+    root, home = repo(SLEEPER), tmp_path / "home"
+    proc = baton(["run", "-P", f"ubuntu-latest={shell_image}", "--executor", "docker"], root, home)
+    try:
+        wait_for_log(home, "step-is-running", proc)
+        assert labelled(docker_client, home), "the job's containers should exist while it runs"
+        proc.kill()
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    gc = baton(["gc"], root, home)
+    out, err = gc.communicate(timeout=120)
+    assert gc.returncode == 0, err
+    assert "interrupted" in out
+    assert labelled(docker_client, home) == []
+    assert run_rows(home) == [("completed", "interrupted")]
+
+
+@pytest.mark.docker
+def test_sigint_mid_step_cancels_and_cleans_up_quickly(
+    repo: Callable[[str], Path], tmp_path: Path, shell_image: str, docker_client: Any
+) -> None:
+    root, home = repo(SLEEPER), tmp_path / "home"
+    proc = baton(["run", "-P", f"ubuntu-latest={shell_image}", "--executor", "docker"], root, home)
+    try:
+        wait_for_log(home, "step-is-running", proc)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        took = time.monotonic() - started
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, out + err
+    assert "Traceback" not in err
+    assert labelled(docker_client, home) == [], f"left behind after {took:.1f} s"
+    assert run_rows(home) == [("completed", "cancelled")]
+
+
+def test_no_docker_engine_is_one_clear_sentence(repo: Callable[[str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = repo(SLEEPER)
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
+    proc = baton(["run", "--executor", "docker"], root, tmp_path / "home")
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 3
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Docker engine is not reachable" in lines[0], err
+
+
+@pytest.mark.docker
+def test_secret_never_in_output_logs_store_or_process_list(
+    repo: Callable[[str], Path], tmp_path: Path, shell_image: str, docker_client: Any
+) -> None:
+    secret = "s3cr3t-value-4242"
+    root, home = repo(SECRETIVE), tmp_path / "home"
+    proc = baton(
+        ["run", "-P", f"ubuntu-latest={shell_image}", "--executor", "docker", "-s", "API_TOKEN", "--format", "json"],
+        root,
+        home,
+        {"API_TOKEN": secret},
+    )
+    wait_for_log(home, "step-is-running", proc)
+    listing = subprocess.run(["ps", "-eww", "-o", "args"], capture_output=True, text=True, check=True).stdout
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert secret not in listing
+    assert secret not in out and secret not in err
+    assert "the token is ***" in err
+    document = json.loads(out)
+    assert document["jobs"][0]["outputs"] == {"token": "***"}
+    for path in home.rglob("*"):
+        if path.is_file():
+            assert secret.encode() not in path.read_bytes(), path
