@@ -20,9 +20,9 @@ from runner.api import ExecutorError, JobSpec, Pull, owner_token
 RUN_LABEL = "baton.run"
 """Label key holding the run id on every container, network, volume and image."""
 JOB_LABEL = "baton.job"
+"""Label key holding the job key on every object a session creates."""
 OWNER_LABEL = "baton.owner"
 """The process that created the object (see ``runner.api.owner_token``)."""
-"""Label key holding the job key on every object a session creates."""
 
 ENGINE_ERRORS = (docker.errors.DockerException, requests.exceptions.RequestException)
 """What the SDK raises when the engine refuses or cannot be reached."""
