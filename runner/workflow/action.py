@@ -72,7 +72,8 @@ def _read(r: Reader, tree: Node) -> ActionManifest | None:
     r.check_keys(body, ("name", "author", "description", "inputs", "outputs", "runs", "branding"), "the action")
     inputs: dict[str, ActionInput] = {}
     inputs_node = body.get("inputs")
-    for key, value in (r.mapping(inputs_node, "inputs") or ()) if inputs_node is not None else ():
+    inputs_map = r.mapping(inputs_node, "inputs") if inputs_node is not None else None
+    for key, value in inputs_map.pairs if inputs_map is not None else ():
         spec = r.mapping(value, f"inputs.{key.text}")
         if spec is None:
             continue
@@ -85,7 +86,8 @@ def _read(r: Reader, tree: Node) -> ActionManifest | None:
         )
     outputs: dict[str, Text] = {}
     outputs_node = body.get("outputs")
-    for key, value in (r.mapping(outputs_node, "outputs") or ()) if outputs_node is not None else ():
+    outputs_map = r.mapping(outputs_node, "outputs") if outputs_node is not None else None
+    for key, value in outputs_map.pairs if outputs_map is not None else ():
         spec = r.mapping(value, f"outputs.{key.text}")
         value_node = spec.get("value") if spec is not None else None
         text = r.text(value_node, _ACTION_CONTEXTS, "value") if value_node is not None else None

@@ -31,6 +31,11 @@ _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 _INF = re.compile(r"[-+]?\.(inf|Inf|INF)")
 _NAN = re.compile(r"\.(nan|NaN|NAN)")
 _STR_TAG = "tag:yaml.org,2002:str"
+_DEFAULT_TAGS: dict[type[yaml.Node], str] = {
+    yaml.ScalarNode: _STR_TAG,
+    yaml.SequenceNode: "tag:yaml.org,2002:seq",
+    yaml.MappingNode: "tag:yaml.org,2002:map",
+}
 _MAYBE_TYPED = frozenset("0123456789+-.~nNtTfF")
 """First characters of plain scalars that may be something other than a string."""
 _ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s\]},]")
@@ -38,6 +43,10 @@ _ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s\]},]")
 
 class _Composer(CParser, BaseResolver):
     """libyaml's parser with no implicit resolvers: every scalar arrives as a string."""
+
+    def resolve(self, kind: type[yaml.Node], value: object, implicit: object) -> str:
+        """Every untagged node gets its kind's default tag; :func:`_resolve` types plain scalars."""
+        return _DEFAULT_TAGS[kind]
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,19 +151,21 @@ class _Converter:
         return result
 
     def _build(self, node: yaml.Node, depth: int) -> Node:
-        self._count(1, node)
+        self.count += 1
+        if self.count > MAX_NODES:
+            self._count(0, node)
         start = node.start_mark
-        mark = Mark(self.name, start.line + 1, start.column + 1)
+        line, col = start.line + 1, start.column + 1
         if isinstance(node, yaml.ScalarNode):
-            return Scalar(_resolve(node), mark, (start.index, node.end_mark.index), node.style or "")
+            return Scalar(_resolve(node), self.name, line, col, start.index, node.end_mark.index, node.style or "")
         if depth >= MAX_DEPTH:
-            raise _TooLarge(mark, f"nesting is deeper than {MAX_DEPTH} levels")
+            raise _TooLarge(Mark(self.name, line, col), f"nesting is deeper than {MAX_DEPTH} levels")
         if isinstance(node, yaml.SequenceNode):
-            return Seq(tuple([self.convert(item, depth + 1) for item in node.value]), mark)
+            return Seq(tuple([self.convert(item, depth + 1) for item in node.value]), self.name, line, col)
         assert isinstance(node, yaml.MappingNode)
-        return self._mapping(node, mark, depth)
+        return self._mapping(node, line, col, depth)
 
-    def _mapping(self, node: yaml.MappingNode, mark: Mark, depth: int) -> Map:
+    def _mapping(self, node: yaml.MappingNode, line: int, col: int, depth: int) -> Map:
         pairs: list[tuple[Scalar, Node]] = []
         seen: dict[str, Mark] = {}
         index: dict[str, Node] = {}
@@ -174,7 +185,7 @@ class _Converter:
             seen[text] = k.mark
             index[text] = v
             pairs.append((k, v))
-        return Map(tuple(pairs), mark, index)
+        return Map(tuple(pairs), self.name, line, col, index)
 
     def _count(self, n: int, node: yaml.Node) -> None:
         self.count += n

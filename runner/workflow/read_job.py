@@ -131,7 +131,7 @@ def _check_matrix(r: Reader, node: Node) -> None:
     if not isinstance(node, Map):
         r.error(node, f"'matrix' must be a mapping or an expression, not {kind_name(node)}")
         return
-    if len(node) == 0:
+    if not node.pairs:
         r.error(node, "the matrix is empty; it needs at least one vector or an 'include' entry")
     for key, value in node.pairs:
         if isinstance(value, Scalar) and isinstance(value.value, str) and "${{" in value.value:
@@ -141,7 +141,7 @@ def _check_matrix(r: Reader, node: Node) -> None:
                 r.error(value, f"matrix '{key.text}' must be a sequence of mappings")
         elif not isinstance(value, Seq):
             r.error(value, f"matrix vector '{key.text}' must be a sequence, not {kind_name(value)}")
-        elif len(value) == 0:
+        elif not value.items:
             r.error(value, f"matrix vector '{key.text}' has no values")
 
 

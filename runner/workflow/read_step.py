@@ -48,7 +48,7 @@ def _step(r: Reader, node: Node, index: int, where: str, ids: dict[str, Node]) -
     body = r.mapping(node, here)
     if body is None:
         return None
-    if (group := body.get("parallel")) is not None and len(body) == 1:
+    if (group := body.get("parallel")) is not None and len(body.pairs) == 1:
         # GitHub's step groups: the nested steps run side by side.
         inner = read_steps(r, group, f"{here}.parallel")
         return Step(index=index, parallel=inner, mark=body.mark)

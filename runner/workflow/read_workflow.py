@@ -47,7 +47,7 @@ def _jobs(r: Reader, node: Node) -> dict[str, Job]:
     body = r.mapping(node, "jobs")
     if body is None:
         return {}
-    if len(body) == 0:
+    if not body.pairs:
         r.error(body, "'jobs' is empty; a workflow needs at least one job")
     jobs: dict[str, Job] = {}
     for key, value in body.pairs:

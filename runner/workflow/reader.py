@@ -49,7 +49,7 @@ class Reader:
         if isinstance(node, Map):
             return node
         if isinstance(node, Scalar) and node.value is None:
-            return Map((), node.mark)
+            return Map((), node.file, node.line, node.col, {})
         self.error(node, f"'{where}' must be a mapping, not {kind_name(node)}")
         return None
 
