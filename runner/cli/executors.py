@@ -4,13 +4,14 @@ and saying which, and why, on screen."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from runner.api import Executor, Pull
 from runner.engine.placement import DEFAULT_IMAGES, Placement
 from runner.errors import ExecutorError, UsageError
+from runner.expr import Value
 from runner.registry import build_executor, executor_classes, plugin_manager
 
 
@@ -23,10 +24,18 @@ class ExecutorSetup:
     notes: list[str] = field(default_factory=list)
 
 
-async def prepare(choice: str, platforms: dict[str, str], pull: Pull, labels: Iterable[str]) -> ExecutorSetup:
-    """Executors for ``--executor CHOICE`` (``auto``, ``docker``, ``local`` or a plugin's name)."""
+async def prepare(
+    choice: str,
+    platforms: dict[str, str],
+    pull: Pull,
+    labels: Iterable[str],
+    options: Mapping[str, Mapping[str, Value]] | None = None,
+) -> ExecutorSetup:
+    """Executors for ``--executor CHOICE`` (``auto``, ``docker``, ``local`` or a plugin's name),
+    each built with its ``[executors.<name>]`` options."""
     classes = executor_classes(plugin_manager())
-    executors: dict[str, Executor] = {"local": build_executor(classes, "local", {})}
+    settings = options or {}
+    executors: dict[str, Executor] = {"local": build_executor(classes, "local", settings.get("local", {}))}
     if choice == "local":
         return ExecutorSetup(
             executors=executors,
@@ -34,14 +43,14 @@ async def prepare(choice: str, platforms: dict[str, str], pull: Pull, labels: It
             notes=["executor: local (jobs run in temporary folders on this machine)"],
         )
     if choice not in ("auto", "docker"):
-        executor = build_executor(classes, choice, {})
+        executor = build_executor(classes, choice, settings.get(choice, {}))
         await executor.check()
         executors[choice] = executor
         placement = Placement.build(container_executor=choice, images=platforms)
         return ExecutorSetup(executors=executors, placement=placement, notes=[f"executor: {choice}"])
     if "docker" not in classes:
         raise UsageError("the docker executor plugin is not installed or is disabled")
-    docker = build_executor(classes, "docker", {})
+    docker = build_executor(classes, "docker", settings.get("docker", {}))
     try:
         await docker.check()
     except ExecutorError as exc:

@@ -16,7 +16,9 @@ import uuid
 from dataclasses import replace
 from pathlib import Path
 
+from runner.api import Pull
 from runner.cli.executors import prepare
+from runner.config import load_config
 from runner.cli.paths import display_path, repository_root
 from runner.cli.printer import Printer
 from runner.cli.report import json_document, print_dry_run, print_summary
@@ -60,11 +62,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--var", action="append", metavar="NAME=VALUE", help="a configuration variable (vars context)")
     parser.add_argument("--var-file", action="append", metavar="FILE", help="variables in a dotenv file")
     parser.add_argument("-P", "--platform", action="append", metavar="LABEL=IMAGE", help="the image for a runs-on label (IMAGE -self-hosted: the host)")
-    parser.add_argument("--pull", choices=("missing", "always", "never"), default="missing", help="when to pull images")
+    parser.add_argument("--pull", choices=("missing", "always", "never"), help="when to pull images (default: missing)")
     parser.add_argument("--matrix", action="append", metavar="KEY:VALUE", help="run only matrix legs with this value")
-    parser.add_argument("--executor", default="auto", help="auto (Docker if an engine answers, else the host), docker, local, …")
+    parser.add_argument("--executor", help="auto (default: Docker if an engine answers, else the host), docker, local, …")
     parser.add_argument("-n", "--dry-run", action="store_true", help="print the plan and run nothing")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, metavar="N", help="jobs running at once")
+    parser.add_argument("--jobs", type=int, metavar="N", help="jobs running at once (default: the CPU count)")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="json: one document on stdout at the end")
     parser.add_argument("--committed", action="store_true", help="run exactly HEAD, not the working tree")
     parser.add_argument("-a", "--actor", help="github.actor (default: git's user.name)")
@@ -78,6 +80,10 @@ def run(args: argparse.Namespace) -> int:
 
 async def _main(args: argparse.Namespace) -> int:
     root = repository_root(Path(args.directory or ".").resolve())
+    config = load_config(root)
+    executor = args.executor or config.executor or "auto"
+    pull: Pull = args.pull or config.pull or "missing"
+    jobs = args.jobs or config.jobs or os.cpu_count() or 2
     facts = read_facts(root)
     if args.actor:
         facts = replace(facts, actor=args.actor)
@@ -100,7 +106,7 @@ async def _main(args: argparse.Namespace) -> int:
             print_dry_run(plan, out)
         return 0
     labels = {label.lower() for _, (plan, _, _) in plans for job in plan.jobs.values() for label in _literal_labels(job.job.runs_on)}
-    setup = await prepare(args.executor, _platforms(args.platform), args.pull, labels)
+    setup = await prepare(executor, {**config.labels, **_platforms(args.platform)}, pull, labels, config.executors)
     for note in setup.notes:
         print(f"baton: {note}", file=out)
     store = Store.open()
@@ -131,10 +137,10 @@ async def _main(args: argparse.Namespace) -> int:
                 placement=setup.placement,
                 executors=setup.executors,
                 actions=actions,
-                capacity=max(1, args.jobs),
+                capacity=max(1, jobs),
                 only_jobs=frozenset(args.job) if args.job else None,
                 matrix_filter=_matrix_filter(args.matrix),
-                pull=args.pull,
+                pull=pull,
             )
             for _, (plan, info, inputs) in plans
         ]

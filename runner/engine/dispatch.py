@@ -7,7 +7,7 @@ import shlex
 from runner.api import ActionCall, Command, ContainerSpec
 from runner.engine.job_state import JobScope, JobState, StepResult
 from runner.engine.logstream import LogStream
-from runner.engine.script import run_script
+from runner.engine.script import command_files, read_command_files, run_script, with_command_files
 from runner.errors import BatonError
 from runner.expr import Value, to_display_string
 from runner.status import Conclusion
@@ -101,7 +101,10 @@ async def run_image(
     argv = args if args is not None else shlex.split(inputs.get("args", ""))
     input_env = {f"INPUT_{k.upper().replace(' ', '_')}": v for k, v in inputs.items()}
     spec = ContainerSpec(image=image, entrypoint=entrypoint or inputs.get("entrypoint") or None)
-    command = Command(argv=tuple(argv), env={**scope.process_env(env), **input_env}, cwd=session.workspace, path=path)
+    files = command_files(session.temp)
+    command = with_command_files(
+        Command(argv=tuple(argv), env={**scope.process_env(env), **input_env}, cwd=session.workspace, path=path), files
+    )
     stream = LogStream(scope, index, env)
     try:
         outcome = await session.run_container(spec, command, stream.feed)
@@ -109,11 +112,7 @@ async def run_image(
         stream.close()
     if outcome.exit_code != 0:
         scope.log(index, f"##[error]Docker container exited with code {outcome.exit_code}.")
-    return StepResult(
-        outcome=Conclusion.SUCCESS if outcome.exit_code == 0 else Conclusion.FAILURE,
-        outputs=dict(stream.outputs),
-        env=dict(stream.env),
-    )
+    return read_command_files(scope, index, files, outcome.files, stream, ok=outcome.exit_code == 0)
 
 
 def step_timeout(step: Step, contexts: dict[str, Value]) -> float | None:

@@ -10,6 +10,7 @@ from runner.api import Command
 from runner.engine.dispatch import ActionError, run_image
 from runner.engine.job_state import JobScope, JobState, StepResult, as_value
 from runner.engine.logstream import LogStream
+from runner.engine.script import command_files, read_command_files, with_command_files
 from runner.errors import BatonError, WorkflowError
 from runner.expr import Value, to_display_string
 from runner.status import Conclusion
@@ -139,7 +140,10 @@ async def _node(
     scope: JobScope, state: JobState, index: int, manifest: ActionManifest, env: dict[str, str], action_path: str
 ) -> StepResult:
     script = posixpath.join(action_path, manifest.main)
-    command = Command(argv=("node", script), env=scope.process_env(env), cwd=scope.session.workspace, path=state.path)
+    files = command_files(scope.session.temp)
+    command = with_command_files(
+        Command(argv=("node", script), env=scope.process_env(env), cwd=scope.session.workspace, path=state.path), files
+    )
     stream = LogStream(scope, index, env)
     try:
         outcome = await scope.session.execute(command, stream.feed)
@@ -147,9 +151,5 @@ async def _node(
         stream.close()
     if outcome.exit_code == 127:
         scope.log(index, f"##[error]{manifest.name} is a {manifest.using} action and there is no 'node' in this job's environment")
-    return StepResult(
-        outcome=Conclusion.SUCCESS if outcome.exit_code == 0 else Conclusion.FAILURE,
-        outputs=dict(stream.outputs),
-        env=dict(stream.env),
-    )
+    return read_command_files(scope, index, files, outcome.files, stream, ok=outcome.exit_code == 0)
 

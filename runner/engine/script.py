@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import posixpath
 import uuid
+from dataclasses import replace
 
 from runner.api import Command
 from runner.engine.envfiles import EnvFileError, env_updates, parse_key_values, parse_paths
@@ -42,6 +43,17 @@ def command_files(temp: str) -> dict[str, str]:
     return {kind: posixpath.join(folder, f"{kind}_{tag}") for kind in _FILES}
 
 
+def with_command_files(command: Command, files: dict[str, str]) -> Command:
+    """``command`` with empty command files written before it and read back after it,
+    and ``GITHUB_ENV``/``GITHUB_OUTPUT``/… pointing at them."""
+    return replace(
+        command,
+        env={**command.env, **{f"GITHUB_{kind.upper()}": path for kind, path in files.items()}},
+        files={**command.files, **{path: b"" for path in files.values()}},
+        collect=(*command.collect, *files.values()),
+    )
+
+
 async def run_script(
     scope: JobScope,
     index: int,
@@ -58,15 +70,16 @@ async def run_script(
     spec = shell_for(shell)
     script_path = posixpath.join(session.temp, f"{uuid.uuid4().hex}{spec.extension}")
     files = command_files(session.temp)
-    github_paths = {f"GITHUB_{kind.upper()}": p for kind, p in files.items()}
     cwd = session.workspace if not workdir else posixpath.join(session.workspace, workdir)
-    command = Command(
-        argv=spec.argv(script_path),
-        env={**scope.process_env(env), **github_paths},
-        path=path,
-        cwd=cwd,
-        files={script_path: script_body(script, spec), **{p: b"" for p in files.values()}},
-        collect=tuple(files.values()),
+    command = with_command_files(
+        Command(
+            argv=spec.argv(script_path),
+            env=scope.process_env(env),
+            path=path,
+            cwd=cwd,
+            files={script_path: script_body(script, spec)},
+        ),
+        files,
     )
     stream = LogStream(scope, index, env)
     timed_out = False

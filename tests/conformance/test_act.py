@@ -19,14 +19,22 @@ def test_all_offline_cases_are_here() -> None:
 
 
 @pytest.mark.docker
+@pytest.mark.parametrize("executor", ["docker", "local"])
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_act_case(
-    case: ActCase, tmp_path: Path, shell_image: str, docker_client: object, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    case: ActCase,
+    executor: str,
+    tmp_path: Path,
+    shell_image: str,
+    docker_client: object,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    """Each case in a container of the test image, and on the host (the local executor)."""
     repo = make_repository(case, tmp_path / "repo")
     monkeypatch.setenv("BATON_HOME", str(tmp_path / "home"))
     monkeypatch.chdir(repo)
-    code = main(["run", *case.flags(shell_image), "--executor", "docker", "--format", "json"])
+    code = main(["run", *case.flags(shell_image), "--executor", executor, "--format", "json"])
     out, err = capsys.readouterr()
     if case.kind == "invalid":
         assert code == 1, out + err

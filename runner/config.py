@@ -1,0 +1,113 @@
+"""``baton.toml``: settings that outlive one command line.
+
+Read from the repository's root, then the user's (``$XDG_CONFIG_HOME/baton/baton.toml``,
+default ``~/.config/baton/baton.toml``); the repository's file wins key by key, and
+command-line flags win over both. Example::
+
+    [run]
+    executor = "auto"        # auto | docker | local | <plugin>
+    jobs = 4                 # jobs running at once
+    pull = "missing"         # missing | always | never
+
+    [labels]                 # runs-on label -> image ("-self-hosted": the host)
+    ubuntu-latest = "ubuntu:24.04"
+    gpu = "-self-hosted"
+
+    [executors.docker]       # options handed to an executor plugin
+    grace_seconds = 10
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from runner.api import Pull
+from runner.errors import ConfigError
+from runner.expr import Value
+
+_RUN_KEYS = {"executor": str, "jobs": int, "pull": str}
+_PULL = ("missing", "always", "never")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config:
+    """The merged settings."""
+
+    executor: str | None = None
+    jobs: int | None = None
+    pull: Pull | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    """runs-on label → image (or ``-self-hosted``)."""
+    executors: dict[str, dict[str, Value]] = field(default_factory=dict)
+    """Executor name → its options."""
+    files: tuple[Path, ...] = ()
+    """The files read, most specific first."""
+
+
+def user_config_path() -> Path:
+    """The user's ``baton.toml``."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "baton" / "baton.toml"
+
+
+def load_config(repository: Path | None) -> Config:
+    """The settings of the repository's and the user's ``baton.toml`` (either may be absent)."""
+    paths = [p for p in ((repository / "baton.toml") if repository else None, user_config_path()) if p and p.is_file()]
+    merged: dict[str, Any] = {"run": {}, "labels": {}, "executors": {}}
+    for path in reversed(paths):  # the user's first, so the repository's overrides it
+        data = _read(path)
+        merged["run"].update(_table(data, "run", path))
+        merged["labels"].update(_table(data, "labels", path))
+        for name, options in _table(data, "executors", path).items():
+            if not isinstance(options, dict):
+                raise ConfigError(f"[executors.{name}] must be a table of options", where=str(path))
+            merged["executors"].setdefault(name, {}).update(options)
+    run = merged["run"]
+    for key, value in run.items():
+        kind = _RUN_KEYS.get(key)
+        if kind is None:
+            raise ConfigError(f"unknown setting [run] {key} (known: {', '.join(_RUN_KEYS)})", where=_where(paths))
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise ConfigError(f"[run] {key} must be a {kind.__name__}, not {value!r}", where=_where(paths))
+    if run.get("pull") is not None and run["pull"] not in _PULL:
+        raise ConfigError(f"[run] pull must be one of {', '.join(_PULL)}, not {run['pull']!r}", where=_where(paths))
+    for label, image in merged["labels"].items():
+        if not isinstance(image, str) or not image:
+            raise ConfigError(f"[labels] {label} must be an image name (or \"-self-hosted\")", where=_where(paths))
+    pull: Pull | None = run.get("pull")
+    return Config(
+        executor=run.get("executor"),
+        jobs=run.get("jobs"),
+        pull=pull,
+        labels=dict(merged["labels"]),
+        executors=merged["executors"],
+        files=tuple(paths),
+    )
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as stream:
+            return tomllib.load(stream)
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror or exc}", where=str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML: {exc}", where=str(path)) from None
+
+
+def _table(data: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
+    value = data.get(name, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"[{name}] must be a table", where=str(path))
+    unknown = sorted(set(data) - {"run", "labels", "executors"})
+    if unknown:
+        raise ConfigError(f"unknown table [{unknown[0]}] (known: run, labels, executors)", where=str(path))
+    return value
+
+
+def _where(paths: list[Path]) -> str:
+    return " or ".join(str(p) for p in paths) or "baton.toml"
