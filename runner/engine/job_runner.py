@@ -35,7 +35,7 @@ class JobRunner:
             async with capacity:
                 return await self._run(leg, needs)
         except asyncio.CancelledError:
-            self._finish(leg, Conclusion.CANCELLED, {}, reason="cancelled")
+            self.finish(leg, Conclusion.CANCELLED, {}, reason="cancelled")
             raise
 
     async def _run(self, leg: Leg, needs: dict[str, Value]) -> JobResult:
@@ -49,7 +49,7 @@ class JobRunner:
                     f"no executor for runs-on {labels}: map a label with -P LABEL=IMAGE "
                     "(or -P LABEL=-self-hosted for the host), or in baton.toml [labels]"
                 )
-                return self._finish(leg, Conclusion.SKIPPED, {}, reason=reason)
+                return self.finish(leg, Conclusion.SKIPPED, {}, reason=reason)
             spec = self._spec(leg, contexts, target)
             executor = req.executors.get(target.executor)
             if executor is None:
@@ -64,14 +64,14 @@ class JobRunner:
                         )
                         state = await run_steps(self._scope(leg, contexts, session), job.steps)
             except TimeoutError:
-                return self._finish(leg, Conclusion.FAILURE, {}, reason=f"the job timed out after {minutes} minutes")
+                return self.finish(leg, Conclusion.FAILURE, {}, reason=f"the job timed out after {minutes} minutes")
         except BatonError as exc:
-            return self._finish(leg, Conclusion.FAILURE, {}, reason=self.masker.mask(str(exc)))
+            return self.finish(leg, Conclusion.FAILURE, {}, reason=self.masker.mask(str(exc)))
         outputs = self._outputs(job, state)
         conclusion = Conclusion.SUCCESS if state.status == "success" else Conclusion.FAILURE
         if conclusion == Conclusion.FAILURE and evaluate_tree(job.continue_on_error, contexts) is True:
             conclusion = Conclusion.SUCCESS
-        return self._finish(leg, conclusion, outputs, summary=state.summary)
+        return self.finish(leg, conclusion, outputs, summary=state.summary)
 
     def job_contexts(self, leg: Leg, needs: dict[str, Value]) -> dict[str, Value]:
         """Contexts of a leg's job-level expressions (``runs-on``, ``container``, ``env``, …)."""
@@ -155,9 +155,10 @@ class JobRunner:
                 outputs[name] = ""
         return outputs
 
-    def _finish(
+    def finish(
         self, leg: Leg, conclusion: Conclusion, outputs: dict[str, str], *, reason: str = "", summary: str = ""
     ) -> JobResult:
+        """Publish how ``leg`` ended (masking its summary) and return that as a result."""
         self.bus.publish(
             JobFinished(
                 run_id=self.request.run_id,

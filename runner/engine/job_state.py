@@ -67,8 +67,6 @@ class JobState:
     status: str = "success"
     """``success``, ``failure`` or ``cancelled``."""
     summary: str = ""
-    state: dict[str, dict[str, str]] = field(default_factory=dict)
-    """``GITHUB_STATE`` / ``save-state`` values by step id, for post steps."""
     exported: dict[str, str] = field(default_factory=dict)
     """What ``GITHUB_ENV`` set so far (a composite action hands it to its job)."""
     outer_status: str | None = None
@@ -105,4 +103,3 @@ class StepResult:
     env: dict[str, str] = field(default_factory=dict)
     path: tuple[str, ...] = ()
     summary: str = ""
-    state: dict[str, str] = field(default_factory=dict)

@@ -15,7 +15,6 @@ from runner.engine.commands import (
     CommandProcessor,
     EndGroup,
     Group,
-    SaveState,
     SetEnv,
     SetOutput,
     unsecure_commands_allowed,
@@ -44,8 +43,6 @@ class LogStream:
         """``::set-env`` values (when allowed)."""
         self.path: list[str] = []
         """``::add-path`` folders (when allowed)."""
-        self.state: dict[str, str] = {}
-        """``::save-state`` values."""
 
     def feed(self, chunk: bytes) -> None:
         """Take a chunk of output; complete lines are published now."""
@@ -95,8 +92,6 @@ class LogStream:
             self.env[command.name] = command.value
         elif isinstance(command, AddPath):
             self.path.append(command.path)
-        elif isinstance(command, SaveState):
-            self.state[command.name] = command.value
         elif isinstance(command, Group):
             return f"##[group]{command.title}"
         elif isinstance(command, EndGroup):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from runner.engine.request import JobResult
 from runner.errors import BatonError
-from runner.events import JobFinished, JobStarted
+from runner.events import JobStarted
 from runner.expr import Value, to_display_string
 from runner.plan import Leg, compile_plan
 from runner.status import Conclusion
@@ -50,7 +50,7 @@ async def call_workflow(caller: Scheduler, leg: Leg, needs: dict[str, Value]) ->
         secrets = _secrets(leg, contexts, req.secrets)
         plan = compile_plan(called, {"github": contexts["github"], "inputs": inputs, "vars": req.vars})
     except BatonError as exc:
-        return _finish(caller, leg, Conclusion.FAILURE, {}, caller.masker.mask(str(exc)))
+        return caller.jobs.finish(leg, Conclusion.FAILURE, {}, reason=caller.masker.mask(str(exc)))
     for secret in secrets.values():
         caller.masker.add(secret)
     nested_request = replace(req, plan=plan, inputs=inputs, secrets=secrets, only_jobs=None, matrix_filter={})
@@ -65,7 +65,7 @@ async def call_workflow(caller: Scheduler, leg: Leg, needs: dict[str, Value]) ->
         except BatonError:
             value = ""
         outputs[name] = caller.masker.mask(to_display_string(value))
-    return _finish(caller, leg, conclusion, outputs, "")
+    return caller.jobs.finish(leg, conclusion, outputs)
 
 
 def _load(caller: Scheduler, leg: Leg) -> Workflow:
@@ -127,17 +127,3 @@ def _secrets(leg: Leg, contexts: dict[str, Value], inherited: dict[str, str]) ->
     if isinstance(given, dict):
         out.update({k: to_display_string(v.evaluate(contexts)) for k, v in given.items()})
     return out
-
-
-def _finish(caller: Scheduler, leg: Leg, conclusion: Conclusion, outputs: dict[str, str], reason: str) -> JobResult:
-    caller.bus.publish(
-        JobFinished(
-            run_id=caller.request.run_id,
-            job_key=leg.key,
-            conclusion=conclusion,
-            outputs=outputs,
-            at=time.time(),
-            reason=reason,
-        )
-    )
-    return JobResult(conclusion=conclusion, outputs=outputs)

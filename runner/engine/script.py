@@ -106,7 +106,7 @@ def read_command_files(
     def text(kind: str) -> str:
         return contents.get(files[kind], b"").decode("utf-8", "replace")
 
-    env, outputs, state = dict(stream.env), dict(stream.outputs), dict(stream.state)
+    env, outputs = dict(stream.env), dict(stream.outputs)
     path = list(stream.path)
     try:
         updates = env_updates(parse_key_values(text("env"), file="GITHUB_ENV"))
@@ -114,7 +114,7 @@ def read_command_files(
         for refusal in updates.refused:
             scope.log(index, f"##[error]{refusal}")
         outputs.update(parse_key_values(text("output"), file="GITHUB_OUTPUT"))
-        state.update(parse_key_values(text("state"), file="GITHUB_STATE"))
+        parse_key_values(text("state"), file="GITHUB_STATE")  # no post steps read it yet; its form is still checked
         path.extend(parse_paths(text("path")))
     except EnvFileError as exc:
         scope.log(index, f"##[error]{exc}")
@@ -125,5 +125,4 @@ def read_command_files(
         env=env,
         path=tuple(path),
         summary=text("step_summary"),
-        state=state,
     )

@@ -78,18 +78,17 @@ async def run_step(scope: JobScope, state: JobState, step: Step, index: int, *, 
     conclusion = result.outcome
     if result.outcome == Conclusion.FAILURE and _continues_on_error(step, contexts):
         conclusion = Conclusion.SUCCESS
-    outputs = {k: scope.masker.mask(v) for k, v in result.outputs.items()}
     if is_nested:
         scope.log(index, "##[endgroup]")
-    publish(_finished(req.run_id, scope.leg.key, index, name, result.outcome, conclusion, outputs, started))
-    state = _record(state, step, result.outcome, conclusion, outputs)
+    shown = {k: scope.masker.mask(v) for k, v in result.outputs.items()}
+    publish(_finished(req.run_id, scope.leg.key, index, name, result.outcome, conclusion, shown, started))
+    state = _record(state, step, result.outcome, conclusion, result.outputs)
     return replace(
         state,
         env={**state.env, **result.env},
         exported={**state.exported, **result.env},
         path=prepend_paths(state.path, list(result.path)),
         summary=state.summary + result.summary,
-        state={**state.state, step.id or f"__{index}": result.state} if result.state else state.state,
     )
 
 
@@ -135,7 +134,7 @@ def _record(state: JobState, step: Step, outcome: Conclusion, conclusion: Conclu
 
 
 def _finished(
-    run_id: str,
+    run_id: RunId,
     job_key: str,
     index: int,
     name: str,
@@ -145,7 +144,7 @@ def _finished(
     started: float | None,
 ) -> StepFinished:
     return StepFinished(
-        run_id=RunId(run_id),
+        run_id=run_id,
         job_key=job_key,
         index=index,
         name=name,
