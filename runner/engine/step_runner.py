@@ -49,7 +49,7 @@ async def run_step(scope: JobScope, state: JobState, step: Step, index: int, *, 
     and publishes no step events of its own.
     """
     req = scope.request
-    name = _display_name(step, state)
+    name = scope.masker.mask(_display_name(step, state))
     contexts = state.expression_contexts()
     status = state.status_inputs
     publish = scope.bus.publish if not is_nested else _drop

@@ -59,6 +59,9 @@ class Reader:
             name = key.text
             if name in allowed:
                 continue
+            if name == "<<":
+                self.error(key, "YAML merge keys (<<) are not supported by GitHub Actions; an alias (*name) copies a whole value")
+                continue
             close = difflib.get_close_matches(name, list(allowed), n=1, cutoff=0.6)
             hint = f"; did you mean '{close[0]}'?" if close else f"; expected one of: {', '.join(sorted(allowed))}"
             self.error(key, f"unknown key '{name}' in {where}{hint}")
