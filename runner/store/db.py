@@ -88,8 +88,8 @@ def connect(path: Path, *, is_shared_with_thread: bool = False) -> sqlite3.Conne
     try:
         with translated(path):
             connection.row_factory = sqlite3.Row
-            mode = connection.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
+            mode = _enable_wal(connection)
+            if mode != "wal":
                 raise StoreError(f"the database cannot use WAL mode (it is in {mode!r} mode)", where=str(path))
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("PRAGMA foreign_keys=ON")
@@ -98,6 +98,22 @@ def connect(path: Path, *, is_shared_with_thread: bool = False) -> sqlite3.Conne
         connection.close()
         raise
     return connection
+
+
+def _enable_wal(connection: sqlite3.Connection) -> str:
+    """Switch to WAL; a new file opened by several processes at once may refuse for a moment
+    (the switch needs the file to itself, and SQLite does not wait for it), so try again."""
+    mode = ""
+    for _ in range(50):
+        try:
+            mode = str(connection.execute("PRAGMA journal_mode=WAL").fetchone()[0]).lower()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+        if mode == "wal":
+            break
+        time.sleep(0.02)
+    return mode
 
 
 def schema_version(connection: sqlite3.Connection) -> int:
