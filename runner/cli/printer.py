@@ -61,6 +61,8 @@ class JobView:
     started: float | None = None
     finished: float | None = None
     reason: str = ""
+    summary: str = ""
+    """The job's ``GITHUB_STEP_SUMMARY`` markdown."""
     executor: str = ""
     steps: dict[int, StepView] = field(default_factory=dict)
 
@@ -153,6 +155,7 @@ class Printer:
         if view is None:
             return
         view.conclusion, view.outputs, view.finished, view.reason = event.conclusion, dict(event.outputs), event.at, event.reason
+        view.summary = event.summary
         mark, colour = _MARKS.get(event.conclusion, ("?", "bold"))
         took = f" in {event.at - view.started:.1f}s" if view.started else ""
         reason = f": {event.reason}" if event.reason else ""

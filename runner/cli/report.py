@@ -4,7 +4,7 @@ The JSON document (``--format json``) is one object::
 
     {"status": "success" | "failure" | "cancelled",
      "runs": [{"id", "workflow", "file", "status"}],
-     "jobs": [{"id", "key", "name", "workflow", "matrix", "conclusion", "outputs", "reason",
+     "jobs": [{"id", "key", "name", "workflow", "matrix", "conclusion", "outputs", "reason", "summary",
                "steps": [{"id", "name", "outcome", "conclusion", "outputs", "duration", "log"}]}]}
 """
 
@@ -97,6 +97,7 @@ def json_document(printer: Printer, requests: list[RunRequest], conclusions: lis
                 "conclusion": view.conclusion.value if view.conclusion else None,
                 "outputs": dict(view.outputs),
                 "reason": view.reason,
+                "summary": view.summary,
                 "steps": steps,
             }
         )
