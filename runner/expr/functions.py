@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from runner.errors import ExpressionError
-from runner.expr.hashfiles import hash_workspace_files
 from runner.expr.scope import Scope
 from runner.expr.values import (
     Value,
@@ -154,6 +153,8 @@ def _hash_files(args: list[Value], scope: Scope) -> Value:
     if not isinstance(workspace, str) or not workspace:
         raise _fail("hashFiles needs the github.workspace context")
     try:
+        from runner.expr.hashfiles import hash_workspace_files  # hashlib and file walking: only when called
+
         return hash_workspace_files(workspace, patterns)
     except OSError as exc:
         raise _fail(f"hashFiles failed: {exc}") from exc
