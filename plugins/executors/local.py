@@ -169,7 +169,14 @@ class LocalExecutor:
 
     @asynccontextmanager
     async def session(self, job: JobSpec) -> AsyncIterator[Session]:
-        """A fresh folder for ``job``; leaving the block deletes it."""
+        """A fresh folder for ``job``; leaving the block deletes it.
+
+        A job container or services need a container engine: such a job fails here,
+        saying so, rather than running its steps somewhere else than it asked.
+        """
+        if job.container is not None or job.services:
+            what = f"a job container ({job.container.image})" if job.container else f"services ({', '.join(job.services)})"
+            raise ExecutorError(f"job '{job.name}' asks for {what}, which the local executor cannot provide; run it with --executor docker")
         folder = JobFolder.create(self.settings.host_dir, job, is_shared=False)  # quick: a few mkdirs
         session = LocalSession(job, folder, self.settings)
         try:

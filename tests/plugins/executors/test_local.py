@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from plugins.executors.local import LocalExecutor
-from runner.api import Command, ConfigError, JobSpec
+from runner.api import Command, ConfigError, ContainerSpec, ExecutorError, JobSpec
 from tests.plugins.executors.test_contract import Output, run
 
 
@@ -61,3 +61,14 @@ async def test_a_missing_program_is_exit_127(local: LocalExecutor, plain_job: Jo
 def test_bad_options_are_config_errors(options: dict[str, object]) -> None:
     with pytest.raises(ConfigError):
         LocalExecutor(options)  # type: ignore[arg-type]
+
+
+async def test_a_job_container_or_services_fail_clearly(tmp_path: Path) -> None:
+    executor = LocalExecutor({"host_dir": str(tmp_path)})
+    for job in (
+        JobSpec(run_id="r", job_key="c", name="with-container", labels=("x",), container=ContainerSpec(image="alpine")),
+        JobSpec(run_id="r", job_key="s", name="with-services", labels=("x",), services={"db": ContainerSpec(image="postgres")}),
+    ):
+        with pytest.raises(ExecutorError, match="local executor cannot provide; run it with --executor docker"):
+            async with executor.session(job):
+                pass
