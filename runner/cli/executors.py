@@ -4,6 +4,7 @@ and saying which, and why, on screen."""
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,13 +54,17 @@ async def prepare(
     docker = build_executor(classes, "docker", settings.get("docker", {}))
     try:
         await docker.check()
-    except ExecutorError as exc:
+    except ExecutorError:
         if choice == "docker":
             raise
+        engine = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
         return ExecutorSetup(
             executors=executors,
             placement=Placement.build(container_executor=None, images=platforms),
-            notes=[f"executor: local, because {_sentence(exc.message)} Jobs run in temporary folders on this machine."],
+            notes=[
+                f"executor: local, because no Docker engine answers at {engine}; jobs run in temporary folders "
+                "on this machine (start dockerd to run them in containers)"
+            ],
         )
     executors["docker"] = docker
     notes = ["executor: docker (engine reachable)"]
@@ -111,8 +116,3 @@ def _available(client: Any, image: str, pull: Pull) -> bool:
         return True
     except docker.errors.DockerException:
         return False
-
-
-def _sentence(message: str) -> str:
-    message = message.strip()
-    return message if message.endswith(".") else message + "."
