@@ -13,10 +13,12 @@ import signal
 import sys
 import tempfile
 import uuid
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple
 
-from runner.api import Pull
+from runner.api import Executor, Pull
 from runner.cli.executors import prepare
 from runner.config import load_config
 from runner.cli.paths import display_path, repository_root
@@ -40,7 +42,7 @@ from runner.expr import Value, to_display_string
 from runner.plan import Plan, compile_plan
 from runner.registry import native_actions, plugin_manager
 from runner.status import Conclusion, RunId
-from runner.store import Recorder, Store, recover
+from runner.store import Recorder, Store, active_run_ids, recover
 from runner.watch.repo import RepoFacts, read_facts
 from runner.watch.snapshot import snapshot_commit, snapshot_worktree
 from runner.workflow import find_workflows, parse_file
@@ -97,25 +99,28 @@ async def _main(args: argparse.Namespace) -> int:
         print(f"baton: no workflow runs on '{args.event}' for {occurrence.ref}: {names}", file=out)
         return 0
     values = read_values(args)
-    plans = [(w, _plan(w, args, facts, payload, values.inputs, values.vars)) for w in triggered]
-    for workflow, (_, _, inputs) in plans:
-        for name in missing_inputs(workflow, args.event, inputs):
-            print(f"baton: warning: input '{name}' of {workflow.path} is required but was not given (--input {name}=VALUE); it is empty", file=out)
+    prepared = [_prepare(w, args, facts, payload, values.inputs, values.vars) for w in triggered]
+    for one in prepared:
+        for name in missing_inputs(one.workflow, args.event, one.inputs):
+            print(f"baton: warning: input '{name}' of {one.workflow.path} is required but was not given (--input {name}=VALUE); it is empty", file=out)
     if args.dry_run:
-        for workflow, (plan, _info, _inputs) in plans:
-            print_dry_run(plan, out)
+        for one in prepared:
+            print_dry_run(one.plan, out)
         return 0
-    labels = {label.lower() for _, (plan, _, _) in plans for job in plan.jobs.values() for label in _literal_labels(job.job.runs_on)}
+    jobs_of_plans = [job for one in prepared for job in one.plan.jobs.values()]
+    labels = {label.lower() for job in jobs_of_plans for label in _literal_labels(job.job.runs_on)}
     setup = await prepare(executor, {**config.labels, **_platforms(args.platform)}, pull, labels, config.executors)
     for note in setup.notes:
         print(f"baton: {note}", file=out)
     store = Store.open()
     for run_id in recover(store):
         print(f"baton: run {run_id} was interrupted (its process died); marked interrupted", file=out)
+    for line in await _collect_garbage(setup.executors.values(), active_run_ids(store)):
+        print(f"baton: removed {line}, left behind by a process that died", file=out)
     recorder = Recorder.open(store.home)
     bus = EventBus()
     recorder.attach(bus)
-    printer = Printer(out, names=[leg.name for _, (plan, _, _) in plans for job in plan.jobs.values() for leg in job.legs or ()])
+    printer = Printer(out, names=[leg.name for job in jobs_of_plans for leg in job.legs or ()])
     bus.subscribe(printer)
     source = Path(tempfile.mkdtemp(prefix="baton-source-"))
     try:
@@ -127,9 +132,9 @@ async def _main(args: argparse.Namespace) -> int:
         requests = [
             RunRequest(
                 run_id=(run_id := RunId(uuid.uuid4().hex[:12])),
-                plan=plan,
-                info=replace(info, run_id=run_id),
-                inputs=inputs,
+                plan=one.plan,
+                info=replace(one.info, run_id=run_id),
+                inputs=one.inputs,
                 vars=values.vars,
                 secrets={"GITHUB_TOKEN": "", **values.secrets},
                 env=values.env,
@@ -142,9 +147,9 @@ async def _main(args: argparse.Namespace) -> int:
                 matrix_filter=_matrix_filter(args.matrix),
                 pull=pull,
             )
-            for _, (plan, info, inputs) in plans
+            for one in prepared
         ]
-        conclusions = await _run_all(requests, bus, out)
+        conclusions = await _run_all(requests, bus)
     finally:
         recorder.close()
         store.close()
@@ -157,7 +162,15 @@ async def _main(args: argparse.Namespace) -> int:
     return 0 if all(c == Conclusion.SUCCESS for c in conclusions) else 1
 
 
-async def _run_all(requests: list[RunRequest], bus: EventBus, out: object) -> list[Conclusion]:
+async def _collect_garbage(executors: Iterable[Executor], active: frozenset[RunId]) -> list[str]:
+    """What killed runs left behind, removed before this run starts (as ``baton gc`` does)."""
+    removed: list[str] = []
+    for executor in executors:
+        removed.extend(await executor.collect_garbage(active))
+    return removed
+
+
+async def _run_all(requests: list[RunRequest], bus: EventBus) -> list[Conclusion]:
     """Run every request at once; the first Ctrl-C (or SIGTERM) cancels them cleanly."""
     tasks = [asyncio.create_task(execute_run(r, bus)) for r in requests]
     loop = asyncio.get_running_loop()
@@ -214,14 +227,23 @@ def _repo_path(path: Path, root: Path) -> str:
         return display_path(path)
 
 
-def _plan(
+class Prepared(NamedTuple):
+    """A triggered workflow made ready to run."""
+
+    workflow: Workflow
+    plan: Plan
+    info: RunInfo
+    inputs: dict[str, Value]
+
+
+def _prepare(
     workflow: Workflow,
     args: argparse.Namespace,
     facts: RepoFacts,
     payload: dict[str, Value],
     given_inputs: dict[str, str],
     variables: dict[str, Value],
-) -> tuple[Plan, RunInfo, dict[str, Value]]:
+) -> Prepared:
     head_ref, base_ref = pull_request_refs(payload)
     inputs = workflow_inputs(workflow, args.event, given_inputs, payload)
     if args.event == "workflow_dispatch":
@@ -241,7 +263,7 @@ def _plan(
         base_ref=base_ref,
     )
     contexts: dict[str, Value] = {"github": github_context(info, job="", workspace=""), "inputs": inputs, "vars": variables}
-    return compile_plan(workflow, contexts), info, inputs
+    return Prepared(workflow, compile_plan(workflow, contexts), info, inputs)
 
 
 def _literal_labels(runs_on: Tree) -> list[str]:

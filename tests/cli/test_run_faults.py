@@ -99,9 +99,13 @@ def repo(git_repo: Callable[..., Any], shell_image: str) -> Callable[[str], Path
     return make
 
 
+QUICK = "on: push\njobs:\n  quick:\n    runs-on: ubuntu-latest\n    steps: [{run: 'true'}]\n"
+
+
 @pytest.mark.docker
-def test_kill_9_then_gc_leaves_nothing_and_reads_interrupted(
-    repo: Callable[[str], Path], tmp_path: Path, shell_image: str, docker_client: Any
+@pytest.mark.parametrize("then", ["gc", "the next run"])
+def test_kill_9_then_gc_or_next_run_leaves_nothing_and_reads_interrupted(
+    then: str, repo: Callable[[str], Path], tmp_path: Path, shell_image: str, docker_client: Any
 ) -> None:
     root, home = repo(SLEEPER), tmp_path / "home"
     proc = baton(["run", "-P", f"ubuntu-latest={shell_image}", "--executor", "docker"], root, home)
@@ -113,12 +117,16 @@ def test_kill_9_then_gc_leaves_nothing_and_reads_interrupted(
     finally:
         if proc.poll() is None:
             proc.kill()
-    gc = baton(["gc"], root, home)
-    out, err = gc.communicate(timeout=120)
-    assert gc.returncode == 0, err
+    if then == "gc":
+        after = baton(["gc"], root, home)
+    else:
+        (root / ".github" / "workflows" / "ci.yml").write_text(QUICK)
+        after = baton(["run", "-P", f"ubuntu-latest={shell_image}", "--executor", "docker"], root, home)
+    out, err = after.communicate(timeout=120)
+    assert after.returncode == 0, err
     assert "interrupted" in out
     assert labelled(docker_client, home) == []
-    assert run_rows(home) == [("completed", "interrupted")]
+    assert run_rows(home)[0] == ("completed", "interrupted")
 
 
 @pytest.mark.docker
