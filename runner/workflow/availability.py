@@ -33,6 +33,8 @@ CONTAINER_ENV = _STEP - {"steps"} | {"secrets"}
 """``container.env``, ``services.*.env``."""
 JOB_OUTPUTS = _STEP | {"secrets"}
 """Job ``outputs``."""
+ENVIRONMENT_URL = _STEP
+"""``environment.url`` (evaluated after the steps)."""
 STEP_IF = _STEP
 """Step ``if`` (no ``secrets``)."""
 STEP = _STEP | {"secrets"}

@@ -76,7 +76,7 @@ def read_job(r: Reader, key: Scalar, node: Node) -> Job | None:
         timeout_minutes=r.minutes(body.get("timeout-minutes"), names, "timeout-minutes") or 360,
         continue_on_error=r.flag(body.get("continue-on-error"), names, "continue-on-error", default=False),
         concurrency=read_concurrency(r, c, names) if (c := body.get("concurrency")) is not None else None,
-        environment=r.tree(e, names) if (e := body.get("environment")) is not None else None,
+        environment=_environment(r, e) if (e := body.get("environment")) is not None else None,
         permissions=read_permissions(r, p) if (p := body.get("permissions")) is not None else None,
         steps=read_steps(r, st, f"jobs.{job_id}.steps") if (st := body.get("steps")) is not None else (),
         uses=_call(r, uses_node) if uses_node is not None else None,
@@ -95,6 +95,17 @@ def _runs_on(r: Reader, node: Node) -> Tree:
         r.error(node, f"'runs-on' must be a label, a list of labels or {{group, labels}}, not {kind_name(node)}")
         return None
     return r.tree(node, availability.JOB)
+
+
+def _environment(r: Reader, node: Node) -> Tree:
+    """``environment``: a name, or ``{name, url}`` where ``url`` may read the steps' outputs."""
+    if not isinstance(node, Map):
+        return r.tree(node, availability.JOB)
+    r.check_keys(node, ("name", "url", "deployment"), "environment")
+    return {
+        key.text: r.tree(value, availability.ENVIRONMENT_URL if key.text == "url" else availability.JOB)
+        for key, value in node.pairs
+    }
 
 
 def _needs(r: Reader, node: Node | None) -> tuple[str, ...]:
