@@ -27,8 +27,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
 """Sub-command → (module, one-line help); each module has ``add_arguments`` and ``run``."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every sub-command."""
+def build_parser(loaded: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser: every sub-command listed, only ``loaded``'s module imported
+    for its flags (the others are imported when they run; start-up time counts)."""
     parser = argparse.ArgumentParser(
         prog="baton",
         description="Run GitHub Actions workflows locally, on push, in Docker, over SSH or on the host.",
@@ -37,7 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_text) in COMMANDS.items():
         sub = subparsers.add_parser(name, help=help_text, description=help_text)
-        importlib.import_module(module).add_arguments(sub)
+        if name == loaded:
+            importlib.import_module(module).add_arguments(sub)
     return parser
 
 
@@ -45,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``baton`` console script."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in args_list if not a.startswith("-")), None)
-    parser = _parser_for(command)
+    parser = build_parser(command)
     args = parser.parse_args(args_list)
     if not args.command:
         parser.print_help()
@@ -61,19 +63,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         code = 141
     return code
-
-
-def _parser_for(command: str | None) -> argparse.ArgumentParser:
-    """A parser that loads only the named sub-command's module (start-up time counts)."""
-    if command not in COMMANDS:
-        return build_parser()
-    parser = argparse.ArgumentParser(prog="baton")
-    parser.add_argument("--version", action="version", version=f"baton {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    module, help_text = COMMANDS[command]
-    sub = subparsers.add_parser(command, help=help_text, description=help_text)
-    importlib.import_module(module).add_arguments(sub)
-    return parser
 
 
 if __name__ == "__main__":
