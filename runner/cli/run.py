@@ -18,6 +18,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
 
+import setproctitle
+
 from runner.api import Executor, Pull
 from runner.cli.executors import prepare
 from runner.config import load_config
@@ -77,7 +79,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Plan, run and report; exit 0 only if every run succeeded."""
+    hide_secret_values(sys.argv)
     return asyncio.run(_main(args))
+
+
+def hide_secret_values(argv: list[str]) -> None:
+    """Rewrite this process's command line (what ``ps`` shows) with ``-s NAME=value``
+    values replaced by ``***``; the bare ``-s NAME`` form never shows them at all."""
+    shown: list[str] = []
+    is_secret = False
+    for arg in argv:
+        if is_secret and "=" in arg:
+            arg = arg.partition("=")[0] + "=***"
+        elif arg.startswith(("--secret=", "-s")) and arg not in ("-s", "--secret=") and "=" in arg[2:]:
+            flag, name = ("--secret=", arg[len("--secret=") :]) if arg.startswith("--secret=") else ("-s", arg[2:])
+            arg = flag + name.partition("=")[0] + "=***"
+        shown.append(arg)
+        is_secret = arg in ("-s", "--secret")
+    if shown != argv:
+        setproctitle.setproctitle(" ".join(shown))
 
 
 async def _main(args: argparse.Namespace) -> int:

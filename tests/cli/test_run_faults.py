@@ -162,13 +162,15 @@ def test_no_docker_engine_is_one_clear_sentence(repo: Callable[[str], Path], tmp
 
 
 @pytest.mark.docker
+@pytest.mark.parametrize("given", ["-s NAME (from the environment)", "-s NAME=value"])
 def test_secret_never_in_output_logs_store_or_process_list(
-    repo: Callable[[str], Path], tmp_path: Path, shell_image: str, docker_client: Any
+    given: str, repo: Callable[[str], Path], tmp_path: Path, shell_image: str, docker_client: Any
 ) -> None:
     secret = "s3cr3t-value-4242"
     root, home = repo(SECRETIVE), tmp_path / "home"
+    flag = "API_TOKEN" if given.endswith("environment)") else f"API_TOKEN={secret}"
     proc = baton(
-        ["run", "-P", f"ubuntu-latest={shell_image}", "--executor", "docker", "-s", "API_TOKEN", "--format", "json"],
+        ["run", "-P", f"ubuntu-latest={shell_image}", "--executor", "docker", "-s", flag, "--format", "json"],
         root,
         home,
         {"API_TOKEN": secret},
