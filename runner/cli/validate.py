@@ -102,9 +102,9 @@ def run(args: argparse.Namespace) -> int:
         invalid += not is_valid
         for d in diagnostics:
             if d.severity == "warning":
-                warnings += 1
                 if args.no_warnings:
                     continue
+                warnings += 1
             else:
                 errors += 1
             colour = "red" if d.severity == "error" else "yellow"

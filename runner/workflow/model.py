@@ -28,6 +28,8 @@ class Concurrency:
 
     group: Text
     cancel_in_progress: Tree = False
+    queue: str | None = None
+    """``single`` (default: a newer pending run replaces the waiting one) or ``max``."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -108,6 +110,8 @@ class Job:
     env: dict[str, Text] = field(default_factory=dict)
     defaults: RunDefaults = RunDefaults()
     timeout_minutes: Tree = 360
+    cancel_timeout_minutes: Tree = None
+    """How long a cancelled job's steps get to stop (GitHub: 5 minutes)."""
     continue_on_error: Tree = False
     concurrency: Concurrency | None = None
     environment: Tree = None

@@ -25,6 +25,7 @@ RUNNER_JOB_KEYS = (
     "defaults",
     "steps",
     "timeout-minutes",
+    "cancel-timeout-minutes",
     "strategy",
     "continue-on-error",
     "container",
@@ -63,7 +64,7 @@ def read_job(r: Reader, key: Scalar, node: Node) -> Job | None:
     names = availability.JOB
     return Job(
         id=job_id,
-        name=r.text(n, names, "name") if (n := body.get("name")) is not None else None,
+        name=r.optional_text(body.get("name"), names, "name"),
         needs=_needs(r, body.get("needs")),
         condition=r.condition(c, availability.JOB_IF, "if") if (c := body.get("if")) is not None else None,
         runs_on=runs_on,
@@ -74,6 +75,7 @@ def read_job(r: Reader, key: Scalar, node: Node) -> Job | None:
         env=r.texts(e, availability.JOB_ENV, "env") if (e := body.get("env")) is not None else {},
         defaults=read_defaults(r, d, availability.JOB_DEFAULTS) if (d := body.get("defaults")) is not None else RunDefaults(),
         timeout_minutes=r.minutes(body.get("timeout-minutes"), names, "timeout-minutes") or 360,
+        cancel_timeout_minutes=r.minutes(body.get("cancel-timeout-minutes"), names, "cancel-timeout-minutes"),
         continue_on_error=r.flag(body.get("continue-on-error"), names, "continue-on-error", default=False),
         concurrency=read_concurrency(r, c, names) if (c := body.get("concurrency")) is not None else None,
         environment=_environment(r, e) if (e := body.get("environment")) is not None else None,
@@ -259,13 +261,18 @@ def read_concurrency(r: Reader, node: Node, names: frozenset[str]) -> Concurrenc
     body = r.mapping(node, "concurrency")
     if body is None:
         return None
-    r.check_keys(body, ("group", "cancel-in-progress"), "concurrency")
+    r.check_keys(body, ("group", "cancel-in-progress", "queue"), "concurrency")
     group_node = r.require(body, "group", "concurrency")
     group = r.text(group_node, names, "concurrency.group") if group_node is not None else None
     if group is None:
         return None
     cancel = r.flag(body.get("cancel-in-progress"), names, "cancel-in-progress", default=False)
-    return Concurrency(group=group, cancel_in_progress=cancel)
+    queue = None
+    if (queue_node := body.get("queue")) is not None:
+        queue = r.string(queue_node, "concurrency.queue")
+        if queue not in (None, "single", "max"):
+            r.error(queue_node, f"'concurrency.queue' must be single or max, not '{queue}'")
+    return Concurrency(group=group, cancel_in_progress=cancel, queue=queue)
 
 
 def read_permissions(r: Reader, node: Node) -> Plain:

@@ -113,6 +113,8 @@ def _uses(r: Reader, node: Node) -> str | None:
 
 
 def _text(r: Reader, body: Map, key: str, names: frozenset[str]) -> Text | None:
+    if key in ("name", "working-directory"):  # GitHub reads an empty one as not given
+        return r.optional_text(body.get(key), names, key)
     node = body.get(key)
     return r.text(node, names, key) if node is not None else None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import zoneinfo
 
 from runner.workflow import availability
 from runner.workflow.cron import cron_problem
@@ -11,14 +12,15 @@ from runner.workflow.globs import GlobError, compile_glob
 from runner.workflow.reader import Reader
 from runner.workflow.text import Text
 from runner.workflow.tree import Map, Node, Scalar, Seq, kind_name
-from runner.workflow.triggers import INPUT_TYPES, EventTrigger, Input, Triggers
+from runner.workflow.triggers import INPUT_TYPES, Cron, EventTrigger, Input, Triggers
 
 EVENTS = frozenset(
     """branch_protection_rule check_run check_suite create delete deployment deployment_status
     discussion discussion_comment fork gollum issue_comment issues label merge_group milestone
     page_build project project_card project_column public pull_request pull_request_review
     pull_request_review_comment pull_request_target push registry_package release
-    repository_dispatch schedule status watch workflow_call workflow_dispatch workflow_run""".split()
+    repository_dispatch schedule status watch workflow_call workflow_dispatch workflow_run image_version
+    pull_request_comment""".split()
 )
 """Every event name GitHub accepts under ``on:``."""
 
@@ -30,6 +32,8 @@ _KEYS: dict[str, tuple[str, ...]] = {
     "workflow_run": ("types", "workflows", "branches", "branches-ignore"),
     "workflow_dispatch": ("inputs",),
     "workflow_call": ("inputs", "outputs", "secrets"),
+    "merge_group": ("types", "branches", "branches-ignore"),
+    "image_version": ("types", "names", "versions"),
 }
 
 
@@ -57,6 +61,8 @@ def read_triggers(r: Reader, node: Node) -> Triggers:
 
 
 def _known(r: Reader, key: Scalar) -> bool:
+    if key.text == "pull_request_comment":
+        r.warning(key, "'pull_request_comment' is deprecated; GitHub delivers these as 'issue_comment'")
     if key.text in EVENTS:
         return True
     close = difflib.get_close_matches(key.text, EVENTS, n=1)
@@ -74,12 +80,9 @@ def _event(r: Reader, key: Scalar, node: Node) -> EventTrigger:
     body = r.mapping(node, where)
     if body is None:
         return EventTrigger(event=name, mark=key.mark)
-    if name in _KEYS:
-        r.check_keys(body, _KEYS[name], where)
-    else:
-        # GitHub runs such workflows and ignores the extra keys; say so instead of failing.
-        for extra in (k for k in body.pairs if k[0].text != "types"):
-            r.warning(extra[0], f"'{extra[0].text}' has no effect on '{name}' events; GitHub ignores it")
+    # GitHub's schema lets an event's configuration hold any key and ignores what it
+    # does not know (a workflow with `push: {branch: main}` runs on every push).
+    r.check_keys(body, _KEYS.get(name, ("types",)), where, is_lenient=True)
     types = _names(r, body, "types", where)
     inputs: dict[str, Input] = {}
     if (node_inputs := body.get("inputs")) is not None:
@@ -155,25 +158,40 @@ def _patterns(r: Reader, node: Node, where: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _crons(r: Reader, node: Node) -> tuple[str, ...]:
+def _timezone(r: Reader, node: Node | None) -> str | None:
+    """An IANA time zone name (``America/New_York``), checked against the system's database."""
+    if node is None:
+        return None
+    name = r.string(node, "on.schedule[].timezone")
+    if name is None:
+        return None
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        r.error(node, f"'{name}' is not a time zone name (IANA names such as 'Europe/Paris' or 'UTC')")
+    return name
+
+
+def _crons(r: Reader, node: Node) -> tuple[Cron, ...]:
     if not isinstance(node, Seq):
         r.error(node, f"'on.schedule' must be a list of {{cron: ...}} entries, not {kind_name(node)}")
         return ()
-    crons: list[str] = []
+    crons: list[Cron] = []
     for item in node.items:
         entry = r.mapping(item, "on.schedule[]")
         if entry is None:
             continue
-        r.check_keys(entry, ("cron",), "on.schedule[]")
+        r.check_keys(entry, ("cron", "timezone"), "on.schedule[]")
         value = r.require(entry, "cron", "a schedule entry")
         line = r.string(value, "cron") if value is not None else None
         if line is None or value is None:
             continue
+        zone = _timezone(r, entry.get("timezone"))
         problem = cron_problem(line)
         if problem:
             r.error(value, problem)
         else:
-            crons.append(line)
+            crons.append(Cron(line=line, timezone=zone))
     return tuple(crons)
 
 

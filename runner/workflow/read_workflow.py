@@ -9,10 +9,10 @@ from runner.workflow.model import Job, RunDefaults, Workflow
 from runner.workflow.read_job import read_concurrency, read_defaults, read_job, read_permissions
 from runner.workflow.read_triggers import read_triggers
 from runner.workflow.reader import Reader
-from runner.workflow.tree import Map, Node
+from runner.workflow.tree import Map, Node, Scalar
 from runner.workflow.triggers import Triggers
 
-WORKFLOW_KEYS = ("name", "run-name", "on", "env", "defaults", "concurrency", "permissions", "jobs")
+WORKFLOW_KEYS = ("name", "run-name", "description", "on", "env", "defaults", "concurrency", "permissions", "jobs")
 
 
 def read_workflow(r: Reader, root: Node) -> Workflow | None:
@@ -28,7 +28,7 @@ def read_workflow(r: Reader, root: Node) -> Workflow | None:
     name_node = body.get("name")
     return Workflow(
         path=r.file,
-        name=r.string(name_node, "name") if name_node is not None else None,
+        name=None if name_node is None or isinstance(name_node, Scalar) and name_node.value is None else r.string(name_node, "name"),
         run_name=r.text(n, availability.WORKFLOW_LEVEL, "run-name") if (n := body.get("run-name")) is not None else None,
         on=on,
         env=r.texts(e, availability.WORKFLOW_ENV, "env") if (e := body.get("env")) is not None else {},

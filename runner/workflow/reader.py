@@ -53,8 +53,12 @@ class Reader:
         self.error(node, f"'{where}' must be a mapping, not {kind_name(node)}")
         return None
 
-    def check_keys(self, node: Map, allowed: Collection[str], where: str) -> None:
-        """Report keys of ``node`` that ``where`` does not know, with a did-you-mean."""
+    def check_keys(self, node: Map, allowed: Collection[str], where: str, *, is_lenient: bool = False) -> None:
+        """Report keys of ``node`` that ``where`` does not know, with a did-you-mean.
+
+        ``is_lenient``: GitHub ignores unknown keys here (event configurations), so
+        they are warnings, not errors.
+        """
         for key, _ in node.pairs:
             name = key.text
             if name in allowed:
@@ -64,7 +68,10 @@ class Reader:
                 continue
             close = difflib.get_close_matches(name, list(allowed), n=1, cutoff=0.6)
             hint = f"; did you mean '{close[0]}'?" if close else f"; expected one of: {', '.join(sorted(allowed))}"
-            self.error(key, f"unknown key '{name}' in {where}{hint}")
+            if is_lenient:
+                self.warning(key, f"unknown key '{name}' in {where} has no effect (GitHub ignores it){hint}")
+            else:
+                self.error(key, f"unknown key '{name}' in {where}{hint}")
 
     def require(self, node: Map, key: str, where: str) -> Node | None:
         """The value under ``key``, reporting its absence."""
@@ -109,6 +116,12 @@ class Reader:
             self.error(node, f"'{where}' must be a string, not {kind_name(node)}")
             return None
         return self.scalar_text(node, names)
+
+    def optional_text(self, node: Node | None, names: Collection[str], where: str) -> Text | None:
+        """A string setting that may be absent or left empty (``name:`` with no value)."""
+        if node is None or isinstance(node, Scalar) and node.value is None:
+            return None
+        return self.text(node, names, where)
 
     def scalar_text(self, node: Scalar, names: Collection[str]) -> Text | None:
         """Any scalar (numbers, booleans, null too) as :class:`Text`."""

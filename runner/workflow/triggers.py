@@ -36,6 +36,16 @@ class Input:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Cron:
+    """One ``on.schedule`` entry."""
+
+    line: str
+    """Five cron fields."""
+    timezone: str | None = None
+    """An IANA zone the fields are read in; None means UTC."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class EventTrigger:
     """One event under ``on:`` with its configuration."""
 
@@ -44,8 +54,8 @@ class EventTrigger:
     types: tuple[str, ...] | None = None
     filter: RefFilter | None = None
     """Branch/tag/path filters of ``push``, ``pull_request``, ``pull_request_target``, ``workflow_run``."""
-    crons: tuple[str, ...] = ()
-    """``schedule`` cron lines."""
+    crons: tuple[Cron, ...] = ()
+    """``schedule`` entries."""
     inputs: dict[str, Input] = field(default_factory=dict)
     outputs: dict[str, Text] = field(default_factory=dict)
     """``workflow_call`` outputs (name → value expression)."""

@@ -214,3 +214,37 @@ def test_valid_workflow_has_no_diagnostics() -> None:
         secrets: inherit
     """
     assert diagnostics(text) == []
+
+
+ACCEPTED = [
+    pytest.param("on:\n  push:\n    branch: master\n", "unknown key 'branch' in on.push has no effect", id="unknown-event-key-ignored"),
+    pytest.param("on:\n  schedule:\n    - cron: '30 9 * * 1-5'\n      timezone: America/New_York\n", None, id="schedule-timezone"),
+    pytest.param("on:\n  image_version:\n    names: [my-image]\n    types: [ready]\n", None, id="image-version-event"),
+    pytest.param("description: Builds and tests\non: push\n", None, id="workflow-description"),
+    pytest.param("on: push\nconcurrency:\n  group: deploy\n  queue: max\n", None, id="concurrency-queue"),
+    pytest.param("on:\n  merge_group:\n    branches: [main]\n", None, id="merge-group-branches"),
+    pytest.param("name:\non: push\n", None, id="null-workflow-name"),
+]
+"""Workflows GitHub runs that an earlier baton refused (found on real repositories)."""
+
+JOB_TAIL = "jobs:\n  a:\n    runs-on: ubuntu-latest\n    steps: [{run: echo hi}]\n"
+
+
+@pytest.mark.parametrize(("head", "warning"), ACCEPTED)
+def test_github_accepts_so_baton_accepts(head: str, warning: str | None) -> None:
+    found = diagnostics(head + JOB_TAIL)
+    assert not [d for d in found if ": error: " in d], found
+    if warning:
+        assert any(warning in d for d in found), found
+
+
+def test_empty_names_and_working_directory_read_as_not_given() -> None:
+    text = "on: push\njobs:\n  a:\n    name:\n    runs-on: x\n    cancel-timeout-minutes: 5\n    steps:\n      - name:\n        working-directory:\n        run: echo hi\n"
+    workflow, found = check(load_text(text, "w.yml"), "w.yml")
+    assert workflow is not None, found
+    assert workflow.jobs["a"].name is None and workflow.jobs["a"].steps[0].name is None
+
+
+def test_bad_timezone_is_an_error() -> None:
+    found = diagnostics("on:\n  schedule:\n    - cron: '0 0 * * *'\n      timezone: Mars/Olympus\n" + JOB_TAIL)
+    assert any("'Mars/Olympus' is not a time zone name" in d for d in found), found
