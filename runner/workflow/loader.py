@@ -17,7 +17,7 @@ from yaml._yaml import CParser
 from yaml.resolver import BaseResolver
 
 from runner.errors import Diagnostic, Mark
-from runner.workflow.tree import Map, Node, Scalar, ScalarValue, Seq
+from runner.workflow.tree import Map, Node, Scalar, ScalarValue, Seq, scalar_text
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 """Largest workflow file read (the largest of 201 real workflows is 415 KiB)."""
@@ -157,7 +157,9 @@ class _Converter:
         start = node.start_mark
         line, col = start.line + 1, start.column + 1
         if isinstance(node, yaml.ScalarNode):
-            return Scalar(_resolve(node), self.name, line, col, start.index, node.end_mark.index, node.style or "")
+            value = _resolve(node)
+            text = value if isinstance(value, str) else scalar_text(value)
+            return Scalar(value, text, self.name, line, col, start.index, node.end_mark.index, node.style or "")
         if depth >= MAX_DEPTH:
             raise _TooLarge(Mark(self.name, line, col), f"nesting is deeper than {MAX_DEPTH} levels")
         if isinstance(node, yaml.SequenceNode):

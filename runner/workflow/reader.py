@@ -9,12 +9,19 @@ from __future__ import annotations
 
 import difflib
 from bisect import bisect_right
+from functools import lru_cache
 from collections.abc import Collection
 
 from runner.errors import Diagnostic, ExpressionError, Mark
 from runner.expr import Template, parse_condition
 from runner.workflow.text import Condition, Text, Tree, is_insert
 from runner.workflow.tree import Map, Node, Scalar, Seq, kind_name
+
+
+@lru_cache(maxsize=4096)
+def _literal(source: str) -> Template:
+    """The template of a string without expressions (shared: the same strings recur a lot)."""
+    return Template.parse(source)
 
 
 class Reader:
@@ -126,6 +133,8 @@ class Reader:
     def scalar_text(self, node: Scalar, names: Collection[str]) -> Text | None:
         """Any scalar (numbers, booleans, null too) as :class:`Text`."""
         source = node.text
+        if "${{" not in source:
+            return Text(_literal(source), node.mark)
         try:
             template = Template.parse(source, names=names)
         except ExpressionError as exc:

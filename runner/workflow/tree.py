@@ -26,6 +26,9 @@ class Scalar(NamedTuple):
     """
 
     value: ScalarValue
+    text: str
+    """The value as a string, as GitHub reads a scalar where a string is expected
+    (null is ``''``, booleans ``true``/``false``); see :func:`scalar_text`."""
     file: str
     line: int
     col: int
@@ -45,17 +48,19 @@ class Scalar(NamedTuple):
         """Character offsets (start, end) of the scalar's source text."""
         return (self.start, self.end)
 
-    @property
-    def text(self) -> str:
-        """The value as a string, as GitHub reads a scalar where a string is expected."""
-        value = self.value
-        if value is None:
-            return ""
-        if value is True:
-            return "true"
-        if value is False:
-            return "false"
-        return str(value)
+
+
+def scalar_text(value: ScalarValue) -> str:
+    """A scalar value as GitHub reads it where a string is expected."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return str(value)
 
 
 class Seq(NamedTuple):
