@@ -1,0 +1,1 @@
+"""GitHub-documented workflow semantics, checked by workflows that test themselves."""
