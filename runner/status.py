@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
 from enum import Enum
 from typing import NewType
 
 RunId = NewType("RunId", str)
 """Identity of one run of one workflow."""
+
+
+def new_run_id() -> RunId:
+    """A fresh run id: a 12-digit number, as ``github.run_id`` is a number on GitHub."""
+    return RunId(str(10**11 + secrets.randbelow(9 * 10**11)))
 
 
 class Status(str, Enum):

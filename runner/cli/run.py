@@ -12,7 +12,6 @@ import shutil
 import signal
 import sys
 import tempfile
-import uuid
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -43,7 +42,7 @@ from runner.events import EventBus
 from runner.expr import Value, to_display_string
 from runner.plan import Plan, compile_plan
 from runner.registry import native_actions, plugin_manager
-from runner.status import Conclusion, RunId
+from runner.status import Conclusion, RunId, new_run_id
 from runner.store import Recorder, Store, active_run_ids, recover
 from runner.watch.repo import RepoFacts, read_facts
 from runner.watch.snapshot import snapshot_commit, snapshot_worktree
@@ -151,7 +150,7 @@ async def _main(args: argparse.Namespace) -> int:
         actions = native_actions(plugin_manager())
         requests = [
             RunRequest(
-                run_id=(run_id := RunId(uuid.uuid4().hex[:12])),
+                run_id=(run_id := new_run_id()),
                 plan=one.plan,
                 info=replace(one.info, run_id=run_id),
                 inputs=one.inputs,

@@ -59,10 +59,10 @@ class RunInfo:
         return self.repository.partition("/")[0]
 
 
-def github_context(info: RunInfo, *, job: str, workspace: str, action: str = "", paths: Mapping[str, str] | None = None) -> dict[str, Value]:
-    """The ``github`` context for a job (``paths`` adds env/path/output file locations)."""
+def github_context(info: RunInfo, *, job: str, workspace: str, event_path: str = "") -> dict[str, Value]:
+    """The ``github`` context of a job (each step adds ``action``, ``env`` and ``path``)."""
     context: dict[str, Value] = {
-        "action": action,
+        "action": "",
         "action_path": "",
         "action_ref": "",
         "action_repository": "",
@@ -73,7 +73,7 @@ def github_context(info: RunInfo, *, job: str, workspace: str, action: str = "",
         "base_ref": info.base_ref,
         "event": info.event,
         "event_name": info.event_name,
-        "event_path": "",
+        "event_path": event_path,
         "graphql_url": GRAPHQL_URL,
         "head_ref": info.head_ref,
         "job": job,
@@ -100,8 +100,6 @@ def github_context(info: RunInfo, *, job: str, workspace: str, action: str = "",
         "workflow_sha": info.sha,
         "workspace": workspace,
     }
-    if paths:
-        context.update(paths)
     return context
 
 
@@ -135,15 +133,14 @@ def default_env(github: Mapping[str, Value], runner: Mapping[str, Value]) -> dic
         "GITHUB_ACTIONS": "true",
     }
     for key in (
-        "action", "action_path", "action_repository", "actor", "actor_id", "api_url", "base_ref", "event_name",
+        "actor", "actor_id", "api_url", "base_ref", "event_name",
         "event_path", "graphql_url", "head_ref", "job", "ref", "ref_name", "ref_protected", "ref_type",
         "repository", "repository_id", "repository_owner", "repository_owner_id", "retention_days", "run_attempt",
         "run_id", "run_number", "server_url", "sha", "triggering_actor", "workflow", "workflow_ref",
-        "workflow_sha", "workspace", "env", "path", "output", "state", "step_summary",
+        "workflow_sha", "workspace",
     ):  # fmt: skip
         if key in github:
             env[f"GITHUB_{key.upper()}"] = text(github[key])
-    env["GITHUB_ACTION_REF"] = text(github.get("action_ref"))
     for key in ("name", "os", "arch", "temp", "tool_cache", "environment"):
         env[f"RUNNER_{key.upper()}"] = text(runner.get(key))
     return env

@@ -5,9 +5,9 @@ from __future__ import annotations
 import shlex
 
 from runner.api import ActionCall, Command, ContainerSpec
-from runner.engine.job_state import JobScope, JobState, StepResult
+from runner.engine.job_state import JobScope, JobState, StepIdentity, StepResult
 from runner.engine.logstream import LogStream
-from runner.engine.script import command_files, read_command_files, run_script, with_command_files
+from runner.engine.script import read_command_files, run_script, with_command_files
 from runner.errors import BatonError
 from runner.expr import Value, to_display_string
 from runner.status import Conclusion
@@ -20,18 +20,21 @@ class ActionError(BatonError):
 
 
 async def dispatch(scope: JobScope, state: JobState, step: Step, index: int, env: dict[str, str]) -> StepResult:
-    """Run ``step`` in the job's session with its evaluated ``env``."""
+    """Run ``step`` in the job's session with its evaluated ``env`` (``state.identity`` is set)."""
     contexts = state.expression_contexts()
     if step.parallel:
         from runner.engine.parallel import run_parallel
 
         return await run_parallel(scope, state, step, index)
+    identity = state.identity
+    assert identity is not None, "run_step sets the step's identity"
     timeout = step_timeout(step, contexts)
     if step.run is not None:
         hash_files = scope.hash_files()
         return await run_script(
             scope,
             index,
+            identity,
             script=to_display_string(step.run.evaluate(state.expression_contexts(env), hash_files=hash_files)),
             shell=_first(step.shell, *(d.shell for d in scope.defaults), contexts=contexts),
             workdir=_first(step.working_directory, *(d.working_directory for d in scope.defaults), contexts=contexts),
@@ -43,16 +46,22 @@ async def dispatch(scope: JobScope, state: JobState, step: Step, index: int, env
     step_contexts = state.expression_contexts(env)
     inputs = {k: to_display_string(v.evaluate(step_contexts)) for k, v in step.with_.items()}
     if uses.startswith("docker://"):
-        return await run_image(scope, index, uses[len("docker://") :], inputs, env, state.path)
+        return await run_image(scope, index, identity, uses[len("docker://") :], inputs, env, state.path)
     if uses.startswith(("./", "../")):
         from runner.engine.local_actions import run_local_action
 
         return await run_local_action(scope, state, step, index, uses, inputs, env)
-    return await run_native(scope, index, uses, inputs, env, contexts)
+    return await run_native(scope, index, identity, uses, inputs, env, step_contexts)
 
 
 async def run_native(
-    scope: JobScope, index: int, uses: str, inputs: dict[str, str], env: dict[str, str], contexts: dict[str, Value]
+    scope: JobScope,
+    index: int,
+    identity: StepIdentity,
+    uses: str,
+    inputs: dict[str, str],
+    env: dict[str, str],
+    contexts: dict[str, Value],
 ) -> StepResult:
     """An action baton implements itself (``actions/checkout``, artifacts, cache, …)."""
     name = uses.partition("@")[0].lower()
@@ -68,7 +77,7 @@ async def run_native(
     call = ActionCall(
         uses=uses,
         inputs=inputs,
-        env=scope.process_env(env),
+        env=scope.process_env(env, identity),
         source=scope.request.source,
         github=github if isinstance(github, dict) else {},
         output=stream.feed,
@@ -88,6 +97,7 @@ async def run_native(
 async def run_image(
     scope: JobScope,
     index: int,
+    identity: StepIdentity,
     image: str,
     inputs: dict[str, str],
     env: dict[str, str],
@@ -101,9 +111,9 @@ async def run_image(
     argv = args if args is not None else shlex.split(inputs.get("args", ""))
     input_env = {f"INPUT_{k.upper().replace(' ', '_')}": v for k, v in inputs.items()}
     spec = ContainerSpec(image=image, entrypoint=entrypoint or inputs.get("entrypoint") or None)
-    files = command_files(session.temp)
     command = with_command_files(
-        Command(argv=tuple(argv), env={**scope.process_env(env), **input_env}, cwd=session.workspace, path=path), files
+        Command(argv=tuple(argv), env={**input_env, **scope.process_env(env, identity)}, cwd=session.workspace, path=path),
+        identity,
     )
     stream = LogStream(scope, index, env)
     try:
@@ -112,7 +122,7 @@ async def run_image(
         stream.close()
     if outcome.exit_code != 0:
         scope.log(index, f"##[error]Docker container exited with code {outcome.exit_code}.")
-    return read_command_files(scope, index, files, outcome.files, stream, ok=outcome.exit_code == 0)
+    return read_command_files(scope, index, identity, outcome.files, stream, ok=outcome.exit_code == 0)
 
 
 def step_timeout(step: Step, contexts: dict[str, Value]) -> float | None:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import posixpath
+import tempfile
 import time
+from pathlib import Path
 
 from runner.api import ContainerSpec, JobSpec, Session
 from runner.engine.contexts import default_env, github_context, runner_context
@@ -13,7 +17,7 @@ from runner.engine.request import JobResult, RunRequest
 from runner.engine.job_state import JobScope, JobState
 from runner.engine.step_runner import run_steps
 from runner.errors import BatonError
-from runner.events import EventBus, JobFinished, JobStarted
+from runner.events import Annotation, EventBus, JobFinished, JobStarted
 from runner.expr import Value, to_display_string
 from runner.plan import Leg
 from runner.status import Conclusion
@@ -62,12 +66,13 @@ class JobRunner:
                         self.bus.publish(
                             JobStarted(run_id=req.run_id, job_key=leg.key, executor=target.describe(), at=time.time())
                         )
-                        state = await run_steps(self._scope(leg, contexts, session), job.steps)
+                        scope = self._scope(leg, contexts, session, await self._write_event(session))
+                        state = await run_steps(scope, job.steps)
             except TimeoutError:
                 return self.finish(leg, Conclusion.FAILURE, {}, reason=f"the job timed out after {minutes} minutes")
         except BatonError as exc:
             return self.finish(leg, Conclusion.FAILURE, {}, reason=self.masker.mask(str(exc)))
-        outputs = self._outputs(job, state)
+        outputs = self._outputs(leg, state)
         conclusion = Conclusion.SUCCESS if state.status == "success" else Conclusion.FAILURE
         if conclusion == Conclusion.FAILURE and evaluate_tree(job.continue_on_error, contexts) is True:
             conclusion = Conclusion.SUCCESS
@@ -76,7 +81,12 @@ class JobRunner:
     def job_contexts(self, leg: Leg, needs: dict[str, Value]) -> dict[str, Value]:
         """Contexts of a leg's job-level expressions (``runs-on``, ``container``, ``env``, …)."""
         req = self.request
-        strategy: dict[str, Value] = {"fail-fast": True, "job-index": leg.index, "job-total": leg.total, "max-parallel": leg.total}
+        strategy: dict[str, Value] = {
+            "fail-fast": leg.fail_fast,
+            "job-index": leg.index,
+            "job-total": leg.total,
+            "max-parallel": leg.max_parallel or leg.total,
+        }
         return {
             "github": github_context(req.info, job=leg.job.id, workspace=""),
             "needs": needs,
@@ -125,9 +135,17 @@ class JobRunner:
             entrypoint=text(container.entrypoint.evaluate(contexts)) if container.entrypoint is not None else None,
         )
 
-    def _scope(self, leg: Leg, contexts: dict[str, Value], session: Session) -> JobScope:
+    async def _write_event(self, session: Session) -> str:
+        """Put the event payload where ``GITHUB_EVENT_PATH`` points; returns that path."""
+        folder = posixpath.join(session.temp, "_github_workflow")
+        with tempfile.TemporaryDirectory(prefix="baton-event-") as host:
+            Path(host, "event.json").write_text(json.dumps(self.request.info.event, indent=2))
+            await session.upload(Path(host), folder)
+        return posixpath.join(folder, "event.json")
+
+    def _scope(self, leg: Leg, contexts: dict[str, Value], session: Session, event_path: str) -> JobScope:
         req = self.request
-        github = github_context(req.info, job=leg.job.id, workspace=session.workspace)
+        github = github_context(req.info, job=leg.job.id, workspace=session.workspace, event_path=event_path)
         runner = runner_context(
             os=session.os, arch=session.arch, temp=session.temp, tool_cache=session.tool_cache, name=f"baton-{leg.key}"
         )
@@ -145,14 +163,27 @@ class JobRunner:
             base_env=default_env(github, runner),
         )
 
-    def _outputs(self, job: Job, state: JobState) -> dict[str, str]:
+    def _outputs(self, leg: Leg, state: JobState) -> dict[str, str]:
+        """The job's ``outputs``; one that holds a secret is dropped, as GitHub drops it."""
         contexts = state.expression_contexts()
         outputs: dict[str, str] = {}
-        for name, text in job.outputs.items():
+        for name, text in leg.job.outputs.items():
             try:
-                outputs[name] = self.masker.mask(to_display_string(text.evaluate(contexts)))
+                value = to_display_string(text.evaluate(contexts))
             except BatonError:
-                outputs[name] = ""
+                value = ""
+            if self.masker.mask(value) != value:
+                self.bus.publish(
+                    Annotation(
+                        run_id=self.request.run_id,
+                        job_key=leg.key,
+                        index=len(leg.job.steps),
+                        level="warning",
+                        message=f"Skip output '{name}' since it may contain secret.",
+                    )
+                )
+                value = ""
+            outputs[name] = value
         return outputs
 
     def finish(

@@ -4,6 +4,8 @@ context, the status), and what one step leaves (:class:`StepResult`)."""
 
 from __future__ import annotations
 
+import posixpath
+import uuid
 from dataclasses import dataclass, field
 
 from runner.api import Session
@@ -31,9 +33,11 @@ class JobScope:
     base_env: dict[str, str]
     """``CI``, ``GITHUB_*``, ``RUNNER_*``: every process of the job gets them, under its own env."""
 
-    def process_env(self, env: dict[str, str]) -> dict[str, str]:
-        """The variables a step's process gets: the job's defaults, then ``env``."""
-        return {**self.base_env, **env}
+    def process_env(self, env: dict[str, str], identity: StepIdentity | None) -> dict[str, str]:
+        """The variables a step's process gets: ``env``, then the runner's own variables,
+        which a workflow cannot override (GitHub ignores such assignments)."""
+        own = identity.env() if identity is not None else {}
+        return {**env, **self.base_env, **own}
 
     def log(self, index: int, *lines: str) -> None:
         """Publish lines (masked) into step ``index``'s log."""
@@ -54,6 +58,34 @@ class JobScope:
         return lambda patterns: hash_workspace_files(str(folder), patterns)
 
 
+_COMMAND_FILES = ("env", "output", "path", "step_summary", "state")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepIdentity:
+    """What is particular to the step running now: its action name and command files."""
+
+    action: str
+    """``GITHUB_ACTION``: the step's id, else ``__run``, ``__run_2``, ``__actions_checkout``, …"""
+    files: dict[str, str]
+    """Session paths of its command files by kind (``env``, ``output``, ``path``, …)."""
+
+    @classmethod
+    def create(cls, action: str, temp: str) -> StepIdentity:
+        """Fresh, unique command-file paths under the session's temp folder."""
+        tag = uuid.uuid4().hex
+        folder = posixpath.join(temp, "_runner_file_commands")
+        return cls(action=action, files={kind: posixpath.join(folder, f"{kind}_{tag}") for kind in _COMMAND_FILES})
+
+    def env(self) -> dict[str, str]:
+        """``GITHUB_ACTION``, ``GITHUB_ENV``, ``GITHUB_OUTPUT``, ``GITHUB_PATH``, …"""
+        return {"GITHUB_ACTION": self.action, **{f"GITHUB_{kind.upper()}": path for kind, path in self.files.items()}}
+
+    def github(self) -> dict[str, Value]:
+        """What it adds to the ``github`` context."""
+        return {"action": self.action, "env": self.files["env"], "path": self.files["path"]}
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class JobState:
     """The job between two steps."""
@@ -71,6 +103,10 @@ class JobState:
     """What ``GITHUB_ENV`` set so far (a composite action hands it to its job)."""
     outer_status: str | None = None
     """Inside a composite action: the job's status (``status`` is then the composite's)."""
+    identity: StepIdentity | None = None
+    """The step running now (None between steps)."""
+    action_counts: dict[str, int] = field(default_factory=dict)
+    """How often each ``GITHUB_ACTION`` base name was used, for ``__run_2`` and so on."""
 
     @property
     def status_inputs(self) -> Status:
@@ -84,7 +120,11 @@ class JobState:
         current = self.contexts.get("job")
         job: dict[str, Value] = dict(current) if isinstance(current, dict) else {}
         job["status"] = self.status
-        return {**self.contexts, "env": as_value(self.env if env is None else env), "steps": self.steps, "job": job}
+        contexts = {**self.contexts, "env": as_value(self.env if env is None else env), "steps": self.steps, "job": job}
+        github = self.contexts.get("github")
+        if self.identity is not None and isinstance(github, dict):
+            contexts["github"] = {**github, **self.identity.github()}
+        return contexts
 
 
 def as_value(mapping: dict[str, str]) -> dict[str, Value]:

@@ -10,7 +10,7 @@ from runner.api import Command
 from runner.engine.dispatch import ActionError, run_image
 from runner.engine.job_state import JobScope, JobState, StepResult, as_value
 from runner.engine.logstream import LogStream
-from runner.engine.script import command_files, read_command_files, with_command_files
+from runner.engine.script import read_command_files, with_command_files
 from runner.errors import BatonError, WorkflowError
 from runner.expr import Value, to_display_string
 from runner.status import Conclusion
@@ -133,16 +133,19 @@ async def _docker(
         tag = f"baton-action-{scope.request.run_id}-{folder.name}".lower()
         scope.log(index, f"Building {image} of {manifest.name}")
         image = await scope.session.build_image(folder, image, tag)
-    return await run_image(scope, index, image, {}, env, state.path, args=args, entrypoint=manifest.entrypoint)
+    assert state.identity is not None, "run_step sets the step's identity"
+    return await run_image(scope, index, state.identity, image, {}, env, state.path, args=args, entrypoint=manifest.entrypoint)
 
 
 async def _node(
     scope: JobScope, state: JobState, index: int, manifest: ActionManifest, env: dict[str, str], action_path: str
 ) -> StepResult:
     script = posixpath.join(action_path, manifest.main)
-    files = command_files(scope.session.temp)
+    identity = state.identity
+    assert identity is not None, "run_step sets the step's identity"
     command = with_command_files(
-        Command(argv=("node", script), env=scope.process_env(env), cwd=scope.session.workspace, path=state.path), files
+        Command(argv=("node", script), env=scope.process_env(env, identity), cwd=scope.session.workspace, path=state.path),
+        identity,
     )
     stream = LogStream(scope, index, env)
     try:
@@ -151,5 +154,5 @@ async def _node(
         stream.close()
     if outcome.exit_code == 127:
         scope.log(index, f"##[error]{manifest.name} is a {manifest.using} action and there is no 'node' in this job's environment")
-    return read_command_files(scope, index, files, outcome.files, stream, ok=outcome.exit_code == 0)
+    return read_command_files(scope, index, identity, outcome.files, stream, ok=outcome.exit_code == 0)
 

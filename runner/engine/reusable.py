@@ -64,7 +64,8 @@ async def call_workflow(caller: Scheduler, leg: Leg, needs: dict[str, Value]) ->
             value = text.evaluate({"github": contexts["github"], "jobs": jobs, "inputs": inputs, "vars": req.vars})
         except BatonError:
             value = ""
-        outputs[name] = caller.masker.mask(to_display_string(value))
+        text_value = to_display_string(value)
+        outputs[name] = "" if caller.masker.mask(text_value) != text_value else text_value  # GitHub drops secrets
     return caller.jobs.finish(leg, conclusion, outputs)
 
 

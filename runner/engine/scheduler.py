@@ -85,14 +85,8 @@ class Scheduler:
         jobs = self.request.plan.jobs
         if self.request.only_jobs is None:
             return set(jobs)
-        chosen: set[str] = set()
-        todo = [j for j in self.request.only_jobs if j in jobs]
-        while todo:
-            job_id = todo.pop()
-            if job_id not in chosen:
-                chosen.add(job_id)
-                todo.extend(n for n in jobs[job_id].job.needs if n in jobs)
-        return chosen
+        roots = {j for j in self.request.only_jobs if j in jobs}
+        return roots | self._ancestors(roots)
 
     async def _job(self, job: Job) -> None:
         try:
@@ -139,34 +133,63 @@ class Scheduler:
         return replace(leg, caller=self.caller.key, name=f"{self.caller.name} / {leg.name}")
 
     def _condition(self, job: Job, contexts: dict[str, Value], needs: dict[str, Value]) -> bool:
-        results = {str(n["result"]) for n in needs.values() if isinstance(n, dict)}
-        status = Status(
-            job="failure" if "failure" in results else "cancelled" if "cancelled" in results else "skipped" if "skipped" in results else "success"
-        )
+        """Whether ``job`` runs. ``failure()`` looks at every ancestor, as GitHub's does
+        ("true if any ancestor job fails"); ``success()`` needs every direct need to succeed."""
+        ancestors = {self.results[a].conclusion for a in self._ancestors({job.id}) if a in self.results}
+        direct = {str(n["result"]) for n in needs.values() if isinstance(n, dict)}
+        if Conclusion.FAILURE in ancestors:
+            word = "failure"
+        elif Conclusion.CANCELLED in ancestors:
+            word = "cancelled"
+        elif direct - {"success"}:
+            word = "skipped"
+        else:
+            word = "success"
+        status = Status(job=word)
         if job.condition is None:
             return status.success()
         return job.condition.holds(contexts, status=status)
 
+    def _ancestors(self, roots: set[str]) -> set[str]:
+        """Every job the ``roots`` need, directly or not."""
+        jobs = self.request.plan.jobs
+        found: set[str] = set()
+        todo = [n for root in roots for n in jobs[root].job.needs if n in jobs]
+        while todo:
+            need = todo.pop()
+            if need not in found:
+                found.add(need)
+                todo.extend(n for n in jobs[need].job.needs if n in jobs)
+        return found
+
     async def _legs(self, job: Job, legs: tuple[Leg, ...], needs: dict[str, Value]) -> JobResult:
         """Run the legs, at most ``max-parallel`` at once; with fail-fast, a failed leg
         cancels its siblings (a cancelled task ends alone: the group goes on)."""
-        fail_fast, limit = True, len(legs)
+        fail_fast, limit = True, None
         if job.strategy is not None:
             scope: dict[str, Value] = {**self._base(), "needs": needs}
             fail_fast = bool(evaluate_tree(job.strategy.fail_fast, scope))
             max_parallel = evaluate_tree(job.strategy.max_parallel, scope)
             if isinstance(max_parallel, (int, float)) and max_parallel >= 1:
                 limit = int(max_parallel)
-        gate = asyncio.Semaphore(limit)
+        legs = tuple(replace(leg, fail_fast=fail_fast, max_parallel=limit) for leg in legs)
+        gate = asyncio.Semaphore(limit or len(legs))
         results: list[JobResult] = []
         tasks: list[asyncio.Task[None]] = []
 
         async def one(leg: Leg) -> None:
-            async with gate:
+            try:
+                await gate.acquire()
+            except asyncio.CancelledError:  # still queued when a sibling failed (or the run ended)
+                self.jobs.finish(leg, Conclusion.CANCELLED, {}, reason="cancelled before it started")
+                raise
+            try:
                 if leg.job.uses:
                     result = await call_workflow(self, leg, needs)
                 else:
                     result = await self.jobs.run_leg(leg, needs, self.capacity)
+            finally:
+                gate.release()
             results.append(result)
             if fail_fast and result.conclusion == Conclusion.FAILURE:
                 for task in tasks:

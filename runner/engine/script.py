@@ -9,12 +9,10 @@ from dataclasses import replace
 
 from runner.api import Command
 from runner.engine.envfiles import EnvFileError, env_updates, parse_key_values, parse_paths
-from runner.engine.job_state import JobScope, StepResult
+from runner.engine.job_state import JobScope, StepIdentity, StepResult
 from runner.engine.logstream import LogStream
 from runner.engine.shells import ShellSpec, resolve_shell, script_body
 from runner.status import Conclusion
-
-_FILES = ("env", "output", "path", "step_summary", "state")
 
 DEFAULT_SHELL = ShellSpec(
     argv_template=(
@@ -36,27 +34,16 @@ def shell_for(shell: str | None) -> ShellSpec:
     return DEFAULT_SHELL if not shell else resolve_shell(shell, has_bash=True)
 
 
-def command_files(temp: str) -> dict[str, str]:
-    """Fresh paths of the per-step command files (``GITHUB_ENV``, …), by kind."""
-    tag = uuid.uuid4().hex
-    folder = posixpath.join(temp, "_runner_file_commands")
-    return {kind: posixpath.join(folder, f"{kind}_{tag}") for kind in _FILES}
-
-
-def with_command_files(command: Command, files: dict[str, str]) -> Command:
-    """``command`` with empty command files written before it and read back after it,
-    and ``GITHUB_ENV``/``GITHUB_OUTPUT``/… pointing at them."""
-    return replace(
-        command,
-        env={**command.env, **{f"GITHUB_{kind.upper()}": path for kind, path in files.items()}},
-        files={**command.files, **{path: b"" for path in files.values()}},
-        collect=(*command.collect, *files.values()),
-    )
+def with_command_files(command: Command, identity: StepIdentity) -> Command:
+    """``command`` with the step's empty command files written before it and read back after it."""
+    files = identity.files.values()
+    return replace(command, files={**command.files, **{path: b"" for path in files}}, collect=(*command.collect, *files))
 
 
 async def run_script(
     scope: JobScope,
     index: int,
+    identity: StepIdentity,
     *,
     script: str,
     shell: str | None,
@@ -69,17 +56,16 @@ async def run_script(
     session = scope.session
     spec = shell_for(shell)
     script_path = posixpath.join(session.temp, f"{uuid.uuid4().hex}{spec.extension}")
-    files = command_files(session.temp)
     cwd = session.workspace if not workdir else posixpath.join(session.workspace, workdir)
     command = with_command_files(
         Command(
             argv=spec.argv(script_path),
-            env=scope.process_env(env),
+            env=scope.process_env(env, identity),
             path=path,
             cwd=cwd,
             files={script_path: script_body(script, spec)},
         ),
-        files,
+        identity,
     )
     stream = LogStream(scope, index, env)
     timed_out = False
@@ -95,16 +81,16 @@ async def run_script(
         return StepResult(outcome=Conclusion.FAILURE)
     if outcome.exit_code != 0:
         scope.log(index, f"##[error]Process completed with exit code {outcome.exit_code}.")
-    return read_command_files(scope, index, files, outcome.files, stream, ok=outcome.exit_code == 0)
+    return read_command_files(scope, index, identity, outcome.files, stream, ok=outcome.exit_code == 0)
 
 
 def read_command_files(
-    scope: JobScope, index: int, files: dict[str, str], contents: dict[str, bytes], stream: LogStream, *, ok: bool
+    scope: JobScope, index: int, identity: StepIdentity, contents: dict[str, bytes], stream: LogStream, *, ok: bool
 ) -> StepResult:
     """Fold ``GITHUB_ENV``/``OUTPUT``/``PATH``/``STATE``/summary into a step result."""
 
     def text(kind: str) -> str:
-        return contents.get(files[kind], b"").decode("utf-8", "replace")
+        return contents.get(identity.files[kind], b"").decode("utf-8", "replace")
 
     env, outputs = dict(stream.env), dict(stream.outputs)
     path = list(stream.path)

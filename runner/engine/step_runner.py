@@ -6,13 +6,14 @@ Each step returns a :class:`StepResult`; the :class:`JobState` that follows is a
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import replace
 
 from runner.engine.dispatch import dispatch
 from runner.engine.envfiles import prepend_paths
-from runner.engine.job_state import JobScope, JobState, StepResult, as_value
+from runner.engine.job_state import JobScope, JobState, StepIdentity, StepResult, as_value
 from runner.errors import BatonError
 from runner.events import Event, StepFinished, StepStarted
 from runner.expr import Value, to_display_string
@@ -49,6 +50,7 @@ async def run_step(scope: JobScope, state: JobState, step: Step, index: int, *, 
     and publishes no step events of its own.
     """
     req = scope.request
+    state = _identify(state, step, scope.session.temp)
     name = scope.masker.mask(_display_name(step, state))
     contexts = state.expression_contexts()
     status = state.status_inputs
@@ -61,7 +63,7 @@ async def run_step(scope: JobScope, state: JobState, step: Step, index: int, *, 
         state = replace(state, status="failure")
     if not should_run:
         publish(_finished(req.run_id, scope.leg.key, index, name, Conclusion.SKIPPED, Conclusion.SKIPPED, {}, None))
-        return _record(state, step, Conclusion.SKIPPED, Conclusion.SKIPPED, {})
+        return replace(_record(state, step, Conclusion.SKIPPED, Conclusion.SKIPPED, {}), identity=None)
     started = time.time()
     publish(StepStarted(run_id=req.run_id, job_key=scope.leg.key, index=index, name=name, at=started))
     if is_nested:
@@ -85,6 +87,7 @@ async def run_step(scope: JobScope, state: JobState, step: Step, index: int, *, 
     state = _record(state, step, result.outcome, conclusion, result.outputs)
     return replace(
         state,
+        identity=None,
         env={**state.env, **result.env},
         exported={**state.exported, **result.env},
         path=prepend_paths(state.path, list(result.path)),
@@ -103,6 +106,20 @@ def step_env(step: Step, state: JobState, contexts: dict[str, Value], scope: Job
     for name, text in step.env.items():
         env[name] = to_display_string(text.evaluate({**contexts, "env": as_value(env)}, hash_files=scope.hash_files()))
     return env
+
+
+def _identify(state: JobState, step: Step, temp: str) -> JobState:
+    """The state with the step's identity: ``GITHUB_ACTION`` is the step's id, else a name
+    from what it runs (``__run``, ``__actions_checkout``) made unique with ``_2``, ``_3``, …"""
+    if step.id:
+        return replace(state, identity=StepIdentity.create(step.id, temp))
+    if step.uses and not step.uses.startswith(("./", "../", "docker://")):
+        base = "__" + re.sub(r"[^A-Za-z0-9]+", "_", step.uses.partition("@")[0]).strip("_")
+    else:
+        base = "__run"
+    count = state.action_counts.get(base, 0) + 1
+    action = base if count == 1 else f"{base}_{count}"
+    return replace(state, identity=StepIdentity.create(action, temp), action_counts={**state.action_counts, base: count})
 
 
 def _drop(event: Event) -> None:

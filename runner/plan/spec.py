@@ -22,6 +22,10 @@ class Leg:
     """``strategy.job-total``."""
     caller: str = ""
     """For a job of a called (reusable) workflow: the key of the calling job."""
+    fail_fast: bool = True
+    """``strategy.fail-fast`` as the run evaluated it."""
+    max_parallel: int | None = None
+    """``strategy.max-parallel`` as the run evaluated it (None: no limit)."""
 
     @property
     def key(self) -> str:

@@ -2,7 +2,9 @@
 
 For ``baton run`` it is the working tree (tracked files and untracked files that are
 not ignored, uncommitted changes included); for ``--committed`` and the watcher it is
-exactly a commit. The user's checkout is never written to.
+exactly a commit. Like ``actions/checkout``'s default (``fetch-depth: 1``), the folder is
+a git repository holding that one commit, so ``git`` works in the job: a change in the
+working tree shows as a change. The user's checkout is never written to.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ def snapshot_worktree(root: Path, destination: Path) -> int:
         listing: str = repo.git.ls_files("-z", "--cached", "--others", "--exclude-standard")
     except git.GitCommandError as exc:
         raise SnapshotError(f"cannot list the files of {root}: {exc.stderr.strip()}") from None
+    clone = _shallow_clone(repo, destination, checkout=False)
     count = 0
     for name in listing.split("\0"):
         if not name:
@@ -47,6 +50,8 @@ def snapshot_worktree(root: Path, destination: Path) -> int:
         else:
             shutil.copy2(source, target)
         count += 1
+    if clone is not None:
+        clone.git.reset("-q")  # the index as at HEAD: the working tree's changes show as changes
     return count
 
 
@@ -55,6 +60,10 @@ def snapshot_commit(root: Path, commit: str, destination: Path) -> int:
     repo = open_repo(root)
     if repo is None:
         raise SnapshotError(f"{root} is not a git repository")
+    if repo.head.is_valid() and repo.head.commit.hexsha == commit:
+        clone = _shallow_clone(repo, destination, checkout=True)
+        if clone is not None:
+            return sum(len(files) for folder, _, files in os.walk(destination) if ".git" not in Path(folder).parts)
     with tempfile.TemporaryFile() as archive:
         try:
             repo.archive(archive, treeish=commit, format="tar")
@@ -65,6 +74,21 @@ def snapshot_commit(root: Path, commit: str, destination: Path) -> int:
             members = [m for m in tar.getmembers() if m.isfile() or m.isdir() or m.issym()]
             tar.extractall(destination, members=members, filter="tar")
             return sum(1 for m in members if not m.isdir())
+
+
+def _shallow_clone(repo: git.Repo, destination: Path, *, checkout: bool) -> git.Repo | None:
+    """A one-commit clone of ``repo``'s HEAD into ``destination`` (None when there is no
+    commit yet), its ``origin`` the same as the user's."""
+    if not repo.head.is_valid():
+        return None
+    try:
+        clone = git.Repo.clone_from(f"file://{repo.git_dir}", destination, depth=1, no_checkout=not checkout)
+        origin = next((r for r in repo.remotes if r.name == "origin"), None)
+        if origin is not None:
+            clone.remotes.origin.set_url(origin.url)
+    except git.GitCommandError as exc:
+        raise SnapshotError(f"cannot copy the commit of {repo.working_tree_dir}: {exc.stderr.strip()}") from None
+    return clone
 
 
 def _copy_folder(root: Path, destination: Path) -> int:
