@@ -8,11 +8,19 @@ import threading
 from runner.api import OutputSink
 
 
+BATCH_SECONDS = 0.02
+"""How long chunks may gather before the sink gets them (invisible to a reader; a step
+printing 200,000 lines then costs a few hundred callbacks, not ten thousand)."""
+BATCH_BYTES = 1 << 20
+"""A batch this large goes at once, whatever the time (bounds memory)."""
+
+
 class OutputRelay:
     """Batches chunks pushed by a worker thread into few event-loop callbacks.
 
-    While the loop is busy, chunks pile up and reach the sink joined in one call, so a
-    flood of small writes costs one callback per batch, not one per chunk. Order is kept.
+    Chunks gather for up to ``BATCH_SECONDS`` (or ``BATCH_BYTES``) and reach the sink
+    joined in one call, so a flood of small writes costs one callback per batch, not one
+    per chunk. Order is kept.
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop, output: OutputSink) -> None:
@@ -20,6 +28,7 @@ class OutputRelay:
         self._output = output
         self._lock = threading.Lock()
         self._pending: list[bytes] = []
+        self._size = 0
         self._is_scheduled = False
 
     def push(self, chunk: bytes) -> None:
@@ -28,11 +37,16 @@ class OutputRelay:
             return
         with self._lock:
             self._pending.append(chunk)
-            if self._is_scheduled:
+            self._size += len(chunk)
+            is_full = self._size >= BATCH_BYTES
+            if self._is_scheduled and not is_full:
                 return
             self._is_scheduled = True
         try:
-            self._loop.call_soon_threadsafe(self.flush)
+            if is_full:
+                self._loop.call_soon_threadsafe(self.flush)
+            else:
+                self._loop.call_soon_threadsafe(self._loop.call_later, BATCH_SECONDS, self.flush)
         except RuntimeError:  # the loop is closed: nobody is listening any more
             pass
 
@@ -40,6 +54,7 @@ class OutputRelay:
         """Hand every queued chunk to the sink now; call on the loop (after the thread ends)."""
         with self._lock:
             chunks, self._pending = self._pending, []
+            self._size = 0
             self._is_scheduled = False
         if chunks:
             self._output(chunks[0] if len(chunks) == 1 else b"".join(chunks))

@@ -24,6 +24,9 @@ from runner.events import (
 from runner.expr import Value
 from runner.status import Conclusion
 
+FLUSH_SECONDS = 0.05
+"""Longest a printed log line waits in the stream's buffer."""
+
 _COLOURS = ("cyan", "magenta", "yellow", "blue", "green")
 _MARKS = {
     Conclusion.SUCCESS: ("✓", "green"),
@@ -77,6 +80,8 @@ class Printer:
         self.runs: dict[str, tuple[RunStarted, RunFinished | None]] = {}
         self.width = min(max((len(n) for n in names), default=12), 32)
         """Width of the job-name column: the longest name known before the run."""
+        self.flushed = 0.0
+        """When log lines were last flushed to the stream (monotonic seconds)."""
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, LogLines):
@@ -121,7 +126,10 @@ class Printer:
                 line = self._directive(line)
             out.append(prefix + line)
         self.stream.write("\n".join(out) + "\n")
-        self.stream.flush()
+        now = time.monotonic()
+        if now - self.flushed > FLUSH_SECONDS:  # live, without a system call per batch of lines
+            self.stream.flush()
+            self.flushed = now
 
     def _directive(self, line: str) -> str:
         kind, _, rest = line[3:].partition("]")

@@ -47,7 +47,7 @@ from runner.store import Recorder, Store, active_run_ids, recover
 from runner.watch.repo import RepoFacts, read_facts
 from runner.watch.snapshot import snapshot_commit, snapshot_worktree
 from runner.workflow import find_workflows, parse_file
-from runner.workflow.model import Workflow
+from runner.workflow.model import Job, Workflow
 from runner.workflow.text import Text, Tree
 
 
@@ -127,6 +127,8 @@ async def _main(args: argparse.Namespace) -> int:
             print_dry_run(one.plan, out)
         return 0
     jobs_of_plans = [job for one in prepared for job in one.plan.jobs.values()]
+    source = Path(tempfile.mkdtemp(prefix="baton-source-"))
+    snapshot = asyncio.create_task(asyncio.to_thread(_snapshot, root, facts, source, args.committed, prepared))
     labels = {label.lower() for job in jobs_of_plans for label in _literal_labels(job.job.runs_on)}
     setup = await prepare(executor, {**config.labels, **_platforms(args.platform)}, pull, labels, config.executors)
     for note in setup.notes:
@@ -141,12 +143,8 @@ async def _main(args: argparse.Namespace) -> int:
     recorder.attach(bus)
     printer = Printer(out, names=[leg.name for job in jobs_of_plans for leg in job.legs or ()])
     bus.subscribe(printer)
-    source = Path(tempfile.mkdtemp(prefix="baton-source-"))
     try:
-        if args.committed:
-            snapshot_commit(root, facts.sha, source)
-        else:
-            snapshot_worktree(root, source)
+        await snapshot
         actions = native_actions(plugin_manager())
         requests = [
             RunRequest(
@@ -179,6 +177,30 @@ async def _main(args: argparse.Namespace) -> int:
     if Conclusion.CANCELLED in conclusions:
         return 130
     return 0 if all(c == Conclusion.SUCCESS for c in conclusions) else 1
+
+
+def _snapshot(root: Path, facts: RepoFacts, source: Path, is_committed: bool, prepared: list[Prepared]) -> None:
+    """Copy the repository for checkouts and called workflows (in a thread, while the
+    executors get ready); a run whose jobs use neither skips the copy."""
+    if not any(_reads_source(job.job) for one in prepared for job in one.plan.jobs.values()):
+        return
+    if is_committed:
+        snapshot_commit(root, facts.sha, source)
+    else:
+        snapshot_worktree(root, source)
+
+
+def _reads_source(job: Job) -> bool:
+    """Whether a job reads the repository snapshot: it checks out, or calls a local workflow."""
+    if job.uses and job.uses.startswith("./"):
+        return True
+    steps = list(job.steps)
+    while steps:
+        step = steps.pop()
+        steps.extend(step.parallel)
+        if step.uses and step.uses.partition("@")[0].lower() == "actions/checkout":
+            return True
+    return False
 
 
 async def _collect_garbage(executors: Iterable[Executor], active: frozenset[RunId]) -> list[str]:

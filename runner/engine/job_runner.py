@@ -9,10 +9,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from runner.api import ContainerSpec, JobSpec, Session
+from runner.api import ContainerSpec, Executor, JobSpec, Session
 from runner.engine.contexts import default_env, github_context, runner_context
 from runner.engine.masking import Masker
 from runner.engine.placement import Target, labels_of
+from runner.engine.prewarm import WarmSession
 from runner.engine.request import JobResult, RunRequest
 from runner.engine.job_state import JobScope, JobState
 from runner.engine.step_runner import run_steps
@@ -22,7 +23,10 @@ from runner.expr import Value, to_display_string
 from runner.plan import Leg
 from runner.status import Conclusion
 from runner.workflow.model import Container, Job
-from runner.workflow.text import evaluate_tree
+from runner.workflow.text import evaluate_tree, tree_references
+
+_KNOWN_EARLY = frozenset({"github", "matrix", "vars", "inputs", "secrets"})
+"""Contexts whose values are the same before a job's needs finish as after."""
 
 
 class JobRunner:
@@ -33,36 +37,63 @@ class JobRunner:
         self.bus = bus
         self.masker = masker
 
-    async def run_leg(self, leg: Leg, needs: dict[str, Value], capacity: asyncio.Semaphore) -> JobResult:
-        """Run ``leg`` once capacity allows; never raises except on cancellation."""
+    async def run_leg(
+        self, leg: Leg, needs: dict[str, Value], capacity: asyncio.Semaphore, warm: WarmSession | None = None
+    ) -> JobResult:
+        """Run ``leg`` once capacity allows (in ``warm``'s session, if one was prepared);
+        never raises except on cancellation."""
         try:
             async with capacity:
-                return await self._run(leg, needs)
+                return await self._run(leg, needs, warm)
         except asyncio.CancelledError:
             self.finish(leg, Conclusion.CANCELLED, {}, reason="cancelled")
             raise
 
-    async def _run(self, leg: Leg, needs: dict[str, Value]) -> JobResult:
+    def prewarm(self, leg: Leg) -> WarmSession | None:
+        """Start opening ``leg``'s session now, when where and how it runs reads nothing
+        that is only known once its needs finish; None otherwise."""
+        job = leg.job
+        trees = [job.runs_on, *([job.container.image, job.container.options] if job.container else [])]
+        for service in job.services.values():
+            trees += [service.image, service.options, *service.env.values(), *(service.credentials or {}).values()]
+        if job.container is not None:
+            trees += [*job.container.env.values(), *(job.container.credentials or {}).values()]
+        if any(tree_references(tree) - _KNOWN_EARLY for tree in trees):
+            return None
+        try:
+            placed = self._place(leg, self.job_contexts(leg, {}))
+        except BatonError:
+            return None  # the job itself will report it
+        return WarmSession(placed[2], placed[1]) if isinstance(placed, tuple) else None
+
+    def _place(self, leg: Leg, contexts: dict[str, Value]) -> tuple[Target, JobSpec, Executor] | str:
+        """Where ``leg`` runs and how, or why it cannot run anywhere (a reason to skip it)."""
+        target = self._target(leg.job, contexts)
+        if target is None:
+            labels = labels_of(evaluate_tree(leg.job.runs_on, contexts))
+            return (
+                f"no executor for runs-on {labels}: map a label with -P LABEL=IMAGE "
+                "(or -P LABEL=-self-hosted for the host), or in baton.toml [labels]"
+            )
+        executor = self.request.executors.get(target.executor)
+        if executor is None:
+            raise BatonError(f"runs-on maps to executor '{target.executor}', which is not available")
+        return target, self._spec(leg, contexts, target), executor
+
+    async def _run(self, leg: Leg, needs: dict[str, Value], warm: WarmSession | None) -> JobResult:
         req, job = self.request, leg.job
         contexts = self.job_contexts(leg, needs)
         try:
-            target = self._target(job, contexts)
-            if target is None:
-                labels = labels_of(evaluate_tree(job.runs_on, contexts))
-                reason = (
-                    f"no executor for runs-on {labels}: map a label with -P LABEL=IMAGE "
-                    "(or -P LABEL=-self-hosted for the host), or in baton.toml [labels]"
-                )
-                return self.finish(leg, Conclusion.SKIPPED, {}, reason=reason)
-            spec = self._spec(leg, contexts, target)
-            executor = req.executors.get(target.executor)
-            if executor is None:
-                raise BatonError(f"runs-on maps to executor '{target.executor}', which is not available")
+            placed = self._place(leg, contexts)
+            if isinstance(placed, str):
+                return self.finish(leg, Conclusion.SKIPPED, {}, reason=placed)
+            target, spec, executor = placed
             minutes = evaluate_tree(job.timeout_minutes, contexts)
             timeout = float(minutes) * 60 if isinstance(minutes, (int, float)) and minutes > 0 else None
+            opened = warm.lease() if warm is not None and warm.spec == spec else executor.session(spec)
             try:
                 async with asyncio.timeout(timeout):
-                    async with executor.session(spec) as session:
+                    async with opened as session:
                         self.bus.publish(
                             JobStarted(run_id=req.run_id, job_key=leg.key, executor=target.describe(), at=time.time())
                         )

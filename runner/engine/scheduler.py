@@ -14,6 +14,7 @@ from dataclasses import replace
 from runner.engine.contexts import github_context
 from runner.engine.job_runner import JobRunner
 from runner.engine.masking import Masker
+from runner.engine.prewarm import WarmSession
 from runner.engine.request import JobResult, RunRequest
 from runner.engine.reusable import call_workflow
 from runner.errors import BatonError
@@ -42,6 +43,9 @@ class Scheduler:
         self.masker = masker
         self.jobs = JobRunner(request, bus, masker)
         self.capacity = capacity or asyncio.Semaphore(max(1, request.capacity))
+        self.capacity_limit = max(1, request.capacity)
+        self.warming = 0
+        """Sessions prepared for jobs still waiting on their needs (at most the capacity)."""
         self.caller = caller
         self.results: dict[str, JobResult] = {}
         self.done: dict[str, asyncio.Event] = {job_id: asyncio.Event() for job_id in request.plan.jobs}
@@ -89,17 +93,30 @@ class Scheduler:
         return roots | self._ancestors(roots)
 
     async def _job(self, job: Job) -> None:
+        warm = self._prewarm(job) if any(not self.done[n].is_set() for n in job.needs) else {}
         try:
             for need in job.needs:
                 await self.done[need].wait()
-            self.results[job.id] = await self._decide_and_run(job)
+            self.results[job.id] = await self._decide_and_run(job, warm)
         except asyncio.CancelledError:
             self.results.setdefault(job.id, JobResult(conclusion=Conclusion.CANCELLED))
             raise
         finally:
             self.done[job.id].set()
+            for session in warm.values():
+                await session.close()
+            self.warming -= len(warm)
 
-    async def _decide_and_run(self, job: Job) -> JobResult:
+    def _prewarm(self, job: Job) -> dict[str, WarmSession]:
+        """Sessions opened while the job waits for its needs, within the run's capacity."""
+        legs = self.request.plan.jobs[job.id].legs
+        if legs is None or job.uses or self.warming + len(legs) > self.capacity_limit:
+            return {}
+        warm = {leg.key: session for leg in map(self._adopt, legs) if (session := self.jobs.prewarm(leg))}
+        self.warming += len(warm)
+        return warm
+
+    async def _decide_and_run(self, job: Job, warm: dict[str, WarmSession]) -> JobResult:
         req = self.request
         needs: dict[str, Value] = {
             n: self.results.get(n, JobResult(conclusion=Conclusion.SKIPPED)).as_context() for n in job.needs
@@ -124,7 +141,7 @@ class Scheduler:
             self.bus.publish(
                 JobQueued(run_id=req.run_id, job_key=leg.key, job_id=job.id, name=leg.name, needs=job.needs, matrix=leg.matrix)
             )
-        return await self._legs(job, legs, needs)
+        return await self._legs(job, legs, needs, warm)
 
     def _adopt(self, leg: Leg) -> Leg:
         """A leg of a called workflow is named and keyed under its calling job."""
@@ -162,7 +179,7 @@ class Scheduler:
                 todo.extend(n for n in jobs[need].job.needs if n in jobs)
         return found
 
-    async def _legs(self, job: Job, legs: tuple[Leg, ...], needs: dict[str, Value]) -> JobResult:
+    async def _legs(self, job: Job, legs: tuple[Leg, ...], needs: dict[str, Value], warm: dict[str, WarmSession]) -> JobResult:
         """Run the legs, at most ``max-parallel`` at once; with fail-fast, a failed leg
         cancels its siblings (a cancelled task ends alone: the group goes on)."""
         fail_fast, limit = True, None
@@ -187,7 +204,7 @@ class Scheduler:
                 if leg.job.uses:
                     result = await call_workflow(self, leg, needs)
                 else:
-                    result = await self.jobs.run_leg(leg, needs, self.capacity)
+                    result = await self.jobs.run_leg(leg, needs, self.capacity, warm.get(leg.key))
             finally:
                 gate.release()
             results.append(result)
