@@ -15,6 +15,7 @@ notifier can be tested without Docker, SSH or a shell::
 
 from __future__ import annotations
 
+import asyncio
 import posixpath
 from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager
@@ -45,9 +46,12 @@ class FakeSession:
         """Every command run, in order (``run_container`` ones included)."""
         self.containers: list[ContainerSpec] = []
         """The one-off containers asked for."""
+        self.is_closed = False
+        """Whether the session was closed (its context left)."""
 
     async def execute(self, command: Command, output: OutputSink) -> Outcome:
         """Record ``command``, write its files, answer with the responder, collect its files."""
+        await asyncio.sleep(0)  # a real process takes time: let other tasks run meanwhile
         self.commands.append(command)
         self.files.update(command.files)
         code, text = self.respond(command, self)
@@ -100,7 +104,10 @@ class FakeExecutor:
         """A new :class:`FakeSession` for ``job``."""
         session = FakeSession(job, self.respond)
         self.sessions.append(session)
-        yield session
+        try:
+            yield session
+        finally:
+            session.is_closed = True
 
     async def collect_garbage(self, active_runs: Collection[str]) -> list[str]:
         """Nothing is ever left behind."""

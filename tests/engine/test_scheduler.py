@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
@@ -13,12 +13,14 @@ import pytest
 from plugins.executors.local import LocalExecutor
 from runner.engine import RunRequest, execute_run
 from runner.engine.contexts import RunInfo, github_context
-from runner.engine.placement import Placement
+from runner.engine.placement import Placement, Target
 from runner.events import Event, EventBus, JobFinished, JobStarted, LogLines, StepFinished
 from runner.plan import compile_plan
 from runner.status import Conclusion, RunId
 from runner.workflow.loader import load_text
 from runner.workflow import check
+from runner.api import Command
+from runner.testing import FakeExecutor, FakeSession
 
 
 @dataclass
@@ -194,3 +196,31 @@ async def test_cancelling_the_run_stops_steps_and_records_cancelled(tmp_path: Pa
     assert recorded.finished("s").conclusion == Conclusion.CANCELLED
     assert [s.conclusion for s in recorded.steps("s")] == [Conclusion.CANCELLED]
     assert not list((tmp_path / "jobs").glob("baton-*")), "the job folder is removed"
+
+
+PREWARM = """
+on: push
+jobs:
+  first: {runs-on: ubuntu-latest, steps: [{run: echo first}]}
+  second: {needs: first, runs-on: ubuntu-latest, steps: [{run: echo second}]}
+  never: {needs: first, if: failure(), runs-on: ubuntu-latest, steps: [{run: echo never}]}
+"""
+
+
+async def test_a_waiting_jobs_session_opens_before_its_needs_finish(tmp_path: Path) -> None:
+    seen_while_first_ran: list[str] = []
+
+    def respond(command: Command, session: FakeSession) -> tuple[int, bytes]:
+        if session.job.job_key == "first":
+            seen_while_first_ran.extend(s.job.job_key for s in fake.sessions)
+        return 0, b""
+
+    fake = FakeExecutor(respond)
+    req = replace(request(PREWARM, tmp_path), placement=Placement(targets={"ubuntu-latest": Target(executor="fake")}), executors={"fake": fake})
+    bus = EventBus()
+    conclusion = await execute_run(req, bus)
+    assert conclusion == Conclusion.SUCCESS
+    assert sorted(seen_while_first_ran) == ["first", "never", "second"], "both waiting jobs were prepared"
+    assert all(s.is_closed for s in fake.sessions), "the unused session of the skipped job is closed too"
+    never = next(s for s in fake.sessions if s.job.job_key == "never")
+    assert never.commands == []
