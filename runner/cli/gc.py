@@ -8,6 +8,7 @@ import asyncio
 from runner.errors import ExecutorError
 from runner.registry import build_executor, executor_classes, plugin_manager
 from runner.store import Store, active_run_ids, recover
+from runner.watch.snapshot import remove_stale_snapshots
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
         active = active_run_ids(store)
     for run_id in recovered:
         print(f"run {run_id}: marked interrupted (its process is gone)")
-    removed = asyncio.run(_collect(active))
+    removed = asyncio.run(_collect(active)) + remove_stale_snapshots()
     for line in removed:
         print(line)
     if not removed and not recovered and not args.quiet:

@@ -11,7 +11,6 @@ import os
 import shutil
 import signal
 import sys
-import tempfile
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -45,7 +44,7 @@ from runner.registry import native_actions, plugin_manager
 from runner.status import Conclusion, RunId, new_run_id
 from runner.store import Recorder, Store, active_run_ids, recover
 from runner.watch.repo import RepoFacts, read_facts
-from runner.watch.snapshot import snapshot_commit, snapshot_worktree
+from runner.watch.snapshot import new_snapshot_folder, remove_stale_snapshots, snapshot_commit, snapshot_worktree
 from runner.workflow import find_workflows, parse_file
 from runner.workflow.model import Job, Workflow
 from runner.workflow.text import Text, Tree
@@ -127,25 +126,21 @@ async def _main(args: argparse.Namespace) -> int:
             print_dry_run(one.plan, out)
         return 0
     jobs_of_plans = [job for one in prepared for job in one.plan.jobs.values()]
-    source = Path(tempfile.mkdtemp(prefix="baton-source-"))
+    source = new_snapshot_folder()
     snapshot = asyncio.create_task(asyncio.to_thread(_snapshot, root, facts, source, args.committed, prepared))
-    labels = {label.lower() for job in jobs_of_plans for label in _literal_labels(job.job.runs_on)}
-    setup = await prepare(executor, {**config.labels, **_platforms(args.platform)}, pull, labels, config.executors)
-    for note in setup.notes:
-        print(f"baton: {note}", file=out)
-    store = Store.open()
-    for run_id in recover(store):
-        print(f"baton: run {run_id} was interrupted (its process died); marked interrupted", file=out)
-    for line in await _collect_garbage(setup.executors.values(), active_run_ids(store)):
-        print(f"baton: removed {line}, left behind by a process that died", file=out)
-    recorder = Recorder.open(store.home)
-    bus = EventBus()
-    recorder.attach(bus)
-    printer = Printer(out, names=[leg.name for job in jobs_of_plans for leg in job.legs or ()])
-    bus.subscribe(printer)
     try:
+        labels = {label.lower() for job in jobs_of_plans for label in _literal_labels(job.job.runs_on)}
+        setup = await prepare(executor, {**config.labels, **_platforms(args.platform)}, pull, labels, config.executors)
+        for note in setup.notes:
+            print(f"baton: {note}", file=out)
+        with Store.open() as store:
+            for run_id in recover(store):
+                print(f"baton: run {run_id} was interrupted (its process died); marked interrupted", file=out)
+            for line in await _collect_garbage(setup.executors.values(), active_run_ids(store)) + remove_stale_snapshots():
+                print(f"baton: removed {line}, left behind by a process that died", file=out)
+            home = store.home
+        printer = Printer(out, names=[leg.name for job in jobs_of_plans for leg in job.legs or ()])
         await snapshot
-        actions = native_actions(plugin_manager())
         requests = [
             RunRequest(
                 run_id=(run_id := new_run_id()),
@@ -158,7 +153,7 @@ async def _main(args: argparse.Namespace) -> int:
                 source=source,
                 placement=setup.placement,
                 executors=setup.executors,
-                actions=actions,
+                actions=native_actions(plugin_manager()),
                 capacity=max(1, jobs),
                 only_jobs=frozenset(args.job) if args.job else None,
                 matrix_filter=_matrix_filter(args.matrix),
@@ -166,14 +161,21 @@ async def _main(args: argparse.Namespace) -> int:
             )
             for one in prepared
         ]
-        conclusions = await _run_all(requests, bus)
+        with Recorder.open(home) as recorder:
+            bus = EventBus()
+            recorder.attach(bus)
+            bus.subscribe(printer)
+            conclusions = await _run_all(requests, bus)
     finally:
-        recorder.close()
-        store.close()
+        if not snapshot.done():
+            snapshot.cancel()
+        await asyncio.wait({snapshot})
+        if not snapshot.cancelled():
+            snapshot.exception()  # retrieved: an error already on its way out says more
         shutil.rmtree(source, ignore_errors=True)
     print_summary(printer, requests, conclusions, out)
     if args.format == "json":
-        sys.stdout.write(json_document(printer, requests, conclusions, store.home) + "\n")
+        sys.stdout.write(json_document(printer, requests, conclusions, home) + "\n")
     if Conclusion.CANCELLED in conclusions:
         return 130
     return 0 if all(c == Conclusion.SUCCESS for c in conclusions) else 1

@@ -18,11 +18,31 @@ from pathlib import Path
 import git
 
 from runner.errors import BatonError
+from runner.process import is_process_alive
 from runner.watch.repo import open_repo
 
 
 class SnapshotError(BatonError):
     """The repository's content could not be copied."""
+
+
+_PREFIX = "baton-source-"
+
+
+def new_snapshot_folder() -> Path:
+    """An empty folder for a run's snapshot, named after this process (for clean-up)."""
+    return Path(tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-"))
+
+
+def remove_stale_snapshots() -> list[str]:
+    """Remove snapshot folders whose process died (killed before it could clean up)."""
+    removed: list[str] = []
+    for folder in Path(tempfile.gettempdir()).glob(f"{_PREFIX}*-*"):
+        pid = folder.name[len(_PREFIX) :].partition("-")[0]
+        if pid.isdigit() and not is_process_alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(f"folder {folder}")
+    return removed
 
 
 def snapshot_worktree(root: Path, destination: Path) -> int:
