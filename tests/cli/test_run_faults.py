@@ -12,6 +12,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -127,6 +128,7 @@ def test_kill_9_then_gc_or_next_run_leaves_nothing_and_reads_interrupted(
     assert "interrupted" in out
     assert labelled(docker_client, home) == []
     assert run_rows(home)[0] == ("completed", "interrupted")
+    assert not list(Path(tempfile.gettempdir()).glob(f"baton-source-{proc.pid}-*")), "its snapshot folder is gone too"
 
 
 @pytest.mark.docker
