@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection, Mapping
 from importlib.metadata import entry_points
 
@@ -15,8 +16,11 @@ from runner.expr import Value
 ENTRY_POINT_GROUP = "baton"
 
 
-def plugin_manager(disabled: Collection[str] = ()) -> pluggy.PluginManager:
-    """A manager with every installed plugin registered, except those named in ``disabled``."""
+def plugin_manager(disabled: Collection[str] | None = None) -> pluggy.PluginManager:
+    """A manager with every installed plugin registered, except those named in ``disabled``
+    (default: the comma-separated names in ``$BATON_DISABLE_PLUGINS``)."""
+    if disabled is None:
+        disabled = {name.strip() for name in os.environ.get("BATON_DISABLE_PLUGINS", "").split(",") if name.strip()}
     manager = pluggy.PluginManager("baton")
     manager.add_hookspecs(hooks)
     for entry in entry_points(group=ENTRY_POINT_GROUP):

@@ -39,8 +39,6 @@ class RunRequest:
     matrix_filter: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Run only matrix legs whose values match (``--matrix key:value``)."""
     pull: Pull = "missing"
-    grace_seconds: float = 5.0
-    """Between SIGTERM and SIGKILL when a step is cancelled."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
