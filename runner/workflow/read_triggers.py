@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import zoneinfo
+from collections.abc import Iterator
 
 from runner.workflow import availability
 from runner.workflow.cron import cron_problem
@@ -198,15 +199,25 @@ def _crons(r: Reader, node: Node) -> tuple[Cron, ...]:
 _INPUT_KEYS = ("description", "required", "default", "type", "options", "deprecationMessage")
 
 
-def _inputs(r: Reader, node: Node, where: str, *, is_call: bool) -> dict[str, Input]:
+def _specs(r: Reader, node: Node, where: str, keys: tuple[str, ...]) -> Iterator[tuple[Scalar, Map, str]]:
+    """The entries of a ``name: {settings}`` mapping, each checked against ``keys``."""
     body = r.mapping(node, where)
-    out: dict[str, Input] = {}
-    for key, value in body.pairs if body else ():
+    for key, value in body.pairs if body is not None else ():
         here = f"{where}.{key.text}"
         spec = r.mapping(value, here)
-        if spec is None:
-            continue
-        r.check_keys(spec, _INPUT_KEYS, here)
+        if spec is not None:
+            r.check_keys(spec, keys, here)
+            yield key, spec, here
+
+
+def _is_required(r: Reader, spec: Map, here: str) -> bool:
+    required = spec.get("required")
+    return bool(r.boolean(required, f"{here}.required")) if required is not None else False
+
+
+def _inputs(r: Reader, node: Node, where: str, *, is_call: bool) -> dict[str, Input]:
+    out: dict[str, Input] = {}
+    for key, spec, here in _specs(r, node, where, _INPUT_KEYS):
         kind = "string"
         if (type_node := spec.get("type")) is not None:
             kind = r.string(type_node, f"{here}.type") or "string"
@@ -232,12 +243,11 @@ def _inputs(r: Reader, node: Node, where: str, *, is_call: bool) -> dict[str, In
             default = r.tree(default_node, names)
             if kind == "choice" and isinstance(default_node, Scalar) and options and default_node.text not in options:
                 r.error(default_node, f"default '{default_node.text}' of {here} is not one of its options")
-        required = spec.get("required")
         out[key.text] = Input(
             name=key.text,
             type=kind,
             description=_optional_string(r, spec, "description", here),
-            is_required=bool(r.boolean(required, f"{here}.required")) if required is not None else False,
+            is_required=_is_required(r, spec, here),
             default=default,
             options=options,
             mark=key.mark,
@@ -246,33 +256,18 @@ def _inputs(r: Reader, node: Node, where: str, *, is_call: bool) -> dict[str, In
 
 
 def _call_outputs(r: Reader, node: Node) -> dict[str, Text]:
-    body = r.mapping(node, "on.workflow_call.outputs")
     out: dict[str, Text] = {}
-    for key, value in body.pairs if body else ():
-        here = f"on.workflow_call.outputs.{key.text}"
-        spec = r.mapping(value, here)
-        if spec is None:
-            continue
-        r.check_keys(spec, ("description", "value"), here)
+    for key, spec, here in _specs(r, node, "on.workflow_call.outputs", ("description", "value")):
         value_node = r.require(spec, "value", here)
-        text = r.text(value_node, availability.WORKFLOW_CALL_OUTPUT, f"{here}.value") if value_node else None
+        text = r.text(value_node, availability.WORKFLOW_CALL_OUTPUT, f"{here}.value") if value_node is not None else None
         if text is not None:
             out[key.text] = text
     return out
 
 
 def _call_secrets(r: Reader, node: Node) -> dict[str, bool]:
-    body = r.mapping(node, "on.workflow_call.secrets")
-    out: dict[str, bool] = {}
-    for key, value in body.pairs if body else ():
-        here = f"on.workflow_call.secrets.{key.text}"
-        spec = r.mapping(value, here)
-        if spec is None:
-            continue
-        r.check_keys(spec, ("description", "required"), here)
-        required = spec.get("required")
-        out[key.text] = bool(r.boolean(required, f"{here}.required")) if required is not None else False
-    return out
+    specs = _specs(r, node, "on.workflow_call.secrets", ("description", "required"))
+    return {key.text: _is_required(r, spec, here) for key, spec, here in specs}
 
 
 def _optional_string(r: Reader, spec: Map, key: str, where: str) -> str | None:
