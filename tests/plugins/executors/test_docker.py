@@ -10,7 +10,7 @@ import pytest
 
 from plugins.executors.docker import DockerExecutor
 from runner.api import Command, ContainerSpec, ExecutorError, JobSpec
-from plugins.executors.docker_exec import run_exec
+from plugins.executors.docker.exec import run_exec
 from tests.plugins.executors.test_contract import AllRunsBut, Output, no_process_with, run, sleeper
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from plugins.executors.docker_mounts import VolumeEntry, parse_volume, port_bindings
-from plugins.executors.docker_options import duration_nanoseconds, parse_options
+from plugins.executors.docker.mounts import VolumeEntry, parse_volume, port_bindings
+from plugins.executors.docker.options import duration_nanoseconds, parse_options
 from runner.api import ExecutorError
 
 

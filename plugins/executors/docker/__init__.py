@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Collection, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
-from plugins.executors.job_folder import leftover_folders, remove_tree
+from plugins.executors.hostfs.job_folder import leftover_folders, remove_tree
 from plugins.executors.settings import ExecutorSettings
 from runner.api import ExecutorClass, JobSpec, Session, Value, hookimpl, is_owner_alive
 
@@ -40,7 +40,7 @@ class DockerExecutor:
     async def session(self, job: JobSpec) -> AsyncIterator[Session]:
         """Open a job container (and its services) for ``job``; the exit removes them."""
         client = await asyncio.to_thread(self._connect)
-        from plugins.executors.docker_launch import docker_session
+        from plugins.executors.docker.launch import docker_session
 
         async with docker_session(client, job, self.settings, self._arch) as session:
             yield session
@@ -51,7 +51,7 @@ class DockerExecutor:
         return await asyncio.to_thread(self._collect, client, active_runs)
 
     def _collect(self, client: Any, active_runs: Collection[str]) -> list[str]:
-        from plugins.executors.docker_engine import OWNER_LABEL, RUN_LABEL, describe, remove_object
+        from plugins.executors.docker.engine import OWNER_LABEL, RUN_LABEL, describe, remove_object
 
         removed: list[str] = []
         selector = {"label": RUN_LABEL}
@@ -72,7 +72,7 @@ class DockerExecutor:
         return removed
 
     def _ping(self) -> None:
-        from plugins.executors.docker_engine import ENGINE_ERRORS, unreachable
+        from plugins.executors.docker.engine import ENGINE_ERRORS, unreachable
 
         client = self._connect()
         try:
@@ -83,7 +83,7 @@ class DockerExecutor:
     def _connect(self) -> Any:
         with self._lock:
             if self._client is None:
-                from plugins.executors.docker_engine import connect
+                from plugins.executors.docker.engine import connect
 
                 client = connect()
                 self._arch = _ARCHES.get(str(client.version().get("Arch", "")), "X64")

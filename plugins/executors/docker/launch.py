@@ -12,15 +12,15 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from plugins.executors.completion import thread_to_completion, to_completion
-from plugins.executors.docker_engine import ensure_image, job_labels, remove_labelled, translated
-from plugins.executors.docker_exec import StopMethod
-from plugins.executors.docker_mounts import port_bindings, volume_bindings
-from plugins.executors.docker_options import parse_options
-from plugins.executors.docker_run import path_of
-from plugins.executors.docker_services import ServicePlan, create_network, start_services
-from plugins.executors.docker_session import WORK, DockerSession, mounts
-from plugins.executors.job_folder import JobFolder, safe_name
+from plugins.executors.processes.completion import thread_to_completion, to_completion
+from plugins.executors.docker.engine import ensure_image, job_labels, remove_labelled, translated
+from plugins.executors.docker.exec import StopMethod
+from plugins.executors.docker.mounts import port_bindings, volume_bindings
+from plugins.executors.docker.options import parse_options
+from plugins.executors.docker.run import path_of
+from plugins.executors.docker.services import ServicePlan, create_network, start_services
+from plugins.executors.docker.session import WORK, DockerSession, mounts
+from plugins.executors.hostfs.job_folder import JobFolder, safe_name
 from plugins.executors.settings import ExecutorSettings
 from runner.api import ContainerSpec, ExecutorError, JobSpec
 

@@ -7,10 +7,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from plugins.executors.completion import thread_to_completion
-from plugins.executors.docker_engine import ENGINE_ERRORS, ensure_image, reason, translated
-from plugins.executors.docker_mounts import port_bindings, volume_bindings
-from plugins.executors.docker_options import parse_options
+from plugins.executors.processes.completion import thread_to_completion
+from plugins.executors.docker.engine import ENGINE_ERRORS, ensure_image, reason, translated
+from plugins.executors.docker.mounts import port_bindings, volume_bindings
+from plugins.executors.docker.options import parse_options
 from runner.api import ContainerSpec, ExecutorError, Pull
 
 _FIRST_POLL_SECONDS = 0.05

@@ -8,8 +8,8 @@ import signal
 import time
 from collections.abc import Mapping, Sequence
 
-from plugins.executors import process_tree
-from plugins.executors.completion import to_completion
+from plugins.executors.processes import process_tree
+from plugins.executors.processes.completion import to_completion
 from runner.api import OutputSink
 
 CHUNK_BYTES = 64 * 1024

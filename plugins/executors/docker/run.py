@@ -10,11 +10,11 @@ from typing import Any
 
 import docker.errors
 
-from plugins.executors.completion import thread_to_completion, to_completion
-from plugins.executors.docker_engine import ENGINE_ERRORS, ensure_image, reason, translated
-from plugins.executors.docker_mounts import port_bindings, volume_bindings
-from plugins.executors.docker_options import parse_options
-from plugins.executors.output_relay import OutputRelay
+from plugins.executors.processes.completion import thread_to_completion, to_completion
+from plugins.executors.docker.engine import ENGINE_ERRORS, ensure_image, reason, translated
+from plugins.executors.docker.mounts import port_bindings, volume_bindings
+from plugins.executors.docker.options import parse_options
+from plugins.executors.processes.output_relay import OutputRelay
 from runner.api import Command, ContainerSpec, ExecutorError, OutputSink, Pull
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

@@ -15,10 +15,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from plugins.executors import transfer
-from plugins.executors.completion import to_completion
-from plugins.executors.host_process import run_process
-from plugins.executors.job_folder import JobFolder, leftover_folders, read_files, remove_tree, write_files
+from plugins.executors.hostfs import transfer
+from plugins.executors.processes.completion import to_completion
+from plugins.executors.local.process import run_process
+from plugins.executors.hostfs.job_folder import JobFolder, leftover_folders, read_files, remove_tree, write_files
 from plugins.executors.settings import ExecutorSettings
 from runner.api import (
     Command,
@@ -90,8 +90,8 @@ class LocalSession:
 
     async def run_container(self, spec: ContainerSpec, command: Command, output: OutputSink) -> Outcome:
         """Run ``command`` in a one-off container with the job folder mounted at the same paths."""
-        from plugins.executors.docker_engine import job_labels
-        from plugins.executors.docker_run import Placement, run_one_off
+        from plugins.executors.docker.engine import job_labels
+        from plugins.executors.docker.run import Placement, run_one_off
 
         client = await self._engine(f"running a container of {spec.image}")
         self._write(command)
@@ -105,8 +105,8 @@ class LocalSession:
 
     async def build_image(self, context: Path, dockerfile: str, tag: str) -> str:
         """Build an image with the Docker engine; the session's close removes it."""
-        from plugins.executors.docker_engine import job_labels
-        from plugins.executors.docker_run import build
+        from plugins.executors.docker.engine import job_labels
+        from plugins.executors.docker.run import build
 
         client = await self._engine(f"building image {tag}")
         return await build(client, context, dockerfile, tag, job_labels(self._job))
@@ -122,7 +122,7 @@ class LocalSession:
     def close(self) -> None:
         """Remove what Docker made for the session, then the folder (blocking)."""
         if self._client is not None:
-            from plugins.executors.docker_engine import job_labels, remove_labelled
+            from plugins.executors.docker.engine import job_labels, remove_labelled
 
             remove_labelled(self._client, job_labels(self._job))
             self._client.close()
@@ -146,7 +146,7 @@ class LocalSession:
 
     async def _engine(self, purpose: str) -> Any:
         if self._client is None:
-            from plugins.executors.docker_engine import connect
+            from plugins.executors.docker.engine import connect
 
             try:
                 self._client = await asyncio.to_thread(connect)

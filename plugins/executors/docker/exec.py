@@ -16,10 +16,10 @@ from typing import Any, Literal
 
 import docker.errors
 
-from plugins.executors import process_tree
-from plugins.executors.completion import to_completion
-from plugins.executors.docker_engine import ENGINE_ERRORS, reason, unreachable
-from plugins.executors.output_relay import OutputRelay
+from plugins.executors.processes import process_tree
+from plugins.executors.processes.completion import to_completion
+from plugins.executors.docker.engine import ENGINE_ERRORS, reason, unreachable
+from plugins.executors.processes.output_relay import OutputRelay
 from runner.api import ExecutorError, OutputSink
 
 _POLL_SECONDS = 0.02

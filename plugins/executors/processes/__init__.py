@@ -1,0 +1,1 @@
+"""Running and stopping processes for executors: process groups, output relays, completions."""
