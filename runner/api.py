@@ -107,9 +107,14 @@ class Command:
     cwd: str
     """Working directory, as the session sees paths."""
     files: dict[str, bytes] = field(default_factory=dict)
-    """Files to write before running (session paths): the script, empty command files."""
+    """Files to write before running (session paths): the script, empty command files.
+
+    A session on this machine writes them only inside the job's folder, afresh and through
+    no link; a path elsewhere, or one that crosses a link, raises :class:`ExecutorError`."""
     collect: tuple[str, ...] = ()
-    """Files to read back after the process ends (``GITHUB_ENV``, ``GITHUB_OUTPUT``, …)."""
+    """Files to read back after the process ends (``GITHUB_ENV``, ``GITHUB_OUTPUT``, …).
+
+    Only regular files are read: a link, a FIFO or a device raises :class:`ExecutorError`."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -20,7 +20,7 @@ from plugins.executors.processes.completion import thread_to_completion
 from plugins.executors.docker.engine import ENGINE_ERRORS, job_labels, translated
 from plugins.executors.docker.exec import StopMethod, run_exec
 from plugins.executors.docker.run import Placement, build, prepend_path, run_one_off
-from plugins.executors.hostfs.job_folder import JobFolder, read_files, write_files
+from plugins.executors.hostfs.job_folder import JobFolder
 from plugins.executors.settings import ExecutorSettings
 from runner.api import Command, ContainerSpec, ExecutorError, JobSpec, Outcome, OutputSink
 
@@ -87,7 +87,7 @@ class DockerSession:
         """Copy a host folder's contents into the container at ``destination``."""
         target = self.host_path(destination)
         if target is not None:
-            await asyncio.to_thread(transfer.copy_in, source, target, is_shared=True)
+            await asyncio.to_thread(self._folder.copy_in, source, target, is_shared=True, shown_as=destination)
             return
         data = await asyncio.to_thread(transfer.tar_of_folder, source, self._absolute(destination))
         with translated(f"uploading {source} to {destination}"):
@@ -97,7 +97,7 @@ class DockerSession:
         """Copy a file or folder of the container to ``destination`` on this machine."""
         origin = self.host_path(source)
         if origin is not None:
-            await asyncio.to_thread(transfer.copy_out, origin, destination, shown_as=source)
+            await asyncio.to_thread(self._folder.copy_out, origin, destination, shown_as=source)
             return
         absolute = self._absolute(source)
 
@@ -123,7 +123,9 @@ class DockerSession:
         scripts = set(command.argv)
         host_scripts = {target for target in map(self._host_script, scripts) if target is not None}
         try:  # a few small files: quicker written here than handed to a thread
-            write_files(local, scripts=host_scripts, is_shared=True)
+            self._folder.write_files(local, scripts=host_scripts, is_shared=True)
+        except ExecutorError:
+            raise
         except OSError as exc:
             raise ExecutorError(f"cannot write a step's files into {self._folder.root}: {exc}") from exc
         if remote:
@@ -143,7 +145,12 @@ class DockerSession:
                 remote.append(path)
             else:
                 local[path] = target
-        found = read_files(local)
+        try:
+            found = self._folder.read_files(local)
+        except ExecutorError:
+            raise
+        except OSError as exc:
+            raise ExecutorError(f"cannot read a step's command files in {self._folder.root}: {exc}") from exc
         for path in remote:
             content = await asyncio.to_thread(self._fetch_file, posixpath.join(command.cwd, path))
             if content is not None:

@@ -16,10 +16,11 @@ import re
 import shutil
 import stat
 import tempfile
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from plugins.executors.hostfs import hostpath
 from runner.api import ExecutorError, JobSpec, is_owner_alive, owner_token
 
 MARKER = ".baton-run"
@@ -83,6 +84,55 @@ class JobFolder:
             raise ExecutorError(f"cannot make a job folder under {base}: {exc}") from exc
         return folder
 
+    def locate(self, path: Path) -> str:
+        """``path`` (absolute, on this machine) relative to :attr:`root`; outside it is refused."""
+        relative = os.path.relpath(os.path.normpath(path), self.root)
+        if relative == ".." or relative.startswith("../"):
+            raise hostpath.HostPathError(f"{path} is outside the job folder; baton touches nothing else on this machine")
+        return relative
+
+    def write_files(self, files: Mapping[Path, bytes], *, scripts: Collection[Path], is_shared: bool) -> None:
+        """Write files anew under :attr:`root` (making parent folders); ``scripts`` become executable.
+
+        With ``is_shared`` command files and folders are world-writable, so a step running
+        as another user can append to ``GITHUB_ENV`` …; scripts stay read-only for it.
+        """
+        for path, content in files.items():
+            mode = 0o755 if path in scripts else 0o666 if is_shared else 0o644
+            hostpath.write_fresh(self.root, self.locate(path), content, mode=mode,
+                                 folder_mode=0o777 if is_shared else 0o755, shown_as=str(path))
+
+    def read_files(self, paths: Mapping[str, Path]) -> dict[str, bytes]:
+        """The contents of those of ``paths`` (session path → host path) that exist as files.
+
+        A link or any other thing than a regular file raises :class:`hostpath.HostPathError`.
+        """
+        found: dict[str, bytes] = {}
+        for name, path in paths.items():
+            content = hostpath.read_regular(self.root, self.locate(path), shown_as=name)
+            if content is not None:
+                found[name] = content
+        return found
+
+    def copy_in(self, source: Path, destination: Path, *, is_shared: bool, shown_as: str) -> None:
+        """Merge host folder ``source`` into ``destination`` under :attr:`root`, links kept as links."""
+        if not source.is_dir():
+            raise ExecutorError(f"cannot upload {source}: not a folder")
+        try:
+            hostpath.copy_into(source, self.root, self.locate(destination), file_mode_or=0o666 if is_shared else 0,
+                               folder_mode=0o777 if is_shared else 0o755, shown_as=shown_as)
+        except OSError as exc:
+            raise ExecutorError(f"cannot upload {source} to {shown_as}: {exc}") from exc
+
+    def copy_out(self, source: Path, destination: Path, *, shown_as: str) -> None:
+        """Copy file or folder ``source`` under :attr:`root` to ``destination``, links kept as links."""
+        try:
+            hostpath.copy_out_of(self.root, self.locate(source), destination, shown_as=shown_as)
+        except FileNotFoundError:
+            raise ExecutorError(f"cannot download {shown_as}: it does not exist in the session") from None
+        except OSError as exc:
+            raise ExecutorError(f"cannot download {shown_as} to {destination}: {exc}") from exc
+
     def remove(self) -> None:
         """Delete the folder and everything in it (best effort: a vanished file is fine)."""
         remove_tree(self.root)
@@ -124,37 +174,3 @@ def leftover_folders(base: Path, active_runs: Collection[str]) -> list[tuple[Pat
     return found
 
 
-def write_files(files: dict[Path, bytes], *, scripts: Collection[Path], is_shared: bool) -> None:
-    """Write files (making parent folders); ``scripts`` become executable.
-
-    With ``is_shared`` everything is world-writable, so a step running as another user
-    can append to its command files (``GITHUB_ENV`` …).
-    """
-    for path, content in files.items():
-        _make_parents(path, is_shared=is_shared)
-        path.write_bytes(content)
-        mode = 0o755 if path in scripts else 0o644
-        path.chmod(mode | 0o022 if is_shared else mode)
-
-
-def read_files(paths: dict[str, Path]) -> dict[str, bytes]:
-    """The contents of those of ``paths`` (session path → host path) that exist as files."""
-    found: dict[str, bytes] = {}
-    for name, path in paths.items():
-        try:
-            found[name] = path.read_bytes()
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-            continue
-    return found
-
-
-def _make_parents(path: Path, *, is_shared: bool) -> None:
-    missing: list[Path] = []
-    parent = path.parent
-    while not parent.exists():
-        missing.append(parent)
-        parent = parent.parent
-    for folder in reversed(missing):
-        folder.mkdir(exist_ok=True)
-        if is_shared:
-            folder.chmod(0o777)

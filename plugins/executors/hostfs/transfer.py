@@ -3,50 +3,13 @@
 from __future__ import annotations
 
 import io
-import os
-import shutil
 import tarfile
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 
+from plugins.executors.hostfs import hostpath
 from runner.api import ExecutorError
-
-
-def copy_in(source: Path, destination: Path, *, is_shared: bool) -> None:
-    """Copy folder ``source``'s contents into ``destination`` (merged, symlinks kept).
-
-    With ``is_shared`` the copies are world-writable, for a container user other than ours.
-    """
-    if not source.is_dir():
-        raise ExecutorError(f"cannot upload {source}: not a folder")
-    try:
-        shutil.copytree(source, destination, symlinks=True, dirs_exist_ok=True)
-        if is_shared:
-            destination.chmod(0o777)
-            for root, folders, files in os.walk(destination):
-                for name in folders:
-                    os.chmod(os.path.join(root, name), 0o777)
-                for name in files:
-                    path = os.path.join(root, name)
-                    if not os.path.islink(path):
-                        os.chmod(path, os.stat(path).st_mode | 0o666)
-    except OSError as exc:
-        raise ExecutorError(f"cannot upload {source} to {destination}: {exc}") from exc
-
-
-def copy_out(source: Path, destination: Path, *, shown_as: str) -> None:
-    """Copy file or folder ``source`` to ``destination`` (a folder's contents are merged)."""
-    try:
-        if source.is_dir():
-            shutil.copytree(source, destination, symlinks=True, dirs_exist_ok=True)
-        elif source.exists():
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, destination)
-        else:
-            raise ExecutorError(f"cannot download {shown_as}: it does not exist in the session")
-    except OSError as exc:
-        raise ExecutorError(f"cannot download {shown_as} to {destination}: {exc}") from exc
 
 
 def tar_of_files(files: Mapping[str, bytes], *, scripts: Iterable[str]) -> bytes:
@@ -83,9 +46,16 @@ def file_from_tar(chunks: Iterable[bytes]) -> bytes | None:
 
 
 def extract_tar(chunks: Iterable[bytes], source: str, destination: Path) -> None:
-    """Unpack a ``get_archive`` stream of ``source`` so that ``destination`` becomes its copy."""
+    """Unpack a ``get_archive`` stream of ``source`` so that ``destination`` becomes its copy.
+
+    The ``data`` filter refuses absolute names, ``..`` and links leading out of the
+    scratch folder; the copy to ``destination`` follows no link.
+    """
     destination.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=destination.parent) as scratch:
-        with tarfile.open(fileobj=io.BytesIO(b"".join(chunks)), mode="r") as tar:
-            tar.extractall(scratch, filter="data")
-        copy_out(Path(scratch) / PurePosixPath(source).name, destination, shown_as=source)
+        try:
+            with tarfile.open(fileobj=io.BytesIO(b"".join(chunks)), mode="r") as tar:
+                tar.extractall(scratch, filter="data")
+            hostpath.copy_out_of(Path(scratch), PurePosixPath(source).name, destination, shown_as=source)
+        except (tarfile.TarError, OSError) as exc:
+            raise ExecutorError(f"cannot download {source} to {destination}: {exc}") from exc

@@ -15,10 +15,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from plugins.executors.hostfs import transfer
 from plugins.executors.processes.completion import to_completion
 from plugins.executors.local.process import run_process
-from plugins.executors.hostfs.job_folder import JobFolder, leftover_folders, read_files, remove_tree, write_files
+from plugins.executors.hostfs.job_folder import JobFolder, leftover_folders, remove_tree
 from plugins.executors.settings import ExecutorSettings
 from runner.api import (
     Command,
@@ -113,11 +112,12 @@ class LocalSession:
 
     async def upload(self, source: Path, destination: str) -> None:
         """Copy a host folder's contents to ``destination``."""
-        await asyncio.to_thread(transfer.copy_in, source, self._path(destination), is_shared=False)
+        await asyncio.to_thread(self._folder.copy_in, source, self._path(destination), is_shared=False,
+                                shown_as=destination)
 
     async def download(self, source: str, destination: Path) -> None:
         """Copy a file or folder of the session to ``destination``."""
-        await asyncio.to_thread(transfer.copy_out, self._path(source), destination, shown_as=source)
+        await asyncio.to_thread(self._folder.copy_out, self._path(source), destination, shown_as=source)
 
     def close(self) -> None:
         """Remove what Docker made for the session, then the folder (blocking)."""
@@ -135,14 +135,21 @@ class LocalSession:
         cwd = self._path(command.cwd)
         scripts = {cwd / word for word in command.argv}
         try:
-            write_files({cwd / path: content for path, content in command.files.items()},
-                        scripts=scripts, is_shared=False)
+            self._folder.write_files({cwd / path: content for path, content in command.files.items()},
+                                     scripts=scripts, is_shared=False)
+        except ExecutorError:
+            raise
         except OSError as exc:
             raise ExecutorError(f"cannot write a step's files: {exc}") from exc
 
     def _collect(self, command: Command) -> dict[str, bytes]:
         cwd = self._path(command.cwd)
-        return read_files({path: cwd / path for path in command.collect})
+        try:
+            return self._folder.read_files({path: cwd / path for path in command.collect})
+        except ExecutorError:
+            raise
+        except OSError as exc:
+            raise ExecutorError(f"cannot read a step's command files: {exc}") from exc
 
     async def _engine(self, purpose: str) -> Any:
         if self._client is None:

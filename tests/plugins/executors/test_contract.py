@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from runner.api import Command, ContainerSpec, Executor, JobSpec, Outcome, Session
+from runner.api import Command, ContainerSpec, Executor, ExecutorError, JobSpec, Outcome, Session
 from tests.plugins.executors.conftest import GRACE_SECONDS, host_command_lines
 
 
@@ -189,15 +189,17 @@ async def test_upload_download_round_trip(executor: Executor, job: JobSpec, tmp_
         await session.download(f"{session.workspace}/data", tmp_path / "back")
         await session.download(f"{session.workspace}/data/a.txt", tmp_path / "single.txt")
         outside = "/tmp/outside-the-workspace"  # not under any mount: the archive path on docker
-        await session.upload(source, outside)
-        await session.download(outside, tmp_path / "outside")
-        if session.os == "Linux" and executor.name == "local":
-            import shutil
-            shutil.rmtree(outside)
+        if session.host_workspace is not None and Path(session.workspace) == session.host_workspace:
+            with pytest.raises(ExecutorError, match="outside the job folder"):  # on this machine: refused
+                await session.upload(source, outside)
+            assert not Path(outside).exists()
+        else:
+            await session.upload(source, outside)
+            await session.download(outside, tmp_path / "outside")
+            assert (tmp_path / "outside" / "nested" / "deeper" / "b.bin").read_bytes() == bytes(range(256))
     assert (tmp_path / "back" / "a.txt").read_text() == "alpha\n"
     assert (tmp_path / "back" / "nested" / "deeper" / "b.bin").read_bytes() == bytes(range(256))
     assert (tmp_path / "single.txt").read_text() == "alpha\n"
-    assert (tmp_path / "outside" / "nested" / "deeper" / "b.bin").read_bytes() == bytes(range(256))
 
 
 async def test_files_outside_the_workspace_are_written_and_collected(executor: Executor, job: JobSpec,
@@ -205,6 +207,12 @@ async def test_files_outside_the_workspace_are_written_and_collected(executor: E
     base = tmp_path / "elsewhere" if executor.name == "local" else Path("/var/tmp/elsewhere")
     note, missing = str(base / "note"), str(base / "missing")
     async with executor.session(job) as session:
+        if executor.name == "local":  # this machine outside the job folder: never written
+            with pytest.raises(ExecutorError, match="outside the job folder"):
+                await session.execute(Command(argv=("true",), env={}, cwd=session.workspace,
+                                              files={note: b"first\n"}), Output())
+            assert not base.exists()
+            return
         command = Command(argv=("bash", "-c", f"cat {note}; echo more >> {note}"), env={},
                           cwd=session.workspace, files={note: b"first\n"}, collect=(note, missing))
         output = Output()
