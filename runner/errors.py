@@ -101,6 +101,10 @@ class PlanError(BatonError):
     """A workflow cannot be turned into a plan (matrix too large, bad ``runs-on``, …)."""
 
 
+class OutsideRootError(BatonError):
+    """A path a workflow names resolves, links followed, outside the folder it must stay in."""
+
+
 class ExecutorError(BatonError):
     """An executor cannot do its work: engine unreachable, host lost, image missing."""
 

@@ -7,10 +7,10 @@ and the watcher), so a checkout needs no network and no credentials.
 from __future__ import annotations
 
 import posixpath
-import shutil
 import tempfile
 from pathlib import Path
 
+from plugins.executors.hostfs import hostpath
 from runner.api import ActionCall, ActionResult, NativeAction, Session, hookimpl
 
 _IGNORED_INPUTS = ("fetch-depth", "fetch-tags", "persist-credentials", "token", "ssh-key", "lfs", "show-progress", "set-safe-directory", "filter", "ssh-strict", "ssh-known-hosts", "ssh-user", "github-server-url", "clean")  # fmt: skip
@@ -37,11 +37,20 @@ class Checkout:
         known = {str(call.github.get(k, "")) for k in ("sha", "ref", "ref_name", "head_ref")}
         if ref and ref not in known:
             say(f"::warning::ref '{ref}' was asked for; baton checks out the run's own revision\n".encode())
-        destination = posixpath.join(session.workspace, call.inputs.get("path", "").strip()) if call.inputs.get("path", "").strip() else session.workspace
+        path = call.inputs.get("path", "").strip()
+        destination = posixpath.normpath(posixpath.join(session.workspace, path))
+        if not _is_under(destination, session.workspace):
+            say(f"##[error]path: repository path '{path}' is not under the workspace '{session.workspace}'\n".encode())
+            return ActionResult(is_success=False)
         sparse = [line.strip() for line in call.inputs.get("sparse-checkout", "").splitlines() if line.strip()]
+        outside = [pattern for pattern in sparse if not _is_under(posixpath.normpath(posixpath.join("/r", pattern.strip("/"))), "/r")]
+        if outside:
+            say(f"##[error]sparse-checkout: '{outside[0]}' is not inside the repository\n".encode())
+            return ActionResult(is_success=False)
         if sparse:
             with tempfile.TemporaryDirectory(prefix="baton-sparse-") as folder:
-                _copy_sparse(source, Path(folder), sparse)
+                for skipped in _copy_sparse(source, Path(folder), sparse):
+                    say(f"::warning::sparse-checkout: {skipped}\n".encode())
                 await session.upload(Path(folder), destination)
         else:
             await session.upload(source, destination)
@@ -51,18 +60,34 @@ class Checkout:
         return ActionResult(is_success=True, outputs={"commit": str(commit), "ref": str(call.github.get("ref", ""))})
 
 
-def _copy_sparse(source: Path, target: Path, patterns: list[str]) -> None:
+def _is_under(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def _copy_sparse(source: Path, target: Path, patterns: list[str]) -> list[str]:
+    """Copy the matches of ``patterns`` and the top-level files; committed links stay links.
+
+    A match reached through a committed link to a folder is skipped (git would not follow
+    it either); one message per pattern that lost matches so is returned.
+    """
+    skipped: list[str] = []
+    names = {Path(entry.name) for entry in source.iterdir() if not entry.is_dir() or entry.is_symlink()}
     for pattern in patterns:
-        for match in source.glob(pattern.strip("/")):
-            relative = match.relative_to(source)
-            if match.is_dir():
-                shutil.copytree(match, target / relative, symlinks=True, dirs_exist_ok=True)
-            else:
-                (target / relative).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(match, target / relative)
-    for name in source.iterdir():
-        if name.is_file():
-            shutil.copy2(name, target / name.name)
+        matches = {match.relative_to(source) for match in source.glob(pattern.strip("/"))}
+        through_links = {name for name in matches if _crosses_link(source, name)}
+        if through_links:
+            skipped.append(f"'{pattern}' reaches through a committed symbolic link, which baton does not follow")
+        names |= matches - through_links
+    for relative in sorted(names):
+        try:
+            hostpath.copy_entry(source, relative, target, shown_as=str(relative))
+        except hostpath.HostPathError as exc:  # changed meanwhile: still never followed
+            skipped.append(exc.message)
+    return skipped
+
+
+def _crosses_link(root: Path, relative: Path) -> bool:
+    return any((root / parent).is_symlink() for parent in relative.parents if parent != Path("."))
 
 
 @hookimpl

@@ -11,7 +11,8 @@ from runner.engine.dispatch import ActionError, run_image
 from runner.engine.job_state import JobScope, JobState, StepResult, as_value
 from runner.engine.logstream import LogStream
 from runner.engine.script import read_command_files, with_command_files
-from runner.errors import BatonError, WorkflowError
+from runner.confinement import resolve_inside
+from runner.errors import BatonError, OutsideRootError, WorkflowError
 from runner.expr import Value, to_display_string
 from runner.status import Conclusion
 from runner.workflow.action import ActionManifest, parse_action
@@ -39,13 +40,16 @@ async def run_local_action(
 async def _load(scope: JobScope, relative: str) -> tuple[ActionManifest, Path]:
     """The manifest and the action's folder on this machine (downloaded if remote)."""
     session = scope.session
+    setting = f"uses: {relative}"
     if session.host_workspace is not None:
-        folder = session.host_workspace / relative
+        folder = resolve_inside(session.host_workspace, relative, setting=setting)
     else:
+        if relative == ".." or relative.startswith("../"):
+            raise OutsideRootError(f"{setting}: leads outside the workspace; baton reads actions only from inside it")
         folder = Path(tempfile.mkdtemp(prefix="baton-action-"))
         await session.download(posixpath.join(session.workspace, relative), folder)
     for name in ("action.yml", "action.yaml", "Dockerfile"):
-        candidate = folder / name
+        candidate = resolve_inside(folder, name, setting=f"{setting} ({name})")
         if candidate.is_file():
             if name == "Dockerfile":
                 return ActionManifest(path=str(candidate), name=relative, using="docker", image="Dockerfile"), folder
@@ -130,6 +134,10 @@ async def _docker(
     if image.startswith("docker://"):
         image = image[len("docker://") :]
     else:
+        dockerfile = resolve_inside(folder, image, setting=f"image: {image} of {manifest.name}")
+        if not dockerfile.is_file():
+            raise ActionError(f"image: {image} of {manifest.name}: there is no such Dockerfile in the action's folder")
+        image = str(dockerfile.relative_to(folder.resolve()))
         tag = f"baton-action-{scope.request.run_id}-{folder.name}".lower()
         scope.log(index, f"Building {image} of {manifest.name}")
         image = await scope.session.build_image(folder, image, tag)

@@ -3,7 +3,8 @@
 Patterns follow GitHub's glob rules: relative to the workspace, ``*`` and ``?`` within
 one path segment, ``**`` across segments, ``[...]`` classes, a leading ``!`` excludes,
 the last matching pattern decides, and a pattern naming a directory takes everything
-under it. Only regular files inside the workspace count; they are hashed in sorted
+under it. Only regular files inside the workspace count, links resolved (a link to a
+file elsewhere is ignored, as on GitHub); they are hashed in sorted
 path order, and no match at all gives ''.
 """
 
@@ -15,6 +16,8 @@ import posixpath
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+
+from runner.confinement import is_inside
 
 _GLOB_CHARS = re.compile(r"[*?\[]")
 
@@ -128,6 +131,8 @@ def _candidates(root: str, segments: Sequence[str]) -> Iterator[str]:
             break
         prefix.append(segment)
     start = os.path.join(root, *prefix)
+    if not is_inside(root, start):
+        return
     if os.path.isfile(start):
         yield "/".join(prefix)
         return
@@ -135,5 +140,5 @@ def _candidates(root: str, segments: Sequence[str]) -> Iterator[str]:
         relative = os.path.relpath(directory, root).replace(os.sep, "/")
         for name in files:
             path = os.path.join(directory, name)
-            if os.path.isfile(path):
+            if os.path.isfile(path) and is_inside(root, path):  # a link may lead out of the workspace
                 yield name if relative == "." else f"{relative}/{name}"

@@ -56,17 +56,19 @@ def open_folder(anchor: Path, parts: Sequence[str], *, shown_as: str, create: in
     fd = os.open(anchor, _FOLDER)
     try:
         for part in parts:
-            fd = _step(fd, part, shown_as=shown_as, create=create)
+            child = _child(fd, part, shown_as=shown_as, create=create)
+            os.close(fd)
+            fd = child
         yield fd
     finally:
         os.close(fd)
 
 
-def _step(fd: int, part: str, *, shown_as: str, create: int | None) -> int:
-    """Open child ``part`` of folder ``fd`` (closing ``fd``), making it if asked."""
+def _child(fd: int, part: str, *, shown_as: str, create: int | None) -> int:
+    """A descriptor of child folder ``part`` of folder ``fd``, made if asked."""
     try:
         try:
-            child = os.open(part, _FOLDER, dir_fd=fd)
+            return os.open(part, _FOLDER, dir_fd=fd)
         except FileNotFoundError:
             if create is None:
                 raise
@@ -76,13 +78,11 @@ def _step(fd: int, part: str, *, shown_as: str, create: int | None) -> int:
                 pass  # made meanwhile: opened below, still without following a link
             child = os.open(part, _FOLDER, dir_fd=fd)
             os.fchmod(child, create)
-        except OSError as exc:
-            if exc.errno in _LINKED:
-                raise _refused(shown_as, fd, part) from None
-            raise
-    finally:
-        os.close(fd)
-    return child
+            return child
+    except OSError as exc:
+        if exc.errno in _LINKED:
+            raise _refused(shown_as, fd, part) from None
+        raise
 
 
 def _refused(shown_as: str, fd: int, part: str) -> HostPathError:
@@ -91,7 +91,8 @@ def _refused(shown_as: str, fd: int, part: str) -> HostPathError:
     except OSError:
         mode = 0
     what = "a symbolic link" if stat.S_ISLNK(mode) else "not a folder"
-    return HostPathError(f"{shown_as}: '{part}' on the way is {what}; baton does not follow links a job made")
+    where = "" if shown_as.rstrip("/").endswith("/" + part) or shown_as == part else f" ('{part}' on the way)"
+    return HostPathError(f"{shown_as}{where} is {what}; baton does not follow links a job made")
 
 
 def write_fresh(anchor: Path, relative: str | Path, content: bytes, *, mode: int, folder_mode: int,
@@ -231,8 +232,19 @@ def _copy_entry(src: int, dst: int, name: str, target: str, info: os.stat_result
 @contextmanager
 def open_folder_at(fd: int, name: str, *, shown_as: str, create: int | None = None) -> Iterator[int]:
     """A descriptor of folder ``name`` in folder ``fd``, reached without following a link."""
-    child = _step(os.dup(fd), name, shown_as=shown_as, create=create)
+    child = _child(fd, name, shown_as=shown_as, create=create)
     try:
         yield child
     finally:
         os.close(child)
+
+
+def copy_entry(source: Path, relative: str | Path, target: Path, *, shown_as: str) -> None:
+    """Copy file, link or folder ``source/relative`` to ``target/relative``, following no link."""
+    parts = parts_of(relative)
+    if not parts:
+        raise HostPathError(f"{shown_as}: names the folder itself")
+    with open_folder(source, parts[:-1], shown_as=shown_as) as src, \
+            open_folder(target, parts[:-1], shown_as=shown_as, create=0o755) as dst:
+        info = os.stat(parts[-1], dir_fd=src, follow_symlinks=False)
+        _copy_entry(src, dst, parts[-1], parts[-1], info, file_mode_or=0, folder_mode=0o755, shown_as=shown_as)
