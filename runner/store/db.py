@@ -16,7 +16,7 @@ from types import TracebackType
 
 from runner.errors import StoreError
 from runner.store.migrations import MIGRATIONS, SCHEMA_VERSION
-from runner.store.paths import baton_home, database_path, ensure_home
+from runner.store.paths import PRIVATE_FILE, baton_home, database_path, ensure_home, private_file
 
 BUSY_TIMEOUT_SECONDS = 10.0
 """How long a statement waits for another process's write lock before giving up."""
@@ -79,6 +79,7 @@ def connect(path: Path, *, is_shared_with_thread: bool = False) -> sqlite3.Conne
     recorder's writer), which then uses it alone.
     """
     with translated(path):
+        private_file(path)  # SQLite gives its -wal and -shm files the database's mode
         connection = sqlite3.connect(
             path,
             timeout=BUSY_TIMEOUT_SECONDS,
@@ -91,6 +92,9 @@ def connect(path: Path, *, is_shared_with_thread: bool = False) -> sqlite3.Conne
             mode = _enable_wal(connection)
             if mode != "wal":
                 raise StoreError(f"the database cannot use WAL mode (it is in {mode!r} mode)", where=str(path))
+            for companion in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                if companion.exists() and companion.stat().st_mode & 0o777 != PRIVATE_FILE:
+                    companion.chmod(PRIVATE_FILE)  # made by an older baton
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("PRAGMA foreign_keys=ON")
             migrate(connection, path=path)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from runner.status import RunId
-from runner.store.paths import step_log_name
+from runner.store.paths import private_folders, private_opener, step_log_name
 
 BUFFER_BYTES = 1 << 16
 """Write buffer per open step log."""
@@ -32,10 +32,11 @@ class StepLogs:
         name = step_log_name(*key)
         if key not in self._files:
             path = self._home / name
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_folders(self._home, path.parent)
             # surrogateescape writes back the exact bytes a step printed, even when not UTF-8.
-            self._files[key] = path.open(
-                "a", encoding="utf-8", errors="surrogateescape", newline="", buffering=BUFFER_BYTES
+            self._files[key] = open(  # noqa: SIM115 - kept open across calls, closed by close_step
+                path, "a", encoding="utf-8", errors="surrogateescape", newline="", buffering=BUFFER_BYTES,
+                opener=private_opener,
             )
         return name
 

@@ -13,6 +13,11 @@ from runner.status import RunId
 DATABASE_NAME = "baton.db"
 """The SQLite file inside the baton home."""
 
+PRIVATE_FOLDER = 0o700
+"""Mode of the baton home and its log folders: the build output is the user's alone."""
+PRIVATE_FILE = 0o600
+"""Mode of the database (and its ``-wal``/``-shm``) and of every step log."""
+
 LOGS_FOLDER = "logs"
 """The folder inside the baton home that holds ``<run_id>/<job_key>/<step index>.log``."""
 
@@ -33,12 +38,50 @@ def baton_home(environ: Mapping[str, str] | None = None) -> Path:
 
 
 def ensure_home(home: Path) -> Path:
-    """``home``, created if missing."""
+    """``home``, created if missing, readable by its owner only (0700, whatever the umask).
+
+    An existing folder is tightened only when it is baton's (it holds ``baton.db``) or
+    empty: ``BATON_HOME`` pointed at a folder of the user's is not changed behind them.
+    """
     try:
+        is_new = not home.exists()
         home.mkdir(parents=True, exist_ok=True)
+        if is_new or (home / DATABASE_NAME).exists() or not any(home.iterdir()):
+            home.chmod(PRIVATE_FOLDER)
     except OSError as exc:
         raise StoreError(f"cannot create baton's state folder: {exc.strerror or exc}", where=str(home)) from exc
     return home
+
+
+def private_folders(home: Path, folder: Path) -> None:
+    """Make ``folder`` (under ``home``) and the folders between, each 0700 whatever the umask."""
+    for part in reversed((folder, *folder.parents)):
+        if part == home or home not in part.parents:
+            continue
+        try:
+            part.mkdir(mode=PRIVATE_FOLDER)
+            part.chmod(PRIVATE_FOLDER)
+        except FileExistsError:
+            pass
+
+
+def private_file(path: Path) -> None:
+    """Create ``path`` if missing and make it readable by its owner only (0600, whatever the umask)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, PRIVATE_FILE)
+        try:
+            os.fchmod(fd, PRIVATE_FILE)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise StoreError(f"cannot open the run store: {exc.strerror or exc}", where=str(path)) from exc
+
+
+def private_opener(path: str, flags: int) -> int:
+    """An ``opener`` for :func:`open` that creates files 0600 and refuses a link."""
+    fd = os.open(path, flags | os.O_NOFOLLOW | os.O_CLOEXEC, PRIVATE_FILE)
+    os.fchmod(fd, PRIVATE_FILE)
+    return fd
 
 
 def database_path(home: Path) -> Path:

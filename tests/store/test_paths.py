@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,25 @@ def test_a_home_that_cannot_be_created_is_a_store_error(tmp_path: Path) -> None:
 )
 def test_step_log_names_stay_inside_the_logs_folder(run_id: str, job_key: str, index: int, expected: str) -> None:
     assert step_log_name(RunId(run_id), job_key, index) == expected
+
+
+def test_the_store_is_private_whatever_the_umask(tmp_path: Path) -> None:
+    from runner.store.db import Store
+    from runner.store.logfiles import StepLogs
+
+    previous = os.umask(0)
+    try:
+        home = baton_home({"BATON_HOME": str(tmp_path / "home")})
+        with Store.open(home):
+            pass
+        logs = StepLogs(home)
+        logs.append((RunId("r1"), "job", 0), ("line",))
+        logs.close_all()
+    finally:
+        os.umask(previous)
+    modes = {path.relative_to(home).as_posix(): path.stat().st_mode & 0o777 for path in [home, *home.rglob("*")]}
+    files = {name: mode for name, mode in modes.items() if (home / name).is_file()}
+    assert modes["."] == 0o700
+    assert {"baton.db", "baton.db-wal", "baton.db-shm"} <= set(files) or {"baton.db"} <= set(files)
+    assert set(files.values()) == {0o600}, modes
+    assert all(mode & 0o077 == 0 for mode in modes.values()), modes
