@@ -1,10 +1,16 @@
 """Choosing executors for ``baton run``: Docker when an engine answers, else the host,
-and saying which, and why, on screen."""
+and saying which, and why, on screen.
+
+A job moves to this machine only where the user sent it: ``--executor local``, a label
+mapped to ``-self-hosted``, or no container engine at all. With an engine, a label whose
+image cannot be had fails its jobs with how to map it; it never falls back to the host.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +40,7 @@ async def prepare(
 ) -> ExecutorSetup:
     """Executors for ``--executor CHOICE`` (``auto``, ``docker``, ``local`` or a plugin's name),
     each built with its ``[executors.<name>]`` options."""
+    check_images(platforms)
     classes = executor_classes(plugin_manager())
     settings = options or {}
     executors: dict[str, Executor] = {"local": build_executor(classes, "local", settings.get("local", {}))}
@@ -69,32 +76,56 @@ async def prepare(
     executors["docker"] = docker
     notes = ["executor: docker (engine reachable)"]
     images = {**DEFAULT_IMAGES, **platforms}
+    placement = Placement.build(container_executor="docker", images=images)
     if choice == "auto":
-        images, more = await _usable_images(images, set(labels), pull)
-        notes.extend(more)
-    return ExecutorSetup(executors=executors, placement=Placement.build(container_executor="docker", images=images), notes=notes)
+        problems = await _missing_images(images, set(labels), pull)
+        notes.extend(problems.values())
+        placement = placement.with_problems(problems)
+    return ExecutorSetup(executors=executors, placement=placement, notes=notes)
 
 
-async def _usable_images(images: dict[str, str], labels: set[str], pull: Pull) -> tuple[dict[str, str], list[str]]:
-    """In auto mode, labels whose image is neither present nor pullable run on the host."""
+_IMAGE = re.compile(
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]+)?/)?"  # registry host[:port]/
+    r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"  # path
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@[a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-fA-F]{32,})?"  # :tag @digest
+)
+"""A Docker image reference, as the distribution spec writes it."""
+
+
+def check_images(platforms: Mapping[str, str]) -> None:
+    """Refuse a label mapped to something that is neither an image nor ``-self-hosted``.
+
+    ``ssh://…`` and other schemes are errors until an executor claims them, never a
+    reason to run the job elsewhere.
+    """
+    for label, image in platforms.items():
+        if image == "-self-hosted" or _IMAGE.fullmatch(image):
+            continue
+        scheme = image.partition("://")[0] if "://" in image else None
+        why = f"no executor handles '{scheme}://' targets" if scheme else "it is not a Docker image reference"
+        raise UsageError(f"runs-on label '{label}' maps to '{image}': {why} (use an image such as ubuntu:24.04, "
+                         "or -self-hosted for this machine)")
+
+
+async def _missing_images(images: dict[str, str], labels: set[str], pull: Pull) -> dict[str, str]:
+    """In auto mode: lower-cased label → why its jobs fail, for labels whose image can't be had."""
     import docker
 
-    notes: list[str] = []
     wanted = {label: image for label, image in images.items() if label.lower() in labels and image != "-self-hosted"}
     if not wanted:
-        return images, notes
+        return {}
     client: Any = await asyncio.to_thread(docker.from_env, timeout=20)
     try:
-        out = dict(images)
+        problems: dict[str, str] = {}
         for label, image in wanted.items():
             if await asyncio.to_thread(_available, client, image, pull):
                 continue
-            out[label] = "-self-hosted"
-            notes.append(
-                f"image {image} (for runs-on '{label}') is not here and cannot be pulled, so those jobs run on "
-                f"this machine instead; map a local image with -P {label}=IMAGE"
+            how = "is not here" if pull == "never" else "is not here and cannot be pulled"
+            problems[label.lower()] = (
+                f"image {image} (for runs-on '{label}') {how}, so its jobs fail rather than run on this machine; "
+                f"map a local image with -P {label}=IMAGE, or run them here with -P {label}=-self-hosted"
             )
-        return out, notes
+        return problems
     finally:
         client.close()
 

@@ -75,6 +75,8 @@ class JobRunner:
                 f"no executor for runs-on {labels}: map a label with -P LABEL=IMAGE "
                 "(or -P LABEL=-self-hosted for the host), or in baton.toml [labels]"
             )
+        if target.problem is not None:
+            raise BatonError(target.problem)
         executor = self.request.executors.get(target.executor)
         if executor is None:
             raise BatonError(f"runs-on maps to executor '{target.executor}', which is not available")

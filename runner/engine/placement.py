@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from runner.expr import Value
 
@@ -26,6 +26,8 @@ class Target:
 
     executor: str
     image: str | None = None
+    problem: str | None = None
+    """Why jobs mapped here cannot run (an image that cannot be had): they fail with it."""
 
     def describe(self) -> str:
         """``docker (ubuntu:24.04)`` or ``local``."""
@@ -38,6 +40,13 @@ class Placement:
 
     targets: dict[str, Target] = field(default_factory=dict)
     """Lower-cased label → target."""
+
+    def with_problems(self, problems: Mapping[str, str]) -> Placement:
+        """The same map, where the targets of ``problems``' labels fail their jobs with its text."""
+        return Placement(targets={
+            label: replace(target, problem=problems[label]) if label in problems else target
+            for label, target in self.targets.items()
+        })
 
     def resolve(self, labels: Sequence[str]) -> Target | None:
         """The target of the first mapped label, or None when no label maps."""

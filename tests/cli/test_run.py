@@ -210,3 +210,20 @@ def test_invalid_workflow_is_reported_with_positions(git_repo: Callable[..., Any
     code, out, err = run_baton(Path(repo.working_tree_dir))
     assert code == 1
     assert ".github/workflows/ci.yml:6:9: error: unknown key 'nme' in a step; did you mean 'name'?" in err
+
+
+@pytest.mark.docker
+def test_an_image_that_cannot_be_had_fails_its_jobs_rather_than_moving_them_here(
+    git_repo: Callable[..., Any], docker_client: Any, run_baton: Callable[..., tuple[int, str, str]], tmp_path: Path
+) -> None:
+    marker = tmp_path / "ran-on-this-machine"
+    workflow = f"on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: touch {marker}\n"
+    root = Path(git_repo({".github/workflows/ci.yml": workflow}).working_tree_dir)
+    code, out, err = run_baton(root, "-P", "ubuntu-latest=baton-test/not-here:none", "--pull", "never", "--format", "json")
+    assert code == 1 and not marker.exists()
+    assert "so its jobs fail rather than run on this machine; map a local image with -P ubuntu-latest=IMAGE" in err
+    assert json.loads(out)["jobs"][0]["conclusion"] == "failure"
+    code, out, err = run_baton(root, "-P", "ubuntu-latest=ssh://builder")
+    assert code == 2 and not marker.exists()
+    assert "runs-on label 'ubuntu-latest' maps to 'ssh://builder': no executor handles 'ssh://' targets" in err
+    assert "Traceback" not in out + err
