@@ -207,7 +207,7 @@ class Scheduler:
                 raise
             try:
                 if leg.job.uses:
-                    result = await call_workflow(self, leg, needs)
+                    result = await call_workflow(self.jobs, leg, needs, self._run_called)
                 else:
                     result = await self.jobs.run_leg(leg, needs, self.capacity, warm.get(leg.key))
             except Exception as exc:  # a bug in baton: this leg fails, its siblings go on
@@ -223,6 +223,12 @@ class Scheduler:
             tasks.extend(group.create_task(one(leg)) for leg in legs)
         results.extend(JobResult(conclusion=Conclusion.CANCELLED) for _ in range(len(legs) - len(results)))
         return merge_legs(results)
+
+    async def _run_called(self, request: RunRequest, leg: Leg) -> tuple[Conclusion, dict[str, JobResult]]:
+        """The jobs of a workflow that ``leg`` calls, in this run (its bus, masker and capacity)."""
+        nested = Scheduler(request, self.bus, self.masker, capacity=self.capacity, caller=leg)
+        conclusion = await nested.run_jobs()
+        return conclusion, nested.results
 
     def _base(self) -> dict[str, Value]:
         """Contexts of job-level expressions before a job has a session."""

@@ -79,7 +79,7 @@ async def run_step(scope: JobScope, state: JobState, step: Step, index: int, *, 
         scope.log(index, f"##[group]{name}")
     try:
         env = step_env(step, state, contexts, scope)
-        result = await dispatch(scope, state, step, index, env)
+        result = await dispatch(scope, state, step, index, env, _run_nested)
     except BatonError as exc:
         scope.log(index, f"##[error]{exc}")
         result = StepResult(outcome=Conclusion.FAILURE)
@@ -106,6 +106,11 @@ async def run_step(scope: JobScope, state: JobState, step: Step, index: int, *, 
         path=prepend_paths(state.path, list(result.path)),
         summary=state.summary + result.summary,
     )
+
+
+async def _run_nested(scope: JobScope, state: JobState, step: Step, index: int) -> JobState:
+    """A step of a composite action or a ``parallel`` group, inside step ``index``."""
+    return await run_step(scope, state, step, index, is_nested=True)
 
 
 def step_env(step: Step, state: JobState, contexts: dict[str, Value], scope: JobScope) -> dict[str, str]:
