@@ -43,7 +43,8 @@ class JobScope:
     def log(self, index: int, *lines: str) -> None:
         """Publish lines (masked) into step ``index``'s log."""
         self.bus.publish(
-            LogLines(run_id=self.request.run_id, job_key=self.leg.key, index=index, lines=tuple(self.masker.mask_lines(list(lines))))
+            LogLines(run_id=self.request.run_id, job_key=self.leg.key, index=index,
+                     lines=tuple(self.masker.mask_lines(list(lines))), is_runner=True)
         )
 
     @property

@@ -2,7 +2,10 @@
 
 One task per job of the workflow and one per matrix leg, all in one task group;
 cancelling the run cancels the group, and every job still open is recorded as
-cancelled while its session cleans up.
+cancelled while its session cleans up. No task lets an exception other than its
+cancellation out into the group (which would cancel every unrelated job): a bug in
+baton while running a job becomes that job's failure, with a one-line reason, and the
+run goes on. Only ``fail-fast`` cancels siblings, and only those of one matrix.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from runner.engine.masking import Masker
 from runner.engine.prewarm import WarmSession
 from runner.engine.request import JobResult, RunRequest
 from runner.engine.reusable import call_workflow
-from runner.errors import BatonError
+from runner.errors import BatonError, internal_failure
 from runner.events import EventBus, JobFinished, JobQueued, RunFinished, RunStarted
 from runner.expr import Status, Value
 from runner.plan import Leg, expand_job
@@ -98,6 +101,8 @@ class Scheduler:
             for need in job.needs:
                 await self.done[need].wait()
             self.results[job.id] = await self._decide_and_run(job, warm)
+        except Exception as exc:  # a bug in baton: this job fails, the others go on
+            self.results[job.id] = self._finish_unrun(job, Conclusion.FAILURE, self.masker.mask(internal_failure(exc)))
         except asyncio.CancelledError:
             self.results.setdefault(job.id, JobResult(conclusion=Conclusion.CANCELLED))
             raise
@@ -205,6 +210,8 @@ class Scheduler:
                     result = await call_workflow(self.jobs, leg, needs, self._run_called)
                 else:
                     result = await self.jobs.run_leg(leg, needs, self.capacity, warm.get(leg.key))
+            except Exception as exc:  # a bug in baton: this leg fails, its siblings go on
+                result = self.jobs.finish(leg, Conclusion.FAILURE, {}, reason=self.masker.mask(internal_failure(exc)))
             finally:
                 gate.release()
             results.append(result)
