@@ -22,6 +22,7 @@ from runner.cli.printer import Printer
 from runner.cli.report import json_document, print_dry_run, print_summary
 from runner.cli.run_setup import read_event, read_values
 from runner.config import load_config
+from runner.engine.capacity import Capacity
 from runner.errors import Diagnostic, UsageError, WorkflowError
 from runner.launch import (
     Launch,
@@ -137,7 +138,7 @@ async def _main(args: argparse.Namespace) -> int:
     async with open_runtime(
         executors=setup.executors,
         placement=setup.placement,
-        capacity=jobs,
+        capacity=Capacity(jobs),
         pull=pull,
         notify=lambda line: print(f"baton: {line}", file=out),
     ) as runtime:

@@ -41,12 +41,13 @@ class JobRunner:
         self.masker = masker
 
     async def run_leg(
-        self, leg: Leg, needs: dict[str, Value], capacity: asyncio.Semaphore, warm: WarmSession | None = None
+        self, leg: Leg, needs: dict[str, Value], warm: WarmSession | None = None
     ) -> JobResult:
-        """Run ``leg`` once capacity allows (in ``warm``'s session, if one was prepared);
-        never raises except on cancellation: even a bug in baton becomes this leg's failure."""
+        """Run ``leg`` once the process's capacity allows (in ``warm``'s session, if one
+        was prepared); never raises except on cancellation: even a bug in baton becomes
+        this leg's failure."""
         try:
-            async with capacity:
+            async with self.request.capacity.slot():
                 return await self._run(leg, needs, warm)
         except asyncio.CancelledError:
             self.finish(leg, Conclusion.CANCELLED, {}, reason="cancelled")

@@ -38,17 +38,14 @@ class Scheduler:
         bus: EventBus,
         masker: Masker,
         *,
-        capacity: asyncio.Semaphore | None = None,
         caller: Leg | None = None,
     ) -> None:
         self.request = request
         self.bus = bus
         self.masker = masker
         self.jobs = JobRunner(request, bus, masker)
-        self.capacity = capacity or asyncio.Semaphore(max(1, request.capacity))
-        self.capacity_limit = max(1, request.capacity)
-        self.warming = 0
-        """Sessions prepared for jobs still waiting on their needs (at most the capacity)."""
+        self.capacity = request.capacity
+        """The process's pool, shared with its other runs (and a called workflow's jobs)."""
         self.caller = caller
         self.results: dict[str, JobResult] = {}
         self.done: dict[str, asyncio.Event] = {job_id: asyncio.Event() for job_id in request.plan.jobs}
@@ -110,15 +107,15 @@ class Scheduler:
             self.done[job.id].set()
             for session in warm.values():
                 await session.close()
-            self.warming -= len(warm)
+            self.capacity.release_warm(len(warm))
 
     def _prewarm(self, job: Job) -> dict[str, WarmSession]:
-        """Sessions opened while the job waits for its needs, within the run's capacity."""
+        """Sessions opened while the job waits for its needs, within the process's capacity."""
         legs = self.request.plan.jobs[job.id].legs
-        if legs is None or job.uses or self.warming + len(legs) > self.capacity_limit:
+        if legs is None or job.uses or not self.capacity.reserve_warm(len(legs)):
             return {}
         warm = {leg.key: session for leg in map(self._adopt, legs) if (session := self.jobs.prewarm(leg))}
-        self.warming += len(warm)
+        self.capacity.release_warm(len(legs) - len(warm))
         return warm
 
     async def _decide_and_run(self, job: Job, warm: dict[str, WarmSession]) -> JobResult:
@@ -209,7 +206,7 @@ class Scheduler:
                 if leg.job.uses:
                     result = await call_workflow(self.jobs, leg, needs, self._run_called)
                 else:
-                    result = await self.jobs.run_leg(leg, needs, self.capacity, warm.get(leg.key))
+                    result = await self.jobs.run_leg(leg, needs, warm.get(leg.key))
             except Exception as exc:  # a bug in baton: this leg fails, its siblings go on
                 result = self.jobs.finish(leg, Conclusion.FAILURE, {}, reason=self.masker.mask(internal_failure(exc)))
             finally:
@@ -226,7 +223,7 @@ class Scheduler:
 
     async def _run_called(self, request: RunRequest, leg: Leg) -> tuple[Conclusion, dict[str, JobResult]]:
         """The jobs of a workflow that ``leg`` calls, in this run (its bus, masker and capacity)."""
-        nested = Scheduler(request, self.bus, self.masker, capacity=self.capacity, caller=leg)
+        nested = Scheduler(request, self.bus, self.masker, caller=leg)
         conclusion = await nested.run_jobs()
         return conclusion, nested.results
 

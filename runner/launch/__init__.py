@@ -6,7 +6,7 @@ for the process with :func:`open_runtime` (executors, capacity, the store, the b
 and awaits :func:`start_runs`. A printer or a live view is one more subscriber of
 ``runtime.bus``; a headless run prints nothing::
 
-    async with open_runtime(executors=..., placement=..., capacity=4) as runtime:
+    async with open_runtime(executors=..., placement=..., capacity=Capacity(4)) as runtime:
         launch = Launch(trigger=Trigger(event_name="push", payload={...}, facts=facts, commit=sha),
                         workflows=workflows)
         conclusions = await start_runs(runtime, launch)
@@ -14,12 +14,14 @@ and awaits :func:`start_runs`. A printer or a live view is one more subscriber o
 
 from __future__ import annotations
 
+from runner.engine.capacity import Capacity
 from runner.launch.event import complete_event, missing_inputs, occurrence_of
 from runner.launch.planning import Launch, PlannedRun, Trigger, plan_runs
 from runner.launch.runtime import Notify, Runtime, collect_garbage, open_runtime
 from runner.launch.start import start_runs
 
 __all__ = [
+    "Capacity",
     "Launch",
     "Notify",
     "PlannedRun",

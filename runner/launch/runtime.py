@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from runner.api import Executor, NativeAction, Pull
+from runner.engine.capacity import Capacity
 from runner.engine.placement import Placement
 from runner.events import EventBus
 from runner.registry import native_actions, plugin_manager
@@ -37,8 +38,8 @@ class Runtime:
     """Executors by name, ready to open sessions."""
     placement: Placement
     """Which executor (and image) each ``runs-on`` label maps to."""
-    capacity: int
-    """Jobs running at once."""
+    capacity: Capacity
+    """The process's job slots, shared by every run started here."""
     pull: Pull
     recorder: Recorder
     """Writes every event of :attr:`bus` into the store."""
@@ -68,7 +69,7 @@ async def open_runtime(
     *,
     executors: Mapping[str, Executor],
     placement: Placement,
-    capacity: int,
+    capacity: Capacity,
     pull: Pull = "missing",
     home: Path | None = None,
     notify: Notify = _quiet,
@@ -85,7 +86,7 @@ async def open_runtime(
     runtime = Runtime(
         executors=executors,
         placement=placement,
-        capacity=max(1, capacity),
+        capacity=capacity,
         pull=pull,
         recorder=recorder,
         bus=bus,

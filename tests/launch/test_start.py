@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from plugins.executors.local import LocalExecutor
+from runner.engine.capacity import Capacity
 from runner.engine.placement import Placement
+from runner.events import Event, JobFinished, JobStarted
 from runner.launch import Launch, Trigger, open_runtime, plan_runs, start_runs
 from runner.source.repo import read_facts
 from runner.status import Conclusion
@@ -25,6 +27,10 @@ jobs:
     steps:
       - uses: actions/checkout@v4
       - run: test "$(cat version.txt)" = committed
+  lint:
+    runs-on: ubuntu-latest
+    steps:
+      - run: sleep 0.1
 """
 
 
@@ -47,7 +53,7 @@ def repo(tmp_path: Path) -> Path:
     return root
 
 
-async def test_a_headless_launch_runs_a_commit_records_its_runs_and_prints_nothing(
+async def test_a_headless_launch_runs_a_commit_records_its_runs_and_prints_nothing_one_job_at_a_time(
     repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("BATON_HOME", str(tmp_path / "home"))
@@ -61,12 +67,14 @@ async def test_a_headless_launch_runs_a_commit_records_its_runs_and_prints_nothi
     assert [p.workflow.display_name for p in planned] == ["one", "two"]
     executor = LocalExecutor({"host_dir": str(tmp_path / "jobs")})
     notes: list[str] = []
+    events: list[Event] = []
     async with open_runtime(
         executors={"local": executor},
         placement=Placement.build(container_executor=None, images={}),
-        capacity=2,
+        capacity=Capacity(1),
         notify=notes.append,
     ) as runtime:
+        runtime.bus.subscribe(events.append)
         conclusions = await start_runs(runtime, launch, planned)
     assert conclusions == (Conclusion.SUCCESS, Conclusion.SUCCESS)
     assert capsys.readouterr() == ("", "")
@@ -76,4 +84,12 @@ async def test_a_headless_launch_runs_a_commit_records_its_runs_and_prints_nothi
         assert {r.id for r in runs} == {p.run_id for p in planned}
         assert all(r.sha == facts.sha for r in runs)
         assert all(j.conclusion == Conclusion.SUCCESS for r in runs for j in jobs_of(store, r.id))
+    # --jobs 1 is the process's: the four jobs of the two runs ran one at a time
+    spans = sorted(
+        (e.at, next(f.at for f in events if isinstance(f, JobFinished) and (f.run_id, f.job_key) == (e.run_id, e.job_key)))
+        for e in events
+        if isinstance(e, JobStarted)
+    )
+    assert len(spans) == 4
+    assert all(finished <= started for (_, finished), (started, _) in zip(spans, spans[1:])), spans
     assert not any((tmp_path / "jobs").glob("*/*")), "job folders are removed"
