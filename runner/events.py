@@ -75,6 +75,10 @@ class LogLines:
     job_key: str
     index: int
     lines: tuple[str, ...]
+    is_runner: bool = False
+    """Whether baton wrote these lines (its messages, ``##[…]`` directives from workflow
+    commands) rather than the step printing them: a terminal shows them apart, and step
+    text that looks like them stays plain text."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
