@@ -10,6 +10,7 @@ import asyncio
 import os
 import signal
 import sys
+from collections.abc import Awaitable
 from dataclasses import replace
 from pathlib import Path
 
@@ -63,6 +64,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-n", "--dry-run", action="store_true", help="print the plan and run nothing")
     parser.add_argument("--jobs", type=int, metavar="N", help="jobs running at once (default: the CPU count)")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="json: one document on stdout at the end")
+    parser.add_argument("--ui", action="store_true", help="show the runs in the live dashboard (quitting it asks whether to cancel them)")
     parser.add_argument("--committed", action="store_true", help="run exactly HEAD, not the working tree")
     parser.add_argument("-a", "--actor", help="github.actor (default: git's user.name)")
     parser.add_argument("-C", "--directory", metavar="DIR", help="the repository (default: the current folder)")
@@ -143,7 +145,14 @@ async def _main(args: argparse.Namespace) -> int:
         notify=lambda line: print(f"baton: {line}", file=out),
     ) as runtime:
         runtime.bus.subscribe(printer)
-        conclusions = await _run_until_signalled(runtime, launch, planned)
+        if args.ui:
+            from runner.cli.run_ui import run_with_dashboard
+
+            conclusions = await run_with_dashboard(
+                runtime, launch, planned, printer, out, lambda work: _until_signalled(runtime, work)
+            )
+        else:
+            conclusions = await _until_signalled(runtime, start_runs(runtime, launch, planned))
         home = runtime.home
     print_summary(printer, planned, conclusions, out)
     if args.format == "json":
@@ -153,8 +162,8 @@ async def _main(args: argparse.Namespace) -> int:
     return 0 if all(c == Conclusion.SUCCESS for c in conclusions) else 1
 
 
-async def _run_until_signalled(runtime: Runtime, launch: Launch, planned: tuple[PlannedRun, ...]) -> tuple[Conclusion, ...]:
-    """Start the runs; the first Ctrl-C (or SIGTERM) cancels them cleanly."""
+async def _until_signalled(runtime: Runtime, work: Awaitable[tuple[Conclusion, ...]]) -> tuple[Conclusion, ...]:
+    """Await the runs; the first Ctrl-C (or SIGTERM) cancels them cleanly."""
     loop = asyncio.get_running_loop()
 
     def cancel() -> None:
@@ -164,7 +173,7 @@ async def _run_until_signalled(runtime: Runtime, launch: Launch, planned: tuple[
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, cancel)
     try:
-        return await start_runs(runtime, launch, planned)
+        return await work
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)

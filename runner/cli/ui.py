@@ -14,6 +14,7 @@ def run(args: argparse.Namespace) -> int:
     """Show the dashboard until the user quits; exit 0 (1 if the app itself failed)."""
     from runner.store import Store, get_run
     from runner.store.paths import baton_home
+    from runner.tui.access import Access
     from runner.tui.app import BatonApp
     from runner.tui.control import LocalControl
     from runner.tui.feed import StoreFeed
@@ -23,6 +24,6 @@ def run(args: argparse.Namespace) -> int:
     if args.run:
         with Store.open(home) as store:
             first = get_run(store, args.run).id
-    app = BatonApp(feed=StoreFeed(home), control=LocalControl(), first_run=first)
+    app = BatonApp(Access(StoreFeed(home), LocalControl()), first_run=first)
     app.run()
     return app.return_code or 0

@@ -1,27 +1,24 @@
 """``baton ui``: the dashboard over every run of this machine's store.
 
-The app only shows: it reads through a :class:`~runner.tui.feed.StoreFeed` (kept in one
-worker thread, since an SQLite connection belongs to its thread) and acts through a
-:class:`~runner.tui.control.Control`. Screens ask both through :meth:`BatonApp.ask`.
+The app only shows: it reads through a :class:`~runner.tui.feed.StoreFeed` and acts
+through a :class:`~runner.tui.control.Control`, both handed to every screen in one
+:class:`~runner.tui.access.Access`.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from collections.abc import Iterable
+from typing import Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from runner.tui.control import Control
-from runner.tui.feed import StoreFeed
+from runner.tui.access import Access
 from runner.tui.screens.help import HelpScreen
+from runner.tui.screens.quit import Choice, QuitScreen
 from runner.tui.screens.runs import RunsScreen
-
-T = TypeVar("T")
 
 
 class BatonApp(App[None]):
@@ -34,25 +31,38 @@ class BatonApp(App[None]):
         Binding("question_mark", "help", "Keys"),
     ]
 
-    def __init__(self, *, feed: StoreFeed, control: Control, first_run: str | None = None) -> None:
+    def __init__(self, access: Access, *, first_run: str | None = None,
+                 live: asyncio.Future[Any] | None = None) -> None:
         super().__init__()
-        self.feed = feed
-        self.control = control
+        self.access = access
+        """The store feed and the actions, for the screens."""
         self.first_run = first_run
         """A run to open at once (``baton run --ui``)."""
-        self._database = ThreadPoolExecutor(max_workers=1, thread_name_prefix="baton-ui-store")
-
-    async def ask(self, call: Callable[..., T], *args: object) -> T:
-        """Run a blocking ``call`` (the feed's queries, the control's actions) off the event loop."""
-        return await asyncio.get_running_loop().run_in_executor(self._database, lambda: call(*args))
+        self.live = live
+        """This process's own runs, while they go on (``baton run --ui``)."""
+        self.choice: Choice | None = None
+        """What the user chose for the live runs when quitting."""
 
     def on_mount(self) -> None:
         """The runs list, and the given run over it."""
-        self.push_screen(RunsScreen())
+        self.push_screen(RunsScreen(self.access))
         if self.first_run is not None:
             from runner.tui.screens.run import RunScreen
 
-            self.push_screen(RunScreen(self.first_run))
+            self.push_screen(RunScreen(self.access, self.first_run))
+
+    async def action_quit(self) -> None:
+        """Quit; with this process's runs still going, ask what becomes of them first."""
+        if self.live is None or self.live.done():
+            self.exit()
+            return
+
+        def chosen(choice: Choice | None) -> None:
+            if choice is not None:
+                self.choice = choice
+                self.exit()
+
+        self.push_screen(QuitScreen(), chosen)
 
     def action_help(self) -> None:
         """Show every key."""
@@ -71,7 +81,6 @@ class BatonApp(App[None]):
             if hasattr(screen, f"action_{name}"):
                 yield SystemCommand(title, help_text, getattr(screen, f"action_{name}"))
 
-    async def on_unmount(self) -> None:
-        """Close the store connection in its own thread, then the thread."""
-        self._database.submit(self.feed.close).result()
-        self._database.shutdown(wait=False)
+    def on_unmount(self) -> None:
+        """Close the store connection."""
+        self.access.close()

@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.widgets import Static
 
 from runner.errors import BatonError
 from runner.store.records import RunRecord
+from runner.tui.access import Access
 
 
-class RunActions:
-    """Mixed into a screen that can name "the selected run" (``selected_run_id``)."""
+class RunActionScreen(Screen[None]):
+    """A screen with a selected run (``selected_run_id``) and a ``#message`` line."""
 
-    ACTION_BINDINGS = [
+    BINDINGS = [
         Binding("c", "cancel_run", "Cancel"),
         Binding("R", "rerun", "Re-run"),
         Binding("F", "rerun_failed", "Re-run failed"),
     ]
 
+    def __init__(self, access: Access) -> None:
+        super().__init__()
+        self.access = access
+        """The feed and the actions."""
+
     def selected_run_id(self) -> str | None:
-        """The run the actions apply to."""
+        """The run the actions apply to (each screen says which)."""
         raise NotImplementedError
 
     async def action_cancel_run(self) -> None:
@@ -35,37 +44,35 @@ class RunActions:
 
         def decided(is_yes: bool | None) -> None:
             if is_yes:
-                self.app.run_worker(self._act(lambda: self.app.control.cancel(run)))  # type: ignore[attr-defined]
+                self.run_worker(self._act(lambda: self.access.control.cancel(run)))
 
-        self.app.push_screen(ConfirmScreen(f"Cancel run #{run.number} ({run.workflow})?"), decided)  # type: ignore[attr-defined]
+        self.app.push_screen(ConfirmScreen(f"Cancel run #{run.number} ({run.workflow})?"), decided)
 
     async def action_rerun(self) -> None:
         """Re-run the selected run."""
         run = await self._selected()
         if run is not None:
-            await self._act(lambda: self.app.control.rerun(run, is_failed_only=False))  # type: ignore[attr-defined]
+            await self._act(lambda: self.access.control.rerun(run, is_failed_only=False))
 
     async def action_rerun_failed(self) -> None:
-        """Re-run the selected run's failed jobs."""
+        """Re-run the selected run's failed jobs (and those that need them)."""
         run = await self._selected()
         if run is not None:
-            await self._act(lambda: self.app.control.rerun(run, is_failed_only=True))  # type: ignore[attr-defined]
+            await self._act(lambda: self.access.control.rerun(run, is_failed_only=True))
 
     def say(self, text: str) -> None:
         """Show one line at the bottom of the screen."""
-        self.query_one("#message", Static).update(text)  # type: ignore[attr-defined]
+        self.query_one("#message", Static).update(text)
 
     async def _selected(self) -> RunRecord | None:
         run_id = self.selected_run_id()
         if run_id is None:
             return None
-        app = self.app  # type: ignore[attr-defined]
-        detail = await app.ask(app.feed.run, run_id)
+        detail = await self.access.ask(self.access.feed.run, run_id)
         return detail.run if detail is not None else None
 
-    async def _act(self, action: object) -> None:
-        app = self.app  # type: ignore[attr-defined]
+    async def _act(self, action: Callable[[], str]) -> None:
         try:
-            self.say(await app.ask(action))
+            self.say(await self.access.ask(action))
         except BatonError as exc:
             self.say(f"[red]{exc}[/red]")

@@ -9,16 +9,16 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from runner.status import RunId
 from runner.store.paths import step_log_name
 from runner.store.records import StepRecord
+from runner.tui.access import Access
 from runner.tui.feed import RunDetail, outcome_word
 from runner.tui.logindex import JobLog, StepLog
 from runner.tui.look import ORDER, duration, labelled, short_ref
-from runner.tui.screens.actions import RunActions
+from runner.tui.screens.actions import RunActionScreen
 from runner.tui.widgets.job_tree import JobTree, Pick
 from runner.tui.widgets.log_view import LogView
 
@@ -28,18 +28,17 @@ TICK_SECONDS = 0.1
 """How often the log looks for new output (redraws are batched per tick)."""
 
 
-class RunScreen(RunActions, Screen[None]):
+class RunScreen(RunActionScreen):
     """Jobs and steps of ``run_id`` beside the log of the chosen job."""
 
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("r", "first_failure", "First failure"),
         Binding("slash", "search", "Search log"),
-        *RunActions.ACTION_BINDINGS,
     ]
 
-    def __init__(self, run_id: str) -> None:
-        super().__init__()
+    def __init__(self, access: Access, run_id: str) -> None:
+        super().__init__(access)
         self.run_id = RunId(run_id)
         self.detail: RunDetail | None = None
         self.job_key: str | None = None
@@ -72,10 +71,7 @@ class RunScreen(RunActions, Screen[None]):
 
     async def poll(self) -> None:
         """Read the run again and show what changed."""
-        from runner.tui.app import BatonApp
-
-        app = self.app
-        assert isinstance(app, BatonApp)
+        app = self.access
         detail = await app.ask(app.feed.run, self.run_id)
         if detail is None:
             self.query_one("#title", Static).update(f"run {self.run_id} is not in the store")
@@ -164,10 +160,7 @@ class RunScreen(RunActions, Screen[None]):
         view.set_step_titles([_step_status(s, now) for s in steps], [_clock(s.started_at) for s in steps])
 
     def _log_path(self, step: StepRecord) -> Path:
-        from runner.tui.app import BatonApp
-
-        app = self.app
-        assert isinstance(app, BatonApp)
+        app = self.access
         return app.feed.home / (step.log_path or step_log_name(self.run_id, step.job_key, step.index))
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from runner.tui.access import Access
 from runner.tui.feed import RunFilter
-from runner.tui.screens.actions import RunActions
+from runner.tui.screens.actions import RunActionScreen
 from runner.tui.widgets.runs_table import RunsTable
 
 POLL_SECONDS = 0.4
@@ -37,7 +37,7 @@ def parse_filter(text: str) -> RunFilter:
     return RunFilter(text=" ".join(words), **fields)
 
 
-class RunsScreen(RunActions, Screen[None]):
+class RunsScreen(RunActionScreen):
     """The runs list, with a filter line (``f``) and a search (``/``)."""
 
     BINDINGS = [
@@ -45,11 +45,10 @@ class RunsScreen(RunActions, Screen[None]):
         Binding("slash", "search", "Search"),
         Binding("f", "filter", "Filter"),
         Binding("escape", "clear", "Clear filter", show=False),
-        *RunActions.ACTION_BINDINGS,
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, access: Access) -> None:
+        super().__init__(access)
         self.wanted = RunFilter()
 
     def compose(self) -> ComposeResult:
@@ -81,10 +80,7 @@ class RunsScreen(RunActions, Screen[None]):
 
     async def poll(self, force: bool = False) -> None:
         """Reload the page when the store changed, or when running runs' clocks tick."""
-        from runner.tui.app import BatonApp
-
-        app = self.app
-        assert isinstance(app, BatonApp)
+        app = self.access
         changed = await app.ask(app.feed.has_changed)
         has_live = any(r.finished_at is None for r in self.table.records.values())
         if not (changed or force or has_live):
@@ -107,7 +103,7 @@ class RunsScreen(RunActions, Screen[None]):
         if run is not None:
             from runner.tui.screens.run import RunScreen
 
-            self.app.push_screen(RunScreen(run.id))
+            self.app.push_screen(RunScreen(self.access, run.id))
 
     def on_data_table_row_selected(self) -> None:
         """Enter (or a click) on a row opens it."""
