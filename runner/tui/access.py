@@ -8,6 +8,7 @@ event loop or touches a connection itself.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -21,9 +22,11 @@ T = TypeVar("T")
 class Access:
     """The feed and the control, and the thread they are used from."""
 
-    def __init__(self, feed: StoreFeed, control: Control) -> None:
+    def __init__(self, feed: StoreFeed, control: Control, *, clock: Callable[[], float] = time.time) -> None:
         self.feed = feed
         self.control = control
+        self.clock = clock
+        """What "now" is for durations and ages (fixed in snapshot tests)."""
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="baton-ui-store")
 
     async def ask(self, call: Callable[..., T], *args: object) -> T:

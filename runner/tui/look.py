@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 from rich.text import Text
 
@@ -33,11 +32,11 @@ def labelled(word: str) -> Text:
     return Text(f"{icon} {word}", style=colour)
 
 
-def duration(started: float | None, finished: float | None, *, now: float | None = None) -> str:
+def duration(started: float | None, finished: float | None, *, now: float) -> str:
     """``1m05s``, ``3.2s``; running ones count up to now; empty when never started."""
     if started is None:
         return ""
-    seconds = max(0.0, (finished if finished is not None else (now or time.time())) - started)
+    seconds = max(0.0, (finished if finished is not None else now) - started)
     if seconds < 10:
         return f"{seconds:.1f}s"
     if seconds < 3600:
@@ -47,11 +46,11 @@ def duration(started: float | None, finished: float | None, *, now: float | None
     return f"{hours}h{rest // 60:02d}m"
 
 
-def ago(moment: float | None, *, now: float | None = None) -> str:
+def ago(moment: float | None, *, now: float) -> str:
     """``5s ago``, ``3m ago``, ``2h ago``, ``4d ago``."""
     if moment is None:
         return ""
-    seconds = max(0, int((now or time.time()) - moment))
+    seconds = max(0, int(now - moment))
     for size, unit in ((86400, "d"), (3600, "h"), (60, "m")):
         if seconds >= size:
             return f"{seconds // size}{unit} ago"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 from pathlib import Path
 
@@ -77,8 +76,9 @@ class RunScreen(RunActionScreen):
             self.query_one("#title", Static).update(f"run {self.run_id} is not in the store")
             return
         self.detail = detail
-        self.query_one("#title", Static).update(_title(detail))
-        self.query_one(JobTree).show(detail)
+        now = app.clock()
+        self.query_one("#title", Static).update(_title(detail, now))
+        self.query_one(JobTree).show(detail, now)
         if self.job_key is None and detail.jobs:
             self._choose(_default_job(detail))
         elif self.job_key is not None:
@@ -147,7 +147,7 @@ class RunScreen(RunActionScreen):
         view = self.query_one(LogView)
         steps = detail.steps.get(self.job_key, ())
         names = tuple(f"{s.index}:{s.name}" for s in steps)
-        now = time.time()
+        now = self.access.clock()
         if names != self._steps_shown:
             shown = len(self._steps_shown)
             if shown and names[:shown] == self._steps_shown:  # steps started: add them
@@ -170,10 +170,10 @@ def _default_job(detail: RunDetail) -> str:
     return ranked[0].job_key
 
 
-def _title(detail: RunDetail) -> str:
+def _title(detail: RunDetail, now: float) -> str:
     run = detail.run
     word = outcome_word(run.status, run.conclusion)
-    took = duration(run.started_at, run.finished_at)
+    took = duration(run.started_at, run.finished_at, now=now)
     where = run.repository.rstrip("/").rsplit("/", 1)[-1]
     return (f"#{run.number} [b]{run.workflow}[/b] · {where} · {run.event} · {short_ref(run.ref)}@{run.sha[:7]} · "
             f"{labelled(word).markup} {took}")

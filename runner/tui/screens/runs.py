@@ -54,7 +54,7 @@ class RunsScreen(RunActionScreen):
     def compose(self) -> ComposeResult:
         """Title line, filter line (hidden until asked for), the table, the key bar."""
         yield Static("baton · runs", id="title")
-        yield Input(placeholder="repo:NAME workflow:NAME branch:NAME status:failure  text…", id="filter")
+        yield Input(placeholder="repo:NAME workflow:NAME branch:NAME status:failure  text…", id="filter", select_on_focus=False)
         with Vertical(id="body"):
             yield RunsTable(id="runs")
             yield Static(EMPTY, id="empty")
@@ -86,7 +86,7 @@ class RunsScreen(RunActionScreen):
         if not (changed or force or has_live):
             return
         runs = await app.ask(app.feed.runs, self.wanted)
-        self.table.show(runs)
+        self.table.show(runs, app.clock())
         empty = not runs
         self.query_one("#empty", Static).display = empty
         self.table.display = not empty
@@ -130,6 +130,7 @@ class RunsScreen(RunActionScreen):
         field = self.query_one("#filter", Input)
         field.display = True
         field.value = start
+        field.cursor_position = len(start)
         field.focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

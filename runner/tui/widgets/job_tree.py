@@ -7,7 +7,6 @@ needs shown as its incoming edges (``◀ build, lint``). Selecting a job or a st
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -50,14 +49,13 @@ class JobTree(Tree[Pick | None]):
         self._tree_shape: tuple[tuple[str, ...], ...] = ()
         self._by_pick: dict[Pick, TreeNode[Pick | None]] = {}
 
-    def show(self, detail: RunDetail) -> None:
-        """Reflect ``detail``; the tree is rebuilt only when its shape changes."""
+    def show(self, detail: RunDetail, now: float) -> None:
+        """Reflect ``detail`` as of ``now``; the tree is rebuilt only when its shape changes."""
         groups = _grouped(detail.jobs)
         shape = tuple(
             (job_id, *(f"{leg.job_key}:{len(detail.steps.get(leg.job_key, ()))}" for leg in legs))
             for job_id, legs in groups
         )
-        now = time.time()
         if shape != self._tree_shape:
             self._rebuild(detail, groups, now)
             self._tree_shape = shape

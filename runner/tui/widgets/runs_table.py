@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
@@ -48,14 +46,14 @@ class RunsTable(DataTable[Text | str]):
         key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
         return self.records.get(str(key))
 
-    def show(self, runs: tuple[RunRecord, ...]) -> None:
-        """Make the rows those of ``runs`` (newest first), changing only what changed."""
+    def show(self, runs: tuple[RunRecord, ...], now: float) -> None:
+        """Make the rows those of ``runs`` (newest first), changing only what changed;
+        durations and ages are as of ``now``."""
         keep = self.selected.id if self.selected is not None and not self.is_pinned_to_newest else None
         wanted = {run.id: run for run in runs}
         for key in [k for k in self.records if k not in wanted]:
             self.remove_row(key)
             del self.records[key]
-        now = time.time()
         for run in runs:
             cells = _cells(run, now)
             if run.id in self.records:
