@@ -63,26 +63,23 @@ class StepLog:
         added = 0
         file.seek(self.offsets[-1])
         while budget > 0:
-            chunk = file.read(min(_READ, budget))
+            asked = min(_READ, budget)
+            chunk = file.read(asked)
             budget -= len(chunk)
-            if not chunk:
-                break
             cut = chunk.rfind(b"\n")
-            if cut < 0:  # an unfinished line: wait for its end (the recorder caps lines)
+            if cut < 0:  # nothing new, or an unfinished line: wait for its end (lines are capped)
                 break
-            whole = chunk[: cut + 1]
-            parts = whole.split(b"\n")[:-1]
+            parts = chunk[: cut + 1].split(b"\n")[:-1]
             first = self.line_count
-            base = self.offsets[-1]
-            ends = itertools.accumulate((len(p) + 1 for p in parts), initial=base)
-            next(ends)  # ``base`` itself is already the last offset
+            ends = itertools.accumulate((len(p) + 1 for p in parts), initial=self.offsets[-1])
+            next(ends)  # the first is the last offset already held
             self.offsets.extend(ends)
-            if b"##[" in whole:
+            if b"##[" in chunk:
                 self._find_groups(parts, first)
             added += len(parts)
-            if len(whole) < len(chunk):
+            if len(chunk) < asked:  # the end of what is written so far
                 break
-            file.seek(self.offsets[-1])
+            file.seek(self.offsets[-1])  # the unfinished tail is read again with what follows
         return added
 
     def line(self, number: int) -> str:

@@ -43,6 +43,8 @@ class RunScreen(RunActionScreen):
         self.job_key: str | None = None
         """The job whose log is shown."""
         self._steps_shown: tuple[str, ...] = ()
+        self._logs: dict[str, JobLog] = {}
+        """The index of each job whose log was shown: switching back does not read it again."""
 
     def compose(self) -> ComposeResult:
         """Title, tree | log, status lines, key bar."""
@@ -80,9 +82,18 @@ class RunScreen(RunActionScreen):
         self.query_one("#title", Static).update(_title(detail, now))
         self.query_one(JobTree).show(detail, now)
         if self.job_key is None and detail.jobs:
-            self._choose(_default_job(detail))
+            chosen = _default_job(detail)
+            self._choose(chosen)
+            node = self.query_one(JobTree).node_of(Pick(chosen))
+            if node is not None:  # the tree's cursor shows whose log this is
+                self.query_one(JobTree).move_cursor(node)
         elif self.job_key is not None:
             self._update_log(detail)
+
+    def on_unmount(self) -> None:
+        """Close the log files this screen opened."""
+        for log in self._logs.values():
+            log.close()
 
     def on_job_tree_picked(self, message: JobTree.Picked) -> None:
         """Show the picked job's log (at the picked step)."""
@@ -149,13 +160,15 @@ class RunScreen(RunActionScreen):
         names = tuple(f"{s.index}:{s.name}" for s in steps)
         now = self.access.clock()
         if names != self._steps_shown:
-            shown = len(self._steps_shown)
-            if shown and names[:shown] == self._steps_shown:  # steps started: add them
-                view.job_log.steps.extend(StepLog(title=s.name, path=self._log_path(s)) for s in steps[shown:])
-                view.job_log.rebuild()
+            log = self._logs.get(self.job_key)
+            if log is None:
+                log = self._logs[self.job_key] = JobLog([])
+            if view.job_log is not log:
+                view.show(log)
+            if len(steps) > len(log.steps):  # steps started: add them
+                log.steps.extend(StepLog(title=s.name, path=self._log_path(s)) for s in steps[len(log.steps):])
+                log.rebuild()
                 view.tick()
-            else:
-                view.show(JobLog([StepLog(title=s.name, path=self._log_path(s)) for s in steps]))
             self._steps_shown = names
         view.set_step_titles([_step_status(s, now) for s in steps], [_clock(s.started_at) for s in steps])
 

@@ -92,8 +92,7 @@ class LogView(ScrollView, can_focus=True):
         self._wrap_rows_cache: list[tuple[int, Text]] = []
 
     def show(self, log: JobLog, *, step_times: list[str] | None = None) -> None:
-        """Replace what is shown (another job) and follow it."""
-        self.job_log.close()
+        """Show another job's log (its owner keeps it open) and follow it."""
         self.job_log = log
         self.step_times = step_times or []
         self.unseen = 0
