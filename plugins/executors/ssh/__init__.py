@@ -35,8 +35,9 @@ from runner.api import (
 T = TypeVar("T")
 
 _KNOWN = frozenset({"grace_seconds", "hosts"})
-_THREADS = 64
-"""Worker threads: a running step holds one for as long as it runs."""
+_POOL = ThreadPoolExecutor(max_workers=64, thread_name_prefix="baton-ssh")
+"""The ssh executors' own worker threads, shared by all of them (a running step holds one
+for as long as it runs; idle threads cost nothing)."""
 
 
 class SshExecutor:
@@ -55,7 +56,7 @@ class SshExecutor:
         self.grace_seconds = float(grace)
         self.hosts: dict[str, Host] = read_hosts(options.get("hosts"), where)
         """The configured hosts by name."""
-        self._pool = ThreadPoolExecutor(max_workers=_THREADS, thread_name_prefix="baton-ssh")
+        self._pool = _POOL
 
     def host_labels(self) -> dict[str, frozenset[str]]:
         """Each configured host's labels (its ``labels``, its name and ``self-hosted``)."""

@@ -39,7 +39,9 @@ def step_script(*, argv: Sequence[str], env: Mapping[str, str], path: Sequence[s
                 files: Mapping[str, bytes], scripts: Collection[str], collect: Sequence[str]) -> StepScript:
     """The script that runs one command (all paths absolute, as the host sees them)."""
     token = f"::baton-end-{uuid.uuid4().hex}::"
-    lines = ["umask 077", "set -C"]
+    # Without SSH_CLIENT, bash does not read ~/.bashrc as it does for commands sshd runs:
+    # steps get a plain non-login shell, as on the other executors.
+    lines = ["umask 077", "set -C", "unset SSH_CLIENT SSH2_CLIENT SSH_CONNECTION"]
     for name, content in files.items():
         parent = name.rsplit("/", 1)[0] or "/"
         lines.append(f"rm -f -- {q(name)}; mkdir -p -- {q(parent)} && base64 -d > {q(name)} <<'{token}'")

@@ -8,6 +8,7 @@ in it is the remote user's alone.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import posixpath
 import tarfile
 from collections.abc import Callable, Sequence
@@ -48,6 +49,7 @@ class SshSession:
         self._connection = connection
         self._pool = pool
         self._grace = grace_seconds
+        self._job_env: dict[str, str] = {}
         self._groups: list[int] = []
         """Process groups of the steps run so far: their orphans are killed at close."""
 
@@ -59,6 +61,7 @@ class SshSession:
     async def create(self, job: JobSpec) -> None:
         """Make the job folder under the host's ``work_root`` (one round trip)."""
         host = self._connection.host
+        self._job_env = dict(job.env)
         name = repository_name(job)
         base = host.work_root
         prefix = f"baton-{safe_name(job.run_id)}-{safe_name(job.job_key)}-"
@@ -85,7 +88,7 @@ class SshSession:
         cwd = self._path(command.cwd)
         files = {self._path(posixpath.join(cwd, name)): content for name, content in command.files.items()}
         script = step_script(
-            argv=command.argv, env=command.env, path=command.path, cwd=cwd, files=files,
+            argv=command.argv, env={**self._job_env, **command.env}, path=command.path, cwd=cwd, files=files,
             scripts={self._path(posixpath.join(cwd, word)) for word in command.argv},
             collect=[posixpath.join(cwd, name) for name in command.collect],
         )
@@ -119,8 +122,9 @@ class SshSession:
         target = self._path(destination)
 
         def send(channel: paramiko.Channel) -> None:
-            with channel.makefile("wb") as stream, tarfile.open(fileobj=stream, mode="w|gz", compresslevel=1) as tar:
-                tar.add(source, arcname=".", recursive=True)
+            with channel.makefile("wb") as stream, gzip.GzipFile(fileobj=stream, mode="wb", compresslevel=1) as packed:
+                with tarfile.open(fileobj=packed, mode="w|") as tar:
+                    tar.add(source, arcname=".", recursive=True)
 
         code, _, err = await self._thread(
             run_command, self._connection, f"mkdir -p -- {q(target)} && tar -xzf - -C {q(target)}", stdin=send
