@@ -130,7 +130,8 @@ async def _main(args: argparse.Namespace) -> int:
     snapshot = asyncio.create_task(asyncio.to_thread(_snapshot, root, facts, source, args.committed, prepared))
     try:
         labels = {label.lower() for job in jobs_of_plans for label in _literal_labels(job.job.runs_on)}
-        setup = await prepare(executor, {**config.labels, **_platforms(args.platform)}, pull, labels, config.executors)
+        setup = await prepare(executor, {**config.labels, **_platforms(args.platform)}, pull, labels, config.executors,
+                              sources=" or ".join(str(path) for path in config.files) or "baton.toml")
         for note in setup.notes:
             print(f"baton: {note}", file=out)
         with Store.open() as store:

@@ -71,9 +71,11 @@ class JobRunner:
         target = self._target(leg.job, contexts)
         if target is None:
             labels = labels_of(evaluate_tree(leg.job.runs_on, contexts))
+            hosts = self.request.placement.describe_hosts()
             return (
                 f"no executor for runs-on {labels}: map a label with -P LABEL=IMAGE "
-                "(or -P LABEL=-self-hosted for the host), or in baton.toml [labels]"
+                "(or -P LABEL=-self-hosted for the host, -P LABEL=ssh://HOST for an SSH host), or in baton.toml [labels]"
+                + (f"; no SSH host has all of those labels (hosts: {hosts})" if hosts else "")
             )
         executor = self.request.executors.get(target.executor)
         if executor is None:
@@ -141,6 +143,7 @@ class JobRunner:
             name=leg.name,
             labels=tuple(labels_of(evaluate_tree(job.runs_on, contexts))),
             image=target.image,
+            host=target.host,
             container=self._container(job.container, contexts) if job.container is not None else None,
             services={name: spec for name, spec in services.items() if spec.image},
             repository=req.info.repository,

@@ -135,7 +135,7 @@ def _from_table(name: str, raw: dict[str, dict[str, Value]], done: dict[str, Hos
         identity_secret=_text(table, "identity_secret"),
         use_agent=table.get("agent") is True,
         known_hosts=(known,) if isinstance(known, str) else tuple(str(k) for k in known) if isinstance(known, list) else DEFAULT_KNOWN_HOSTS,
-        host_key_policy=policy,  # type: ignore[arg-type]  # checked against POLICIES above
+        host_key_policy=policy,
         host_key=_text(table, "host_key"),
         work_root=str(table.get("work_root", DEFAULT_WORK_ROOT)),
         jump=jump or base.jump,
