@@ -134,7 +134,7 @@ def _from_table(name: str, raw: dict[str, dict[str, Value]], done: dict[str, Hos
         identities=(str(table["identity"]),) if "identity" in table else base.identities,
         identity_secret=_text(table, "identity_secret"),
         use_agent=table.get("agent") is True,
-        known_hosts=(known,) if isinstance(known, str) else tuple(str(k) for k in known) if isinstance(known, list) else DEFAULT_KNOWN_HOSTS,
+        known_hosts=(known,) if isinstance(known, str) else tuple(str(k) for k in known) if isinstance(known, list) else base.known_hosts,
         host_key_policy=policy,
         host_key=_text(table, "host_key"),
         work_root=str(table.get("work_root", DEFAULT_WORK_ROOT)),
@@ -160,7 +160,8 @@ def resolve_target(target: str, hosts: Mapping[str, Host]) -> Host:
     port = int(match["port"]) if match["port"] else base.port
     name = target
     return Host(name=name, address=base.address, port=port, user=match["user"] or base.user,
-                labels=frozenset({name.lower(), *IMPLICIT_LABELS}), identities=base.identities, jump=base.jump)
+                labels=frozenset({name.lower(), *IMPLICIT_LABELS}), identities=base.identities, jump=base.jump,
+                known_hosts=base.known_hosts)
 
 
 def ssh_config_entry(alias: str, *, depth: int = 0) -> Host:
@@ -183,12 +184,14 @@ def ssh_config_entry(alias: str, *, depth: int = 0) -> Host:
                         user=match["user"] or hop.user, identities=hop.identities, jump=hop.jump)
     files = found.get("identityfile")
     port = found.get("port")
+    known = found.get("userknownhostsfile")
     return Host(
         name=alias,
         address=str(found.get("hostname", alias)),
         port=int(port) if isinstance(port, str) and port.isdigit() else 22,
         user=str(found.get("user") or getpass.getuser()),
         identities=tuple(str(f) for f in files) if isinstance(files, list) else (),
+        known_hosts=tuple(known.split()) if isinstance(known, str) else DEFAULT_KNOWN_HOSTS,
         jump=jump,
     )
 

@@ -14,7 +14,7 @@ from plugins.executors.docker import DockerExecutor
 from plugins.executors.local import LocalExecutor
 from plugins.executors.ssh import SshExecutor
 from runner.api import Executor, JobSpec
-from tests.sshd import SshServer
+from tests.sshd import host_table
 
 GRACE_SECONDS = 3.0
 """A grace period long enough to tell 'stopped at SIGTERM' from 'waited for SIGKILL'."""
@@ -40,16 +40,6 @@ def host_dir(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
-    """One OpenSSH server on a loopback port, shared by the tests that need a host."""
-    server = SshServer.start(tmp_path_factory.mktemp("sshd"))
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 @pytest.fixture(params=["local", "docker", "ssh"])
 def kind(request: pytest.FixtureRequest) -> str:
     """Which executor the contract test runs against."""
@@ -63,9 +53,9 @@ def executor(kind: str, host_dir: Path, request: pytest.FixtureRequest) -> Execu
     """The executor under test, with a short grace period and a private host folder (on
     the SSH host, which is this machine seen through sshd, its ``work_root``)."""
     if kind == "ssh":
-        server: SshServer = request.getfixturevalue("sshd")
+        server = request.getfixturevalue("shared_sshd")
         return SshExecutor({"grace_seconds": GRACE_SECONDS,
-                            "hosts": {"box": server.host_table("box", work_root=str(host_dir), labels=["test"])}})
+                            "hosts": {"box": host_table(server, work_root=str(host_dir), labels=["test"])}})
     options: dict[str, Any] = {"grace_seconds": GRACE_SECONDS, "host_dir": str(host_dir)}
     return LocalExecutor(options) if kind == "local" else DockerExecutor(options)
 
