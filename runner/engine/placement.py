@@ -67,6 +67,8 @@ class Placement:
         for host in self.hosts:
             if wanted and wanted <= host.labels:
                 return Target(executor=host.executor)
+        if self.hosts and not wanted <= set(self.targets):
+            return None  # a label only a host could have: not this machine because it says self-hosted
         for label in lowered:
             target = self.targets.get(label)
             if target is not None:
