@@ -201,7 +201,8 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
-def _start_sshd(host: str, sftp: bool, started: list[tuple[subprocess.Popen[bytes], Path]]) -> SshServer:
+def start_sshd(host: str, sftp: bool, started: list[tuple[subprocess.Popen[bytes], Path]]) -> SshServer:
+    """Start an sshd on a free port of ``host`` with fresh keys (noted in ``started``)."""
     sshd_path, keygen_path = _binary("sshd"), _binary("ssh-keygen")
     if sshd_path is None or keygen_path is None:
         require("OpenSSH server (sshd, ssh-keygen) is not installed (`apt-get install openssh-server`)")
@@ -248,7 +249,8 @@ def _start_sshd(host: str, sftp: bool, started: list[tuple[subprocess.Popen[byte
     )
 
 
-def _stop_all(started: list[tuple[subprocess.Popen[bytes], Path]]) -> None:
+def stop_sshds(started: list[tuple[subprocess.Popen[bytes], Path]]) -> None:
+    """Stop the servers of ``started`` with their connection processes; remove their folders."""
     from tests.sshd import kill_connections
 
     for process, _directory in started:
@@ -269,12 +271,12 @@ def sshd() -> Iterator[Callable[..., SshServer]]:
     started: list[tuple[subprocess.Popen[bytes], Path]] = []
 
     def start(host: str = "127.0.0.1", *, sftp: bool = True) -> SshServer:
-        return _start_sshd(host, sftp, started)
+        return start_sshd(host, sftp, started)
 
     try:
         yield start
     finally:
-        _stop_all(started)
+        stop_sshds(started)
 
 
 @pytest.fixture(scope="session")
@@ -282,9 +284,9 @@ def shared_sshd() -> Iterator[SshServer]:
     """One sshd for the whole session, for tests that do not stop or break their server."""
     started: list[tuple[subprocess.Popen[bytes], Path]] = []
     try:
-        yield _start_sshd("127.0.0.1", False, started)
+        yield start_sshd("127.0.0.1", False, started)
     finally:
-        _stop_all(started)
+        stop_sshds(started)
 
 
 # --- git ----------------------------------------------------------------------------------

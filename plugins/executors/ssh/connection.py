@@ -151,6 +151,9 @@ def _handshake(host: Host, via: Connection | None) -> paramiko.Transport:
                                                   timeout=CONNECT_SECONDS)
             else:
                 sock = socket.create_connection((host.address, host.port), timeout=CONNECT_SECONDS)
+                # A step is a handful of small messages each way: Nagle's algorithm would hold
+                # each one back for the previous one's (delayed) acknowledgement.
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             break
         except (OSError, paramiko.SSHException) as exc:
             if time.monotonic() + delay > deadline:
