@@ -14,16 +14,27 @@ rescanned per chunk, so a 100 MB line costs about 1 MiB of memory, not its size.
 
 from __future__ import annotations
 
+from typing import assert_never
+
 from runner.engine.commands import (
     AddMask,
+    AddMatcher,
     AddPath,
     Annotation,
+    Command,
     CommandFailure,
     CommandProcessor,
+    Debug,
+    Echo,
     EndGroup,
     Group,
+    RemoveMatcher,
+    ResumeCommands,
+    SaveState,
     SetEnv,
     SetOutput,
+    StopCommands,
+    is_true,
     unsecure_commands_allowed,
     unsecure_stop_tokens_allowed,
 )
@@ -49,9 +60,12 @@ class LogStream:
     def __init__(self, scope: JobScope, index: int, env: dict[str, str]) -> None:
         self.scope = scope
         self.index = index
+        self.is_debug = step_debug(scope)
+        """Whether ``::debug::`` lines are shown (``ACTIONS_STEP_DEBUG``, as on GitHub)."""
         self.processor = CommandProcessor(
             allow_unsecure_commands=unsecure_commands_allowed(env),
             allow_unsecure_stop_tokens=unsecure_stop_tokens_allowed(env),
+            echo=self.is_debug,
         )
         self._held: list[bytes] = []
         """Output after the last newline, in pieces; together at most ``LINE_LIMIT`` bytes."""
@@ -63,6 +77,8 @@ class LogStream:
         """``::set-env`` values (when allowed)."""
         self.path: list[str] = []
         """``::add-path`` folders (when allowed)."""
+        self.has_failed = False
+        """Whether a command could not be carried out: the step then fails, as on GitHub."""
 
     def feed(self, chunk: bytes) -> None:
         """Take a chunk of output; complete lines are published now."""
@@ -170,24 +186,36 @@ class LogStream:
                 masked = tuple(scope.masker.mask_lines(lines))
                 scope.bus.publish(LogLines(run_id=run_id, job_key=key, index=self.index, lines=masked, is_runner=is_runner))
 
-    def _apply(self, command: object) -> str | None:
+    def _apply(self, command: Command) -> str | None:
         """Carry out one command; returns the log line it leaves, if any."""
-        if isinstance(command, SetOutput):
-            self.outputs[command.name] = command.value
-        elif isinstance(command, SetEnv):
-            self.env[command.name] = command.value
-        elif isinstance(command, AddPath):
-            self.path.append(command.path)
-        elif isinstance(command, Group):
-            return f"##[group]{command.title}"
-        elif isinstance(command, EndGroup):
-            return "##[endgroup]"
-        elif isinstance(command, Annotation):
-            return self._annotate(command)
-        elif isinstance(command, CommandFailure):
-            return f"##[error]Unable to process command '{command.command}' successfully.\n##[error]{command.message}"
-        elif isinstance(command, AddMask):
-            return None
+        match command:
+            case SetOutput():
+                self.outputs[command.name] = command.value
+            case SetEnv():
+                self.env[command.name] = command.value
+            case AddPath():
+                self.path.append(command.path)
+            case Group():
+                return f"##[group]{command.title}"
+            case EndGroup():
+                return "##[endgroup]"
+            case Annotation():
+                return self._annotate(command)
+            case CommandFailure():
+                self.has_failed = True
+                return f"##[error]Unable to process command '{command.command}' successfully.\n##[error]{command.message}"
+            case Debug():
+                return f"##[debug]{command.message}" if self.is_debug else None
+            case AddMatcher():
+                return f"baton does not apply problem matchers: '{command.path}' is not loaded"
+            case AddMask() | Echo() | StopCommands() | ResumeCommands():
+                pass  # the processor has carried them out (masks, echo, stop tokens)
+            case SaveState():
+                pass  # for an action's post step; baton runs no post steps, as GITHUB_STATE shows
+            case RemoveMatcher():
+                pass  # no matcher was loaded (see AddMatcher)
+            case _:
+                assert_never(command)
         return None
 
     def _annotate(self, note: Annotation) -> str:
@@ -207,3 +235,9 @@ class LogStream:
         where = f" ({note.file}:{note.line})" if note.file and note.line else f" ({note.file})" if note.file else ""
         return f"##[{note.level}]{message}{where}"
 
+
+def step_debug(scope: JobScope) -> bool:
+    """Whether step debug logging is on: the ``ACTIONS_STEP_DEBUG`` secret or variable is true."""
+    request = scope.request
+    variable = request.vars.get("ACTIONS_STEP_DEBUG")
+    return is_true(request.secrets.get("ACTIONS_STEP_DEBUG")) or (isinstance(variable, str) and is_true(variable))
