@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from runner.cli.printer import Printer
 from runner.cli.style import Style
-from runner.engine.request import RunRequest
 from runner.expr import Value
 from runner.plan import Plan
 from runner.status import Conclusion, RunId
 from runner.store.paths import step_log_name
+
+if TYPE_CHECKING:  # only in annotations: a dry run (``baton run -n``) imports neither
+    from runner.cli.printer import Printer
+    from runner.engine.request import RunRequest
 
 
 def print_dry_run(plan: Plan, out: TextIO) -> None:

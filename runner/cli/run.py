@@ -14,16 +14,14 @@ import sys
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import setproctitle
 
-from runner.api import Executor, Pull
-from runner.cli.executors import prepare
+from runner.api import Pull
 from runner.config import load_config
 from runner.cli.paths import display_path, repository_root
-from runner.cli.printer import Printer
-from runner.cli.report import json_document, print_dry_run, print_summary
+from runner.cli.report import print_dry_run
 from runner.cli.run_setup import (
     complete_event,
     occurrence_of,
@@ -33,21 +31,20 @@ from runner.cli.run_setup import (
     read_values,
     workflow_inputs,
 )
-from runner.engine import execute_run
 from runner.engine.contexts import RunInfo, github_context
-from runner.engine.request import RunRequest
 from runner.errors import Diagnostic, UsageError, WorkflowError
-from runner.events import EventBus
 from runner.expr import Value, to_display_string
 from runner.plan import Plan, compile_plan
-from runner.registry import native_actions, plugin_manager
-from runner.status import Conclusion, RunId, new_run_id
-from runner.store import Recorder, Store, active_run_ids, recover
+from runner.status import Conclusion, RunId
 from runner.watch.repo import RepoFacts, read_facts
-from runner.watch.snapshot import new_snapshot_folder, remove_stale_snapshots, snapshot_commit, snapshot_worktree
 from runner.workflow import find_workflows, parse_file
 from runner.workflow.model import Job, Workflow
 from runner.workflow.text import Text, Tree
+
+if TYPE_CHECKING:
+    from runner.api import Executor
+    from runner.engine.request import RunRequest
+    from runner.events import EventBus
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -125,6 +122,18 @@ async def _main(args: argparse.Namespace) -> int:
         for one in prepared:
             print_dry_run(one.plan, out)
         return 0
+    # What only a real run needs, imported only for one: a dry run skips the engine,
+    # the executors, the store and the snapshot, and their imports.
+    from runner.cli.executors import prepare
+    from runner.cli.printer import Printer
+    from runner.cli.report import json_document, print_summary
+    from runner.engine.request import RunRequest
+    from runner.events import EventBus
+    from runner.registry import native_actions, plugin_manager
+    from runner.status import new_run_id
+    from runner.store import Recorder, Store, active_run_ids, recover
+    from runner.watch.snapshot import new_snapshot_folder, remove_stale_snapshots
+
     jobs_of_plans = [job for one in prepared for job in one.plan.jobs.values()]
     source = new_snapshot_folder()
     snapshot = asyncio.create_task(asyncio.to_thread(_snapshot, root, facts, source, args.committed, prepared))
@@ -184,6 +193,8 @@ async def _main(args: argparse.Namespace) -> int:
 def _snapshot(root: Path, facts: RepoFacts, source: Path, is_committed: bool, prepared: list[Prepared]) -> None:
     """Copy the repository for checkouts and called workflows (in a thread, while the
     executors get ready); a run whose jobs use neither skips the copy."""
+    from runner.watch.snapshot import snapshot_commit, snapshot_worktree
+
     if not any(_reads_source(job.job) for one in prepared for job in one.plan.jobs.values()):
         return
     if is_committed:
@@ -215,6 +226,8 @@ async def _collect_garbage(executors: Iterable[Executor], active: frozenset[RunI
 
 async def _run_all(requests: list[RunRequest], bus: EventBus) -> list[Conclusion]:
     """Run every request at once; the first Ctrl-C (or SIGTERM) cancels them cleanly."""
+    from runner.engine import execute_run
+
     tasks = [asyncio.create_task(execute_run(r, bus)) for r in requests]
     loop = asyncio.get_running_loop()
 
