@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from runner.engine.capacity import Capacity
 from runner.engine.request import JobResult, RunRequest
 
 if TYPE_CHECKING:
     from runner.events import EventBus
     from runner.status import Conclusion
 
-__all__ = ["JobResult", "RunRequest", "execute_run"]
+__all__ = ["Capacity", "JobResult", "RunRequest", "execute_run"]
 
 
 async def execute_run(request: RunRequest, bus: EventBus) -> Conclusion:
