@@ -168,7 +168,7 @@ class LocalSession:
             from plugins.executors.docker.engine import connect
 
             try:
-                self._client = await asyncio.to_thread(connect)
+                self._client, _arch = await asyncio.to_thread(connect)
             except ExecutorError as exc:
                 raise ExecutorError(f"{purpose} needs a Docker engine: {exc.message}") from exc
         return self._client
