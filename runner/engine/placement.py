@@ -85,7 +85,6 @@ class Placement:
         *,
         container_executor: str | None,
         images: Mapping[str, str],
-        executors: Mapping[str, str] | None = None,
         explicit: Collection[str] = (),
         hosts: Sequence[PoolHost] = (),
     ) -> Placement:
@@ -94,9 +93,8 @@ class Placement:
         ``container_executor`` runs the image labels (None: no container engine, so
         they run on the host); ``images`` are ``-P``/config overrides (an image of
         ``-self-hosted`` means the host, as in act; ``NAME://TARGET`` means host TARGET
-        of executor NAME, as ``ssh://box``); ``executors`` maps labels to any executor by
-        name and wins over both. ``explicit`` labels (given by ``-P`` or baton.toml) win
-        over ``hosts``, whose labels win over the default map.
+        of executor NAME, as ``ssh://box``). ``explicit`` labels (given by ``-P`` or
+        baton.toml) win over ``hosts``, whose labels win over the default map.
         """
         targets: dict[str, Target] = {}
         for label, image in {**DEFAULT_IMAGES, **images}.items():
@@ -109,9 +107,7 @@ class Placement:
                 targets[label.lower()] = Target(executor=container_executor, image=image)
         for label in HOST_LABELS:
             targets.setdefault(label, Target(executor="local"))
-        for label, name in (executors or {}).items():
-            targets[label.lower()] = Target(executor=name)
-        chosen = {label.lower() for label in (*explicit, *(executors or {}))}
+        chosen = {label.lower() for label in explicit}
         return cls(targets=targets, explicit=frozenset(chosen & set(targets)), hosts=tuple(hosts))
 
 

@@ -181,17 +181,17 @@ class Reader:
         self.error(node, f"'{where}' must be true, false or an expression, not {kind_name(node)}")
         return default
 
-    def minutes(self, node: Node | None, names: Collection[str], where: str) -> Tree:
-        """A positive number of minutes, or an expression that gives one."""
+    def minutes(self, node: Node | None, names: Collection[str], where: str, *, unit: str = "number of minutes") -> Tree:
+        """A positive number (of minutes, unless ``unit`` says), or an expression that gives one."""
         if node is None:
             return None
         if isinstance(node, Scalar) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
             if node.value <= 0:
-                self.error(node, f"'{where}' must be a positive number of minutes")
+                self.error(node, f"'{where}' must be a positive {unit}")
             return node.value
         if isinstance(node, Scalar) and isinstance(node.value, str) and "${{" in node.value:
             return self.scalar_text(node, names)
-        self.error(node, f"'{where}' must be a number of minutes or an expression, not {kind_name(node)}")
+        self.error(node, f"'{where}' must be a {unit} or an expression, not {kind_name(node)}")
         return None
 
     def tree(self, node: Node, names: Collection[str]) -> Tree:
