@@ -30,8 +30,9 @@ class Concurrency:
 
     group: Text
     cancel_in_progress: Tree = False
-    queue: str | None = None
-    """``single`` (default: a newer pending run replaces the waiting one) or ``max``."""
+    queue: str | Text | None = None
+    """``single`` (default: a newer pending run replaces the waiting one) or ``max``, or an
+    expression that gives one."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -62,6 +62,8 @@ def read_job(r: Reader, key: Scalar, node: Node) -> Job | None:
             runs_on = _runs_on(r, runs_on_node)
     if not is_call and body.get("steps") is None:
         r.error(body, f"{where} has no 'steps'")
+    if (snapshot := body.get("snapshot")) is not None:
+        _check_snapshot(r, snapshot)
     names = availability.JOB
     return Job(
         id=job_id,
@@ -94,9 +96,11 @@ def _runs_on(r: Reader, node: Node) -> Tree:
         r.check_keys(node, ("group", "labels"), "runs-on")
         if node.get("group") is None and node.get("labels") is None:
             r.error(node, "'runs-on' as a mapping needs 'group' or 'labels'")
-    elif isinstance(node, Scalar) and not isinstance(node.value, str):
-        r.error(node, f"'runs-on' must be a label, a list of labels or {{group, labels}}, not {kind_name(node)}")
+    elif isinstance(node, Scalar) and node.value is None:
+        r.error(node, "'runs-on' must be a label, a list of labels or {group, labels}, not null")
         return None
+    elif isinstance(node, Scalar):  # a number or boolean is a label too, as GitHub reads it
+        return r.scalar_text(node, availability.JOB)
     return r.tree(node, availability.JOB)
 
 
@@ -105,10 +109,28 @@ def _environment(r: Reader, node: Node) -> Tree:
     if not isinstance(node, Map):
         return r.tree(node, availability.JOB)
     r.check_keys(node, ("name", "url", "deployment"), "environment")
+    r.require(node, "name", "environment")
+    if (deployment := node.get("deployment")) is not None:
+        r.flag(deployment, availability.JOB, "environment.deployment", default=True)
     return {
         key.text: r.tree(value, availability.ENVIRONMENT_URL if key.text == "url" else availability.JOB)
         for key, value in node.pairs
     }
+
+
+def _check_snapshot(r: Reader, node: Node) -> None:
+    """``snapshot`` (a custom runner image made from the job's runner): checked only, as
+    baton makes no runner images."""
+    if isinstance(node, Scalar):
+        r.string(node, "snapshot")
+        return
+    body = r.mapping(node, "snapshot")
+    if body is None:
+        return
+    r.check_keys(body, ("image-name", "if", "version"), "snapshot")
+    r.require(body, "image-name", "snapshot")
+    if (condition := body.get("if")) is not None:
+        r.condition(condition, availability.JOB, "snapshot.if")
 
 
 def _needs(r: Reader, node: Node | None) -> tuple[str, ...]:
@@ -240,8 +262,11 @@ def read_concurrency(r: Reader, node: Node, names: frozenset[str]) -> Concurrenc
     if group is None:
         return None
     cancel = r.flag(body.get("cancel-in-progress"), names, "cancel-in-progress", default=False)
-    queue = None
-    if (queue_node := body.get("queue")) is not None:
+    queue: str | Text | None = None
+    if (queue_node := body.get("queue")) is not None and r.is_expression(queue_node):
+        assert isinstance(queue_node, Scalar)
+        queue = r.scalar_text(queue_node, names)
+    elif queue_node is not None:
         queue = r.string(queue_node, "concurrency.queue")
         if queue not in (None, "single", "max"):
             r.error(queue_node, f"'concurrency.queue' must be single or max, not '{queue}'")
