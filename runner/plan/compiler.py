@@ -20,8 +20,16 @@ def compile_plan(workflow: Workflow, contexts: Mapping[str, Value]) -> Plan:
     jobs: dict[str, PlannedJob] = {}
     for job_id in order:
         job = workflow.jobs[job_id]
-        deferred = "needs" in _matrix_references(job)
-        jobs[job_id] = PlannedJob(job=job, legs=None if deferred else expand_job(job, contexts))
+        references = _matrix_references(job)
+        legs = None
+        if "needs" not in references:
+            try:
+                legs = expand_job(job, contexts)
+            except BatonError:
+                if not references:
+                    raise  # a literal matrix that cannot expand: the workflow is wrong
+                # else an expression's error: the job fails with it when its turn comes
+        jobs[job_id] = PlannedJob(job=job, legs=legs)
     return Plan(workflow=workflow, jobs=jobs)
 
 
