@@ -111,3 +111,12 @@ class StoreError(BatonError):
     """The run store cannot be opened or written."""
 
     exit_code = 3
+
+
+def internal_failure(exc: Exception) -> str:
+    """What a job or step that died of an unexpected exception (a bug in baton, not in the
+    workflow) says about it: one line naming the exception, never a traceback."""
+    detail = str(exc) or "(no message)"
+    if len(detail) > 300:
+        detail = detail[:300] + "…"
+    return f"baton failed unexpectedly here ({type(exc).__name__}: {detail}); this is a bug in baton, please report it"

@@ -8,7 +8,7 @@ import asyncio
 from runner.errors import ExecutorError
 from runner.registry import build_executor, executor_classes, plugin_manager
 from runner.store import Store, active_run_ids, recover
-from runner.watch.snapshot import remove_stale_snapshots
+from runner.source.snapshot import remove_stale_snapshots
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import TextIO
+from typing import TextIO, assert_never
 
 from runner.cli.style import Style
 from runner.events import (
@@ -21,8 +20,8 @@ from runner.events import (
     StepFinished,
     StepStarted,
 )
-from runner.expr import Value
-from runner.status import Conclusion
+from runner.progress import JobView, Progress, RunView
+from runner.status import Conclusion, RunId
 
 FLUSH_SECONDS = 0.05
 """Longest a printed log line waits in the stream's buffer."""
@@ -37,84 +36,59 @@ _MARKS = {
 }
 
 
-@dataclass(slots=True, kw_only=True)
-class StepView:
-    """One step as seen so far."""
-
-    index: int
-    name: str
-    outcome: Conclusion | None = None
-    conclusion: Conclusion | None = None
-    outputs: dict[str, str] = field(default_factory=dict)
-    duration: float | None = None
-
-
-@dataclass(slots=True, kw_only=True)
-class JobView:
-    """One job (leg) as seen so far."""
-
-    run_id: str
-    key: str
-    job_id: str
-    name: str
-    matrix: dict[str, Value]
-    colour: str
-    conclusion: Conclusion | None = None
-    outputs: dict[str, str] = field(default_factory=dict)
-    started: float | None = None
-    finished: float | None = None
-    reason: str = ""
-    summary: str = ""
-    """The job's ``GITHUB_STEP_SUMMARY`` markdown."""
-    executor: str = ""
-    steps: dict[int, StepView] = field(default_factory=dict)
-
-
 class Printer:
     """A bus subscriber that prints as events arrive and remembers what it printed."""
 
     def __init__(self, stream: TextIO, *, names: Iterable[str] = ()) -> None:
         self.stream = stream
         self.style = Style(stream)
-        self.jobs: dict[tuple[str, str], JobView] = {}
-        self.runs: dict[str, tuple[RunStarted, RunFinished | None]] = {}
+        self.progress = Progress()
+        """The jobs and steps as the events told them (what the summary and JSON show)."""
+        self.colours: dict[tuple[RunId, str], str] = {}
         self.width = min(max((len(n) for n in names), default=12), 32)
         """Width of the job-name column: the longest name known before the run."""
         self.flushed = 0.0
         """When log lines were last flushed to the stream (monotonic seconds)."""
 
-    def __call__(self, event: Event) -> None:
-        if isinstance(event, LogLines):
-            self._lines(event)
-        elif isinstance(event, StepStarted):
-            self._say(event.run_id, event.job_key, self.style("▶ ", "dim") + event.name)
-        elif isinstance(event, StepFinished):
-            self._step_finished(event)
-        elif isinstance(event, JobQueued):
-            colour = _COLOURS[len(self.jobs) % len(_COLOURS)]
-            view = JobView(run_id=event.run_id, key=event.job_key, job_id=event.job_id, name=event.name, matrix=dict(event.matrix), colour=colour)
-            self.jobs[(event.run_id, event.job_key)] = view
-        elif isinstance(event, JobStarted):
-            view = self.jobs[(event.run_id, event.job_key)]
-            view.started, view.executor = event.at, event.executor
-            self._say(event.run_id, event.job_key, self.style(f"job started on {event.executor}", "dim"))
-        elif isinstance(event, JobFinished):
-            self._job_finished(event)
-        elif isinstance(event, Annotation):
-            return
-        elif isinstance(event, RunStarted):
-            self.runs[event.run_id] = (event, None)
-        elif isinstance(event, RunFinished):
-            started = self.runs[event.run_id][0]
-            self.runs[event.run_id] = (started, event)
+    @property
+    def jobs(self) -> dict[tuple[RunId, str], JobView]:
+        """Every job seen, by run and key, in the order they became known."""
+        return self.progress.jobs
 
-    def _prefix(self, run_id: str, key: str) -> str:
+    @property
+    def runs(self) -> dict[RunId, RunView]:
+        """Every run seen, by id."""
+        return self.progress.runs
+
+    def __call__(self, event: Event) -> None:
+        self.progress.apply(event)
+        match event:
+            case LogLines():
+                self._lines(event)
+            case StepStarted():
+                self._say(event.run_id, event.job_key, self.style("▶ ", "dim") + event.name)
+            case StepFinished():
+                self._step_finished(event)
+            case JobQueued():
+                self.colours.setdefault((event.run_id, event.job_key), _COLOURS[len(self.colours) % len(_COLOURS)])
+            case JobStarted():
+                self._say(event.run_id, event.job_key, self.style(f"job started on {event.executor}", "dim"))
+            case JobFinished():
+                self._job_finished(event)
+            case Annotation():
+                pass  # its line is in the step's log already (``##[error]…``)
+            case RunStarted() | RunFinished():
+                pass  # the end-of-run report tells of the run
+            case _:
+                assert_never(event)
+
+    def _prefix(self, run_id: RunId, key: str) -> str:
         view = self.jobs.get((run_id, key))
         name = view.name if view else key
-        colour = view.colour if view else "bold"
+        colour = self.colours.get((run_id, key), "bold")
         return self.style(f"{name[: self.width]:<{self.width}}", colour, "bold") + " "
 
-    def _say(self, run_id: str, key: str, text: str) -> None:
+    def _say(self, run_id: RunId, key: str, text: str) -> None:
         self.stream.write(self._prefix(run_id, key) + text + "\n")
         self.stream.flush()
 
@@ -137,21 +111,11 @@ class Printer:
             return self.style("▾ " + rest, "bold")
         if kind == "endgroup":
             return self.style("▴", "dim")
-        colour = {"error": "red", "warning": "yellow", "notice": "cyan"}.get(kind)
+        colour = {"error": "red", "warning": "yellow", "notice": "cyan", "debug": "dim"}.get(kind)
         return self.style(f"{kind}: {rest}", colour) if colour else line
 
     def _step_finished(self, event: StepFinished) -> None:
-        view = self.jobs.get((event.run_id, event.job_key))
-        duration = event.at - event.started if event.started is not None else None
-        if view is not None:
-            view.steps[event.index] = StepView(
-                index=event.index,
-                name=event.name,
-                outcome=event.outcome,
-                conclusion=event.conclusion,
-                outputs=dict(event.outputs),
-                duration=duration,
-            )
+        duration = self.jobs[(event.run_id, event.job_key)].steps[event.index].duration
         mark, colour = _MARKS.get(event.conclusion, ("?", "bold"))
         if event.conclusion == Conclusion.SUCCESS and event.outcome == Conclusion.FAILURE:
             mark, colour = "✗", "yellow"
@@ -159,11 +123,7 @@ class Printer:
         self._say(event.run_id, event.job_key, self.style(mark, colour, "bold") + f" {event.name}" + self.style(timing, "dim"))
 
     def _job_finished(self, event: JobFinished) -> None:
-        view = self.jobs.get((event.run_id, event.job_key))
-        if view is None:
-            return
-        view.conclusion, view.outputs, view.finished, view.reason = event.conclusion, dict(event.outputs), event.at, event.reason
-        view.summary = event.summary
+        view = self.jobs[(event.run_id, event.job_key)]
         mark, colour = _MARKS.get(event.conclusion, ("?", "bold"))
         took = f" in {event.at - view.started:.1f}s" if view.started else ""
         reason = f": {event.reason}" if event.reason else ""
@@ -184,7 +144,7 @@ class Printer:
             lines.append("  " + self.style(text, colour))
         return lines
 
-    def elapsed(self, run_id: str) -> float:
+    def elapsed(self, run_id: RunId) -> float:
         """Wall time of a run so far."""
-        started, finished = self.runs[run_id]
-        return (finished.at if finished else time.time()) - started.at
+        run = self.runs[run_id]
+        return (run.finished if run.finished is not None else time.time()) - run.started.at

@@ -11,13 +11,14 @@ The JSON document (``--format json``) is one object::
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
 from runner.cli.printer import Printer
 from runner.cli.style import Style
-from runner.engine.request import RunRequest
 from runner.expr import Value
+from runner.launch import PlannedRun
 from runner.plan import Plan
 from runner.status import Conclusion, RunId
 from runner.store.paths import step_log_name
@@ -40,7 +41,7 @@ def print_dry_run(plan: Plan, out: TextIO) -> None:
             print(f"  {leg.name:<40} {what}{style(needs, 'dim')}", file=out)
 
 
-def overall(conclusions: list[Conclusion]) -> Conclusion:
+def overall(conclusions: Sequence[Conclusion]) -> Conclusion:
     """The status of several runs together."""
     if Conclusion.FAILURE in conclusions:
         return Conclusion.FAILURE
@@ -49,7 +50,7 @@ def overall(conclusions: list[Conclusion]) -> Conclusion:
     return Conclusion.SUCCESS
 
 
-def print_summary(printer: Printer, requests: list[RunRequest], conclusions: list[Conclusion], out: TextIO) -> None:
+def print_summary(printer: Printer, requests: Sequence[PlannedRun], conclusions: Sequence[Conclusion], out: TextIO) -> None:
     """The table of jobs and one line per run."""
     style = Style(out)
     print("", file=out)
@@ -65,7 +66,7 @@ def print_summary(printer: Printer, requests: list[RunRequest], conclusions: lis
         )
 
 
-def json_document(printer: Printer, requests: list[RunRequest], conclusions: list[Conclusion], home: Path) -> str:
+def json_document(printer: Printer, requests: Sequence[PlannedRun], conclusions: Sequence[Conclusion], home: Path) -> str:
     """The machine-readable account of the run (schema in this module's docstring)."""
     by_run = {r.run_id: r for r in requests}
     jobs: list[Value] = []

@@ -8,45 +8,38 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import shutil
 import signal
 import sys
-from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import NamedTuple
 
 import setproctitle
 
-from runner.api import Executor, Pull
+from runner.api import Pull
 from runner.cli.executors import prepare
-from runner.config import load_config
 from runner.cli.paths import display_path, repository_root
 from runner.cli.printer import Printer
 from runner.cli.report import json_document, print_dry_run, print_summary
-from runner.cli.run_setup import (
-    complete_event,
-    occurrence_of,
-    pull_request_refs,
-    read_event,
-    missing_inputs,
-    read_values,
-    workflow_inputs,
-)
-from runner.engine import execute_run
-from runner.engine.contexts import RunInfo, github_context
-from runner.engine.request import RunRequest
+from runner.cli.run_setup import read_event, read_values
+from runner.config import load_config
+from runner.engine.capacity import Capacity
 from runner.errors import Diagnostic, UsageError, WorkflowError
-from runner.events import EventBus
-from runner.expr import Value, to_display_string
-from runner.plan import Plan, compile_plan
-from runner.registry import native_actions, plugin_manager
-from runner.status import Conclusion, RunId, new_run_id
-from runner.store import Recorder, Store, active_run_ids, recover
-from runner.watch.repo import RepoFacts, read_facts
-from runner.watch.snapshot import new_snapshot_folder, remove_stale_snapshots, snapshot_commit, snapshot_worktree
+from runner.launch import (
+    Launch,
+    PlannedRun,
+    Runtime,
+    Trigger,
+    complete_event,
+    missing_inputs,
+    occurrence_of,
+    open_runtime,
+    plan_runs,
+    start_runs,
+)
+from runner.source.repo import read_facts
+from runner.status import Conclusion
 from runner.workflow import find_workflows, parse_file
-from runner.workflow.model import Job, Workflow
+from runner.workflow.model import Workflow
 from runner.workflow.text import Text, Tree
 
 
@@ -104,141 +97,77 @@ async def _main(args: argparse.Namespace) -> int:
     executor = args.executor or config.executor or "auto"
     pull: Pull = args.pull or config.pull or "missing"
     jobs = args.jobs or config.jobs or os.cpu_count() or 2
-    facts = read_facts(root)
+    facts = await asyncio.to_thread(read_facts, root)
     if args.actor:
         facts = replace(facts, actor=args.actor)
-    workflows = _load_workflows(args, root)
-    payload = complete_event(args.event, read_event(args.eventpath), facts)
-    occurrence = occurrence_of(args.event, payload, facts)
-    triggered = [w for w in workflows if w.on.matches(occurrence)]
+    values = read_values(args)
+    launch = Launch(
+        trigger=Trigger(
+            event_name=args.event,
+            payload=read_event(args.eventpath),
+            facts=facts,
+            commit=facts.sha if args.committed else None,
+        ),
+        workflows=tuple(_load_workflows(args, root)),
+        inputs=values.inputs,
+        vars=values.vars,
+        secrets=values.secrets,
+        env=values.env,
+        only_jobs=frozenset(args.job) if args.job else None,
+        matrix_filter=_matrix_filter(args.matrix),
+    )
     out = sys.stderr if args.format == "json" else sys.stdout
-    if not triggered:
-        names = ", ".join(f"{w.path} (on: {', '.join(w.on.events)})" for w in workflows)
+    planned = plan_runs(launch)
+    if not planned:
+        occurrence = occurrence_of(args.event, complete_event(args.event, dict(launch.trigger.payload), facts), facts)
+        names = ", ".join(f"{w.path} (on: {', '.join(w.on.events)})" for w in launch.workflows)
         print(f"baton: no workflow runs on '{args.event}' for {occurrence.ref}: {names}", file=out)
         return 0
-    values = read_values(args)
-    prepared = [_prepare(w, args, facts, payload, values.inputs, values.vars) for w in triggered]
-    for one in prepared:
+    for one in planned:
         for name in missing_inputs(one.workflow, args.event, one.inputs):
             print(f"baton: warning: input '{name}' of {one.workflow.path} is required but was not given (--input {name}=VALUE); it is empty", file=out)
     if args.dry_run:
-        for one in prepared:
+        for one in planned:
             print_dry_run(one.plan, out)
         return 0
-    jobs_of_plans = [job for one in prepared for job in one.plan.jobs.values()]
-    source = new_snapshot_folder()
-    snapshot = asyncio.create_task(asyncio.to_thread(_snapshot, root, facts, source, args.committed, prepared))
-    try:
-        labels = {label.lower() for job in jobs_of_plans for label in _literal_labels(job.job.runs_on)}
-        setup = await prepare(executor, {**config.labels, **_platforms(args.platform)}, pull, labels, config.executors)
-        for note in setup.notes:
-            print(f"baton: {note}", file=out)
-        with Store.open() as store:
-            for run_id in recover(store):
-                print(f"baton: run {run_id} was interrupted (its process died); marked interrupted", file=out)
-            for line in await _collect_garbage(setup.executors.values(), active_run_ids(store)) + remove_stale_snapshots():
-                print(f"baton: removed {line}, left behind by a process that died", file=out)
-            home = store.home
-        printer = Printer(out, names=[leg.name for job in jobs_of_plans for leg in job.legs or ()])
-        await snapshot
-        requests = [
-            RunRequest(
-                run_id=(run_id := new_run_id()),
-                plan=one.plan,
-                info=replace(one.info, run_id=run_id),
-                inputs=one.inputs,
-                vars=values.vars,
-                secrets={"GITHUB_TOKEN": "", **values.secrets},
-                env=values.env,
-                source=source,
-                placement=setup.placement,
-                executors=setup.executors,
-                actions=native_actions(plugin_manager()),
-                capacity=max(1, jobs),
-                only_jobs=frozenset(args.job) if args.job else None,
-                matrix_filter=_matrix_filter(args.matrix),
-                pull=pull,
-            )
-            for one in prepared
-        ]
-        with Recorder.open(home) as recorder:
-            bus = EventBus()
-            recorder.attach(bus)
-            bus.subscribe(printer)
-            conclusions = await _run_all(requests, bus)
-    finally:
-        if not snapshot.done():
-            snapshot.cancel()
-        await asyncio.wait({snapshot})
-        if not snapshot.cancelled():
-            snapshot.exception()  # retrieved: an error already on its way out says more
-        shutil.rmtree(source, ignore_errors=True)
-    print_summary(printer, requests, conclusions, out)
+    labels = {label.lower() for one in planned for job in one.plan.jobs.values() for label in _literal_labels(job.job.runs_on)}
+    setup = await prepare(executor, {**config.labels, **_platforms(args.platform)}, pull, labels, config.executors)
+    for note in setup.notes:
+        print(f"baton: {note}", file=out)
+    printer = Printer(out, names=[name for one in planned for name in one.leg_names])
+    async with open_runtime(
+        executors=setup.executors,
+        placement=setup.placement,
+        capacity=Capacity(jobs),
+        pull=pull,
+        notify=lambda line: print(f"baton: {line}", file=out),
+    ) as runtime:
+        runtime.bus.subscribe(printer)
+        conclusions = await _run_until_signalled(runtime, launch, planned)
+        home = runtime.home
+    print_summary(printer, planned, conclusions, out)
     if args.format == "json":
-        sys.stdout.write(json_document(printer, requests, conclusions, home) + "\n")
+        sys.stdout.write(json_document(printer, planned, conclusions, home) + "\n")
     if Conclusion.CANCELLED in conclusions:
         return 130
     return 0 if all(c == Conclusion.SUCCESS for c in conclusions) else 1
 
 
-def _snapshot(root: Path, facts: RepoFacts, source: Path, is_committed: bool, prepared: list[Prepared]) -> None:
-    """Copy the repository for checkouts and called workflows (in a thread, while the
-    executors get ready); a run whose jobs use neither skips the copy."""
-    if not any(_reads_source(job.job) for one in prepared for job in one.plan.jobs.values()):
-        return
-    if is_committed:
-        snapshot_commit(root, facts.sha, source)
-    else:
-        snapshot_worktree(root, source)
-
-
-def _reads_source(job: Job) -> bool:
-    """Whether a job reads the repository snapshot: it checks out, or calls a local workflow."""
-    if job.uses and job.uses.startswith("./"):
-        return True
-    steps = list(job.steps)
-    while steps:
-        step = steps.pop()
-        steps.extend(step.parallel)
-        if step.uses and step.uses.partition("@")[0].lower() == "actions/checkout":
-            return True
-    return False
-
-
-async def _collect_garbage(executors: Iterable[Executor], active: frozenset[RunId]) -> list[str]:
-    """What killed runs left behind, removed before this run starts (as ``baton gc`` does)."""
-    removed: list[str] = []
-    for executor in executors:
-        removed.extend(await executor.collect_garbage(active))
-    return removed
-
-
-async def _run_all(requests: list[RunRequest], bus: EventBus) -> list[Conclusion]:
-    """Run every request at once; the first Ctrl-C (or SIGTERM) cancels them cleanly."""
-    tasks = [asyncio.create_task(execute_run(r, bus)) for r in requests]
+async def _run_until_signalled(runtime: Runtime, launch: Launch, planned: tuple[PlannedRun, ...]) -> tuple[Conclusion, ...]:
+    """Start the runs; the first Ctrl-C (or SIGTERM) cancels them cleanly."""
     loop = asyncio.get_running_loop()
 
     def cancel() -> None:
         print("\nbaton: cancelling: stopping steps and removing containers…", file=sys.stderr)
-        for task in tasks:
-            task.cancel()
+        runtime.cancel()
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, cancel)
     try:
-        results = await asyncio.gather(*tasks, return_exceptions=True)
+        return await start_runs(runtime, launch, planned)
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
-    conclusions: list[Conclusion] = []
-    for result in results:
-        if isinstance(result, Conclusion):
-            conclusions.append(result)
-        elif isinstance(result, asyncio.CancelledError):
-            conclusions.append(Conclusion.CANCELLED)
-        elif isinstance(result, BaseException):
-            raise result
-    return conclusions
 
 
 def _load_workflows(args: argparse.Namespace, root: Path) -> list[Workflow]:
@@ -268,45 +197,6 @@ def _repo_path(path: Path, root: Path) -> str:
         return str(path.resolve().relative_to(root))
     except ValueError:
         return display_path(path)
-
-
-class Prepared(NamedTuple):
-    """A triggered workflow made ready to run."""
-
-    workflow: Workflow
-    plan: Plan
-    info: RunInfo
-    inputs: dict[str, Value]
-
-
-def _prepare(
-    workflow: Workflow,
-    args: argparse.Namespace,
-    facts: RepoFacts,
-    payload: dict[str, Value],
-    given_inputs: dict[str, str],
-    variables: dict[str, Value],
-) -> Prepared:
-    head_ref, base_ref = pull_request_refs(payload)
-    inputs = workflow_inputs(workflow, args.event, given_inputs, payload)
-    if args.event == "workflow_dispatch":
-        # GitHub's dispatch payload carries every input, as strings.
-        payload = {**payload, "inputs": {k: to_display_string(v) for k, v in inputs.items()}}
-    info = RunInfo(
-        run_id="0",
-        event_name=args.event,
-        event=payload,
-        ref=facts.ref,
-        sha=facts.sha,
-        repository=facts.repository,
-        actor=facts.actor,
-        workflow=workflow.display_name,
-        workflow_path=workflow.path,
-        head_ref=head_ref,
-        base_ref=base_ref,
-    )
-    contexts: dict[str, Value] = {"github": github_context(info, job="", workspace=""), "inputs": inputs, "vars": variables}
-    return Prepared(workflow, compile_plan(workflow, contexts), info, inputs)
 
 
 def _literal_labels(runs_on: Tree) -> list[str]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from runner.engine.capacity import Capacity
 from runner.engine.masking import Masker
 from runner.engine.request import JobResult, RunRequest
 from runner.engine.scheduler import Scheduler
 from runner.events import EventBus
 from runner.status import Conclusion
 
-__all__ = ["JobResult", "RunRequest", "execute_run"]
+__all__ = ["Capacity", "JobResult", "RunRequest", "execute_run"]
 
 
 async def execute_run(request: RunRequest, bus: EventBus) -> Conclusion:

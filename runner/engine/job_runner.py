@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import posixpath
 import tempfile
 import time
@@ -17,7 +18,7 @@ from runner.engine.prewarm import WarmSession
 from runner.engine.request import JobResult, RunRequest
 from runner.engine.job_state import JobScope, JobState
 from runner.engine.step_runner import run_steps
-from runner.errors import BatonError
+from runner.errors import BatonError, internal_failure
 from runner.events import Annotation, EventBus, JobFinished, JobStarted
 from runner.expr import Value, to_display_string
 from runner.plan import Leg
@@ -36,6 +37,8 @@ from runner.workflow.text import Text, evaluate_tree, tree_references
 _KNOWN_EARLY = frozenset({"github", "matrix", "vars", "inputs", "secrets"})
 """Contexts whose values are the same before a job's needs finish as after."""
 
+_log = logging.getLogger("baton.engine")
+
 
 class JobRunner:
     """Runs legs of one run's jobs; shared by all jobs of the run."""
@@ -46,16 +49,20 @@ class JobRunner:
         self.masker = masker
 
     async def run_leg(
-        self, leg: Leg, needs: dict[str, Value], capacity: asyncio.Semaphore, warm: WarmSession | None = None
+        self, leg: Leg, needs: dict[str, Value], warm: WarmSession | None = None
     ) -> JobResult:
-        """Run ``leg`` once capacity allows (in ``warm``'s session, if one was prepared);
-        never raises except on cancellation."""
+        """Run ``leg`` once the process's capacity allows (in ``warm``'s session, if one
+        was prepared); never raises except on cancellation: even a bug in baton becomes
+        this leg's failure."""
         try:
-            async with capacity:
+            async with self.request.capacity.slot():
                 return await self._run(leg, needs, warm)
         except asyncio.CancelledError:
             self.finish(leg, Conclusion.CANCELLED, {}, reason="cancelled")
             raise
+        except Exception as exc:
+            _log.debug("job %s", leg.key, exc_info=exc)
+            return self.finish(leg, Conclusion.FAILURE, {}, reason=self.masker.mask(internal_failure(exc)))
 
     def prewarm(self, leg: Leg) -> WarmSession | None:
         """Start opening ``leg``'s session now, when where and how it runs reads nothing

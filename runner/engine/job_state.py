@@ -7,6 +7,7 @@ from __future__ import annotations
 import posixpath
 import uuid
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from runner.api import Session
 from runner.engine.masking import Masker
@@ -16,7 +17,7 @@ from runner.expr import HashFiles, Status, Value
 from runner.expr.hashfiles import hash_workspace_files
 from runner.plan import Leg
 from runner.status import Conclusion
-from runner.workflow.model import RunDefaults
+from runner.workflow.model import RunDefaults, Step
 from runner.workflow.resolve import resolve_defaults
 
 
@@ -43,7 +44,8 @@ class JobScope:
     def log(self, index: int, *lines: str) -> None:
         """Publish lines (masked) into step ``index``'s log."""
         self.bus.publish(
-            LogLines(run_id=self.request.run_id, job_key=self.leg.key, index=index, lines=tuple(self.masker.mask_lines(list(lines))))
+            LogLines(run_id=self.request.run_id, job_key=self.leg.key, index=index,
+                     lines=tuple(self.masker.mask_lines(list(lines))), is_runner=True)
         )
 
     def defaults(self, contexts: dict[str, Value]) -> tuple[RunDefaults, ...]:
@@ -144,3 +146,14 @@ class StepResult:
     env: dict[str, str] = field(default_factory=dict)
     path: tuple[str, ...] = ()
     summary: str = ""
+
+
+class NestedStepRunner(Protocol):
+    """Runs a step inside a parent step (a composite action's, a ``parallel`` group's):
+    it logs into the parent's step ``index`` and publishes no step events of its own.
+
+    Passed down to what nests steps, so that they need not import the step runner.
+    """
+
+    async def __call__(self, scope: JobScope, state: JobState, step: Step, index: int) -> JobState:
+        """The state after ``step``."""

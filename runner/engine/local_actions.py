@@ -7,8 +7,8 @@ import tempfile
 from pathlib import Path
 
 from runner.api import Command
-from runner.engine.dispatch import ActionError, run_image
-from runner.engine.job_state import JobScope, JobState, StepResult, as_value
+from runner.engine.actions import ActionError, run_image
+from runner.engine.job_state import JobScope, JobState, NestedStepRunner, StepResult, as_value
 from runner.engine.logstream import LogStream
 from runner.engine.script import read_command_files, with_command_files
 from runner.errors import BatonError, WorkflowError
@@ -19,7 +19,14 @@ from runner.workflow.model import Step
 
 
 async def run_local_action(
-    scope: JobScope, state: JobState, step: Step, index: int, uses: str, inputs: dict[str, str], env: dict[str, str]
+    scope: JobScope,
+    state: JobState,
+    step: Step,
+    index: int,
+    uses: str,
+    inputs: dict[str, str],
+    env: dict[str, str],
+    run_nested: NestedStepRunner,
 ) -> StepResult:
     """Load ``action.yml`` from the workspace and run the action it describes."""
     relative = posixpath.normpath(uses)
@@ -28,7 +35,7 @@ async def run_local_action(
     values = _inputs(manifest, inputs, state.expression_contexts(), uses)
     input_env = {f"INPUT_{k.upper().replace(' ', '_')}": v for k, v in values.items()}
     if manifest.using == "composite":
-        return await _composite(scope, state, index, manifest, values, env, action_path)
+        return await _composite(scope, state, index, manifest, values, env, action_path, run_nested)
     if manifest.using == "docker":
         return await _docker(scope, state, index, manifest, values, {**env, **input_env}, folder)
     if manifest.using.startswith("node"):
@@ -81,9 +88,8 @@ async def _composite(
     inputs: dict[str, str],
     env: dict[str, str],
     action_path: str,
+    run_nested: NestedStepRunner,
 ) -> StepResult:
-    from runner.engine.step_runner import run_step
-
     current = state.contexts.get("github")
     github: dict[str, Value] = dict(current) if isinstance(current, dict) else {}
     github["action_path"] = action_path
@@ -96,7 +102,7 @@ async def _composite(
         outer_status=state.status,
     )
     for step in manifest.steps:
-        inner = await run_step(scope, inner, step, index, is_nested=True)
+        inner = await run_nested(scope, inner, step, index)
     final: dict[str, Value] = {**inner.expression_contexts(), "inputs": as_value(inputs)}
     outputs: dict[str, str] = {}
     for name, text in manifest.outputs.items():

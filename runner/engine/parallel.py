@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
-from runner.engine.job_state import JobScope, JobState, StepResult
+from runner.engine.job_state import JobScope, JobState, NestedStepRunner, StepResult
 from runner.status import Conclusion
 from runner.workflow.model import Step
 
 
-async def run_parallel(scope: JobScope, state: JobState, step: Step, index: int) -> StepResult:
+async def run_parallel(scope: JobScope, state: JobState, step: Step, index: int, run_nested: NestedStepRunner) -> StepResult:
     """Run the group's steps concurrently, each logging into the group's step."""
-    from runner.engine.step_runner import run_step
-
-    finals = await asyncio.gather(*(run_step(scope, state, inner, index, is_nested=True) for inner in step.parallel))
+    finals = await asyncio.gather(*(run_nested(scope, state, inner, index) for inner in step.parallel))
     env: dict[str, str] = {}
     path: list[str] = []
     summary = ""

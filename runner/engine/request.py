@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from runner.api import Executor, NativeAction, Pull
+from runner.engine.capacity import Capacity
 from runner.engine.contexts import RunInfo
 from runner.engine.placement import Placement
 from runner.expr import Value
@@ -15,7 +16,10 @@ from runner.status import Conclusion, RunId
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RunRequest:
-    """Everything the engine needs for one run; nothing in it changes during the run."""
+    """Everything the engine needs for one run; nothing in it changes during the run.
+
+    ``executors`` and ``capacity`` are the process's, shared with its other runs.
+    """
 
     run_id: RunId
     plan: Plan
@@ -32,8 +36,8 @@ class RunRequest:
     """Executors by name, ready to open sessions."""
     actions: dict[str, NativeAction] = field(default_factory=dict)
     """Native actions by ``owner/repo[/path]`` (lower case)."""
-    capacity: int = 2
-    """Jobs running at once."""
+    capacity: Capacity
+    """The process's pool of job slots, shared by every run it holds (not the run's own)."""
     only_jobs: frozenset[str] | None = None
     """Run only these job ids (``-j``); None runs all."""
     matrix_filter: dict[str, tuple[str, ...]] = field(default_factory=dict)

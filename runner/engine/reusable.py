@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from runner.engine.request import JobResult
+from runner.engine.job_runner import JobRunner
+from runner.engine.request import JobResult, RunRequest
 from runner.errors import BatonError
 from runner.events import JobStarted
 from runner.expr import Value, to_display_string
@@ -22,23 +23,27 @@ from runner.workflow import parse_file
 from runner.workflow.model import Workflow
 from runner.workflow.text import Text, evaluate_tree
 
-if TYPE_CHECKING:
-    from runner.engine.scheduler import Scheduler
-
-
 class CallError(BatonError):
     """A reusable workflow cannot be called as written."""
 
 
-async def call_workflow(caller: Scheduler, leg: Leg, needs: dict[str, Value]) -> JobResult:
-    """Run the workflow ``leg`` calls; never raises except on cancellation."""
+class CalledJobsRunner(Protocol):
+    """Runs the jobs of a called workflow's ``request`` inside the calling run, keyed and
+    named under the calling ``leg``; returns their conclusion and results by job id."""
+
+    async def __call__(self, request: RunRequest, leg: Leg) -> tuple[Conclusion, dict[str, JobResult]]:
+        """The called jobs' conclusion and results."""
+
+
+async def call_workflow(caller: JobRunner, leg: Leg, needs: dict[str, Value], run_called: CalledJobsRunner) -> JobResult:
+    """Run the workflow ``leg`` calls (its jobs through ``run_called``); never raises except on cancellation."""
     req = caller.request
     bus = caller.bus
     bus.publish(JobStarted(run_id=req.run_id, job_key=leg.key, executor=f"workflow {leg.job.uses}", at=time.time()))
     try:
-        called = _load(caller, leg)
+        called = _load(req, leg)
         contexts: dict[str, Value] = {
-            "github": caller.jobs.job_contexts(leg, needs)["github"],
+            "github": caller.job_contexts(leg, needs)["github"],
             "needs": needs,
             "strategy": {"job-index": leg.index, "job-total": leg.total},
             "matrix": dict(leg.matrix),
@@ -50,13 +55,12 @@ async def call_workflow(caller: Scheduler, leg: Leg, needs: dict[str, Value]) ->
         secrets = _secrets(leg, contexts, req.secrets)
         plan = compile_plan(called, {"github": contexts["github"], "inputs": inputs, "vars": req.vars})
     except BatonError as exc:
-        return caller.jobs.finish(leg, Conclusion.FAILURE, {}, reason=caller.masker.mask(str(exc)))
+        return caller.finish(leg, Conclusion.FAILURE, {}, reason=caller.masker.mask(str(exc)))
     for secret in secrets.values():
         caller.masker.add(secret)
     nested_request = replace(req, plan=plan, inputs=inputs, secrets=secrets, only_jobs=None, matrix_filter={})
-    nested = type(caller)(nested_request, bus, caller.masker, capacity=caller.capacity, caller=leg)
-    conclusion = await nested.run_jobs()
-    jobs: dict[str, Value] = {job_id: result.as_context() for job_id, result in nested.results.items()}
+    conclusion, results = await run_called(nested_request, leg)
+    jobs: dict[str, Value] = {job_id: result.as_context() for job_id, result in results.items()}
     outputs: dict[str, str] = {}
     trigger = called.on.events["workflow_call"]
     for name, text in trigger.outputs.items():
@@ -66,12 +70,12 @@ async def call_workflow(caller: Scheduler, leg: Leg, needs: dict[str, Value]) ->
             value = ""
         text_value = to_display_string(value)
         outputs[name] = "" if caller.masker.mask(text_value) != text_value else text_value  # GitHub drops secrets
-    return caller.jobs.finish(leg, conclusion, outputs)
+    return caller.finish(leg, conclusion, outputs)
 
 
-def _load(caller: Scheduler, leg: Leg) -> Workflow:
+def _load(request: RunRequest, leg: Leg) -> Workflow:
     uses = leg.job.uses or ""
-    source = caller.request.source
+    source = request.source
     if not uses.startswith("./"):
         raise CallError(f"'{uses}' is a workflow of another repository; calling it needs network access, and baton runs offline")
     if source is None:

@@ -2,7 +2,10 @@
 
 One task per job of the workflow and one per matrix leg, all in one task group;
 cancelling the run cancels the group, and every job still open is recorded as
-cancelled while its session cleans up.
+cancelled while its session cleans up. No task lets an exception other than its
+cancellation out into the group (which would cancel every unrelated job): a bug in
+baton while running a job becomes that job's failure, with a one-line reason, and the
+run goes on. Only ``fail-fast`` cancels siblings, and only those of one matrix.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from runner.engine.masking import Masker
 from runner.engine.prewarm import WarmSession
 from runner.engine.request import JobResult, RunRequest
 from runner.engine.reusable import call_workflow
-from runner.errors import BatonError
+from runner.errors import BatonError, internal_failure
 from runner.events import EventBus, JobFinished, JobQueued, RunFinished, RunStarted
 from runner.expr import Status, Value
 from runner.plan import Leg, expand_job
@@ -35,17 +38,14 @@ class Scheduler:
         bus: EventBus,
         masker: Masker,
         *,
-        capacity: asyncio.Semaphore | None = None,
         caller: Leg | None = None,
     ) -> None:
         self.request = request
         self.bus = bus
         self.masker = masker
         self.jobs = JobRunner(request, bus, masker)
-        self.capacity = capacity or asyncio.Semaphore(max(1, request.capacity))
-        self.capacity_limit = max(1, request.capacity)
-        self.warming = 0
-        """Sessions prepared for jobs still waiting on their needs (at most the capacity)."""
+        self.capacity = request.capacity
+        """The process's pool, shared with its other runs (and a called workflow's jobs)."""
         self.caller = caller
         self.results: dict[str, JobResult] = {}
         self.done: dict[str, asyncio.Event] = {job_id: asyncio.Event() for job_id in request.plan.jobs}
@@ -98,6 +98,8 @@ class Scheduler:
             for need in job.needs:
                 await self.done[need].wait()
             self.results[job.id] = await self._decide_and_run(job, warm)
+        except Exception as exc:  # a bug in baton: this job fails, the others go on
+            self.results[job.id] = self._finish_unrun(job, Conclusion.FAILURE, self.masker.mask(internal_failure(exc)))
         except asyncio.CancelledError:
             self.results.setdefault(job.id, JobResult(conclusion=Conclusion.CANCELLED))
             raise
@@ -105,15 +107,15 @@ class Scheduler:
             self.done[job.id].set()
             for session in warm.values():
                 await session.close()
-            self.warming -= len(warm)
+            self.capacity.release_warm(len(warm))
 
     def _prewarm(self, job: Job) -> dict[str, WarmSession]:
-        """Sessions opened while the job waits for its needs, within the run's capacity."""
+        """Sessions opened while the job waits for its needs, within the process's capacity."""
         legs = self.request.plan.jobs[job.id].legs
-        if legs is None or job.uses or self.warming + len(legs) > self.capacity_limit:
+        if legs is None or job.uses or not self.capacity.reserve_warm(len(legs)):
             return {}
         warm = {leg.key: session for leg in map(self._adopt, legs) if (session := self.jobs.prewarm(leg))}
-        self.warming += len(warm)
+        self.capacity.release_warm(len(legs) - len(warm))
         return warm
 
     async def _decide_and_run(self, job: Job, warm: dict[str, WarmSession]) -> JobResult:
@@ -198,9 +200,11 @@ class Scheduler:
                 raise
             try:
                 if leg.job.uses:
-                    result = await call_workflow(self, leg, needs)
+                    result = await call_workflow(self.jobs, leg, needs, self._run_called)
                 else:
-                    result = await self.jobs.run_leg(leg, needs, self.capacity, warm.get(leg.key))
+                    result = await self.jobs.run_leg(leg, needs, warm.get(leg.key))
+            except Exception as exc:  # a bug in baton: this leg fails, its siblings go on
+                result = self.jobs.finish(leg, Conclusion.FAILURE, {}, reason=self.masker.mask(internal_failure(exc)))
             finally:
                 gate.release()
             results.append(result)
@@ -212,6 +216,12 @@ class Scheduler:
             tasks.extend(group.create_task(one(leg)) for leg in legs)
         results.extend(JobResult(conclusion=Conclusion.CANCELLED) for _ in range(len(legs) - len(results)))
         return merge_legs(results)
+
+    async def _run_called(self, request: RunRequest, leg: Leg) -> tuple[Conclusion, dict[str, JobResult]]:
+        """The jobs of a workflow that ``leg`` calls, in this run (its bus, masker and capacity)."""
+        nested = Scheduler(request, self.bus, self.masker, caller=leg)
+        conclusion = await nested.run_jobs()
+        return conclusion, nested.results
 
     def _base(self) -> dict[str, Value]:
         """Contexts of job-level expressions before a job has a session."""

@@ -6,6 +6,7 @@ Each step returns a :class:`StepResult`; the :class:`JobState` that follows is a
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import time
 from dataclasses import replace
@@ -13,12 +14,15 @@ from dataclasses import replace
 from runner.engine.dispatch import dispatch
 from runner.engine.envfiles import prepend_paths
 from runner.engine.job_state import JobScope, JobState, StepIdentity, StepResult, as_value
-from runner.errors import BatonError
+from runner.errors import BatonError, internal_failure
 from runner.events import Event, StepFinished, StepStarted
 from runner.expr import Value, to_display_string
 from runner.status import Conclusion, RunId
 from runner.workflow.model import Step
 from runner.workflow.resolve import resolve_flag, resolve_texts
+
+_log = logging.getLogger("baton.engine")
+"""Where an unexpected exception's traceback goes (at debug level: users see one line)."""
 
 
 async def run_steps(scope: JobScope, steps: tuple[Step, ...]) -> JobState:
@@ -60,6 +64,11 @@ async def run_step(scope: JobScope, state: JobState, step: Step, index: int, *, 
         scope.log(index, f"##[error]{exc}")
         should_run = False
         state = replace(state, status="failure")
+    except Exception as exc:  # a bug in baton fails this step, not the run
+        _log.debug("step %s of %s", index, scope.leg.key, exc_info=exc)
+        scope.log(index, f"##[error]{internal_failure(exc)}")
+        should_run = False
+        state = replace(state, status="failure")
     if not should_run:
         publish(_finished(req.run_id, scope.leg.key, index, name, Conclusion.SKIPPED, Conclusion.SKIPPED, {}, None))
         return replace(_record(state, step, Conclusion.SKIPPED, Conclusion.SKIPPED, {}), identity=None)
@@ -69,9 +78,13 @@ async def run_step(scope: JobScope, state: JobState, step: Step, index: int, *, 
         scope.log(index, f"##[group]{name}")
     try:
         env = step_env(step, state, contexts, scope)
-        result = await dispatch(scope, state, step, index, env)
+        result = await dispatch(scope, state, step, index, env, _run_nested)
     except BatonError as exc:
         scope.log(index, f"##[error]{exc}")
+        result = StepResult(outcome=Conclusion.FAILURE)
+    except Exception as exc:  # a bug in baton fails this step; the job goes on as after any failure
+        _log.debug("step %s of %s", index, scope.leg.key, exc_info=exc)
+        scope.log(index, f"##[error]{internal_failure(exc)}")
         result = StepResult(outcome=Conclusion.FAILURE)
     except asyncio.CancelledError:
         publish(_finished(req.run_id, scope.leg.key, index, name, Conclusion.CANCELLED, Conclusion.CANCELLED, {}, started))
@@ -92,6 +105,11 @@ async def run_step(scope: JobScope, state: JobState, step: Step, index: int, *, 
         path=prepend_paths(state.path, list(result.path)),
         summary=state.summary + result.summary,
     )
+
+
+async def _run_nested(scope: JobScope, state: JobState, step: Step, index: int) -> JobState:
+    """A step of a composite action or a ``parallel`` group, inside step ``index``."""
+    return await run_step(scope, state, step, index, is_nested=True)
 
 
 def step_env(step: Step, state: JobState, contexts: dict[str, Value], scope: JobScope) -> dict[str, str]:

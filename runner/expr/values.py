@@ -235,7 +235,36 @@ def to_json(value: Value) -> str:
     return "".join(out)
 
 
+MAX_JSON_DEPTH = 64
+"""The deepest nesting of arrays and objects ``fromJSON`` reads (the ``MaxDepth`` of the
+JSON reader GitHub's runner uses); deeper text is an error, never a ``RecursionError``."""
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
+
+
 def from_json(text: str) -> Value:
-    """Parse JSON text into a value (all numbers become doubles); raises ``ValueError`` when invalid."""
+    """Parse JSON text into a value (all numbers become doubles); raises ``ValueError`` when
+    invalid or nested deeper than :data:`MAX_JSON_DEPTH`."""
+    _check_depth(text)
     result: Value = json.loads(text, parse_int=float, strict=False)
     return result
+
+
+def _check_depth(text: str) -> None:
+    """Refuse text nested deeper than the limit, saying where (before the recursive parser sees it)."""
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return
+    depth = 0
+    # Brackets inside strings do not nest: each string is blanked out, keeping offsets.
+    blanked = _JSON_STRING.sub(lambda match: " " * len(match.group()), text)
+    for match in _JSON_BRACKET.finditer(blanked):
+        if match.group() in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                at = match.start()
+                line = text.count("\n", 0, at) + 1
+                column = at - (text.rfind("\n", 0, at) + 1) + 1
+                raise ValueError(f"The reader's MaxDepth of {MAX_JSON_DEPTH} has been exceeded. line {line}, position {column}.")
+        else:
+            depth -= 1

@@ -24,6 +24,7 @@ from types import TracebackType
 
 from runner.errors import StoreError
 from runner.events import Event, EventBus, LogLines
+from runner.progress import Progress
 from runner.store.changes import Process, apply, is_boundary
 from runner.store.db import connect, store_error
 from runner.store.logfiles import StepLogs
@@ -64,6 +65,8 @@ class Recorder:
         self._connection = connection
         self._logs = StepLogs(home)
         self._process = Process(pid=os.getpid(), host=host_name(), started=process_start(os.getpid()))
+        self._progress = Progress()
+        """The runs being recorded, folded: the rows are written from it (writer thread only)."""
         self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self._detachers: list[Callable[[], None]] = []
         self._failure: StoreError | None = None
@@ -188,7 +191,7 @@ class Recorder:
         try:
             if not self._connection.in_transaction:
                 self._connection.execute("BEGIN IMMEDIATE")
-            apply(self._connection, self._logs, event, self._process)
+            apply(self._connection, self._logs, self._progress, event, self._process)
         except sqlite3.IntegrityError as exc:
             # Only this statement is undone; the batch goes on. An event about a run
             # this store never saw start is a caller's mistake, not a broken store.

@@ -1,2 +1,2 @@
-"""Repositories as baton sees them: snapshots of a working tree or a commit, and (in
-the watch service) the refs that change."""
+"""The watch service: the refs of repositories that change, and the runs they start
+(through :mod:`runner.launch`)."""

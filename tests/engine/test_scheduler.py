@@ -12,6 +12,7 @@ import pytest
 
 from plugins.executors.local import LocalExecutor
 from runner.engine import RunRequest, execute_run
+from runner.engine.capacity import Capacity
 from runner.engine.contexts import RunInfo, github_context
 from runner.engine.placement import Placement, Target
 from runner.events import Event, EventBus, JobFinished, JobStarted, LogLines, StepFinished
@@ -53,7 +54,7 @@ def request(text: str, tmp_path: Path, *, capacity: int = 4) -> RunRequest:
         info=info,
         placement=Placement.build(container_executor=None, images={}),
         executors={"local": executor},
-        capacity=capacity,
+        capacity=Capacity(capacity),
     )
 
 

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from runner.expr import Value, is_truthy, to_display_string, to_json
-from runner.expr.values import compare_strings, format_number, from_json, loose_compare, loose_equals, parse_number
+from runner.expr.values import MAX_JSON_DEPTH, compare_strings, format_number, from_json, loose_compare, loose_equals, parse_number
 
 
 @pytest.mark.parametrize(
@@ -123,6 +123,24 @@ def test_from_json_numbers_are_doubles() -> None:
     assert all(isinstance(item, float) for item in from_json("[1, 2]"))  # type: ignore[union-attr]
     with pytest.raises(ValueError):
         from_json("{")
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("[" * 1200, "line 1, position 65"),
+        ('{"a":' * 65 + "1" + "}" * 65, "line 1, position 321"),
+        ("[\n" * 70, "line 65, position 1"),
+    ],
+)
+def test_from_json_refuses_nesting_deeper_than_the_limit_saying_where(text: str, where: str) -> None:
+    with pytest.raises(ValueError, match=f"MaxDepth of {MAX_JSON_DEPTH} has been exceeded. {where}"):
+        from_json(text)
+
+
+def test_from_json_reads_the_limit_and_brackets_inside_strings() -> None:
+    assert from_json("[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH) is not None
+    assert from_json(f'["{"[" * 2000}", "\\"{"{" * 100}"]') == ["[" * 2000, '"' + "{" * 100]
 
 
 @pytest.mark.parametrize(

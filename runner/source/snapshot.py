@@ -19,7 +19,7 @@ import git
 
 from runner.errors import BatonError
 from runner.process import is_process_alive
-from runner.watch.repo import open_repo
+from runner.source.repo import open_repo
 
 
 class SnapshotError(BatonError):

@@ -1,0 +1,37 @@
+"""Starting runs, below the CLI: what ``baton run`` and the watch service both call.
+
+A caller builds a :class:`Launch` (an event on a commit, the workflows it may start,
+the values given), plans it with :func:`plan_runs` (pure), opens one :class:`Runtime`
+for the process with :func:`open_runtime` (executors, capacity, the store, the bus),
+and awaits :func:`start_runs`. A printer or a live view is one more subscriber of
+``runtime.bus``; a headless run prints nothing::
+
+    async with open_runtime(executors=..., placement=..., capacity=Capacity(4)) as runtime:
+        launch = Launch(trigger=Trigger(event_name="push", payload={...}, facts=facts, commit=sha),
+                        workflows=workflows)
+        conclusions = await start_runs(runtime, launch)
+"""
+
+from __future__ import annotations
+
+from runner.engine.capacity import Capacity
+from runner.launch.event import complete_event, missing_inputs, occurrence_of
+from runner.launch.planning import Launch, PlannedRun, Trigger, plan_runs
+from runner.launch.runtime import Notify, Runtime, collect_garbage, open_runtime
+from runner.launch.start import start_runs
+
+__all__ = [
+    "Capacity",
+    "Launch",
+    "Notify",
+    "PlannedRun",
+    "Runtime",
+    "Trigger",
+    "collect_garbage",
+    "complete_event",
+    "missing_inputs",
+    "occurrence_of",
+    "open_runtime",
+    "plan_runs",
+    "start_runs",
+]

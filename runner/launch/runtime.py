@@ -1,0 +1,119 @@
+"""What every run of one process shares: executors, capacity, the recorder and the bus.
+
+``baton run`` opens one for its few runs; the watch service opens one for its whole
+life and starts every run through it, so runs share executors, capacity and the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from runner.api import Executor, NativeAction, Pull
+from runner.engine.capacity import Capacity
+from runner.engine.placement import Placement
+from runner.events import EventBus
+from runner.registry import native_actions, plugin_manager
+from runner.source.snapshot import remove_stale_snapshots
+from runner.status import RunId
+from runner.store import Recorder, Store, active_run_ids, recover
+
+Notify = Callable[[str], None]
+"""Receives one sentence about what the runtime did on its own (a run found interrupted,
+something a dead process left behind removed)."""
+
+
+def _quiet(_: str) -> None:
+    """The default :data:`Notify`: a headless runtime says nothing."""
+
+
+@dataclass(slots=True, kw_only=True)
+class Runtime:
+    """The shared parts of a process's runs; open it with :func:`open_runtime`."""
+
+    executors: Mapping[str, Executor]
+    """Executors by name, ready to open sessions."""
+    placement: Placement
+    """Which executor (and image) each ``runs-on`` label maps to."""
+    capacity: Capacity
+    """The process's job slots, shared by every run started here."""
+    pull: Pull
+    recorder: Recorder
+    """Writes every event of :attr:`bus` into the store."""
+    bus: EventBus
+    """Every run's events; subscribe a printer or a live view here."""
+    actions: Mapping[str, NativeAction] = field(default_factory=dict)
+    """Native actions by ``owner/repo[/path]``."""
+    notify: Notify = _quiet
+    running: dict[RunId, asyncio.Task[object]] = field(default_factory=dict)
+    """The runs going on now, by id; cancel one with :meth:`cancel`."""
+
+    @property
+    def home(self) -> Path:
+        """The baton home the runs are recorded in."""
+        return self.recorder.home
+
+    def cancel(self, run_id: RunId | None = None) -> None:
+        """Cancel one run (or, with no id, every run): steps stop, sessions clean up,
+        the run is recorded ``cancelled``."""
+        for rid, task in list(self.running.items()):
+            if run_id is None or rid == run_id:
+                task.cancel()
+
+
+@asynccontextmanager
+async def open_runtime(
+    *,
+    executors: Mapping[str, Executor],
+    placement: Placement,
+    capacity: Capacity,
+    pull: Pull = "missing",
+    home: Path | None = None,
+    notify: Notify = _quiet,
+) -> AsyncIterator[Runtime]:
+    """Open the store of ``home`` (default: ``$BATON_HOME``) for recording, and yield the
+    runtime; leaving the block writes what is queued and closes the store.
+
+    Raises :class:`~runner.errors.StoreError` when the store cannot be opened, or
+    (on leaving) when a write failed.
+    """
+    recorder = await asyncio.to_thread(Recorder.open, home)
+    bus = EventBus()
+    recorder.attach(bus)
+    runtime = Runtime(
+        executors=executors,
+        placement=placement,
+        capacity=capacity,
+        pull=pull,
+        recorder=recorder,
+        bus=bus,
+        actions=native_actions(plugin_manager()),
+        notify=notify,
+    )
+    try:
+        yield runtime
+    finally:
+        await asyncio.to_thread(recorder.close)
+
+
+async def collect_garbage(runtime: Runtime) -> None:
+    """Mark runs whose process died ``interrupted`` and remove what they left behind
+    (containers, networks, volumes, job and snapshot folders); what the runs of live
+    processes own is kept. Each finding goes to ``runtime.notify``."""
+    recovered, active = await asyncio.to_thread(_recover, runtime.home)
+    for run_id in recovered:
+        runtime.notify(f"run {run_id} was interrupted (its process died); marked interrupted")
+    removed: list[str] = []
+    for executor in runtime.executors.values():
+        removed.extend(await executor.collect_garbage(active))
+    removed.extend(await asyncio.to_thread(remove_stale_snapshots))
+    for line in removed:
+        runtime.notify(f"removed {line}, left behind by a process that died")
+
+
+def _recover(home: Path) -> tuple[tuple[RunId, ...], frozenset[RunId]]:
+    with Store.open(home) as store:
+        return recover(store), active_run_ids(store)

@@ -1,0 +1,125 @@
+"""Starting runs: the snapshot, the requests, the engine, and clean-up after them."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+from runner.engine import execute_run
+from runner.engine.request import RunRequest
+from runner.launch.planning import Launch, PlannedRun, plan_runs
+from runner.launch.runtime import Runtime, collect_garbage
+from runner.source.snapshot import new_snapshot_folder, snapshot_commit, snapshot_worktree
+from runner.status import Conclusion
+from runner.workflow.model import Job
+
+
+async def start_runs(
+    runtime: Runtime, launch: Launch, planned: Sequence[PlannedRun] | None = None
+) -> tuple[Conclusion, ...]:
+    """Run what ``launch`` triggers (``planned``, if the caller planned it already with
+    :func:`plan_runs`) to the end, all at once, and return their conclusions in order.
+
+    Before they start: runs of dead processes are marked interrupted and their leftovers
+    removed (:func:`collect_garbage`, reported through ``runtime.notify``), and the
+    repository is copied once (``launch.trigger.commit``, or the working tree) into a
+    snapshot folder that checkouts read, removed when the runs end. Every event goes on
+    ``runtime.bus`` (so into the store); nothing is printed. ``runtime.cancel(run_id)``
+    cancels one run, which then concludes ``cancelled``; cancelling the caller's task
+    cancels them all (and raises :class:`asyncio.CancelledError`).
+
+    Raises :class:`~runner.errors.BatonError` (a snapshot or store failure) before any
+    run starts; a run's own failures are its conclusion.
+    """
+    runs = tuple(plan_runs(launch) if planned is None else planned)
+    if not runs:
+        return ()
+    source = new_snapshot_folder()
+    try:
+        snapshot = asyncio.create_task(asyncio.to_thread(_snapshot, launch, runs, source))
+        try:
+            await collect_garbage(runtime)
+        finally:
+            await _settle(snapshot)
+        snapshot.result()
+        requests = [_request(runtime, launch, run, source) for run in runs]
+        return await _run_all(runtime, requests)
+    finally:
+        await asyncio.to_thread(shutil.rmtree, source, True)
+
+
+async def _settle(task: asyncio.Task[None]) -> None:
+    """Wait for ``task`` even when cancelled meanwhile (its thread writes into the folder
+    about to be removed), then let the cancellation go on."""
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await asyncio.wait({task})
+        raise
+
+
+def _request(runtime: Runtime, launch: Launch, run: PlannedRun, source: Path) -> RunRequest:
+    return RunRequest(
+        run_id=run.run_id,
+        plan=run.plan,
+        info=run.info,
+        inputs=run.inputs,
+        vars=dict(launch.vars),
+        secrets={"GITHUB_TOKEN": "", **launch.secrets},
+        env=dict(launch.env),
+        source=source,
+        placement=runtime.placement,
+        executors=dict(runtime.executors),
+        actions=dict(runtime.actions),
+        capacity=runtime.capacity,
+        only_jobs=launch.only_jobs,
+        matrix_filter=dict(launch.matrix_filter),
+        pull=runtime.pull,
+    )
+
+
+async def _run_all(runtime: Runtime, requests: list[RunRequest]) -> tuple[Conclusion, ...]:
+    tasks = [asyncio.create_task(execute_run(r, runtime.bus)) for r in requests]
+    for request, task in zip(requests, tasks):
+        runtime.running[request.run_id] = task
+    try:
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+    finally:
+        for request in requests:
+            runtime.running.pop(request.run_id, None)
+    conclusions: list[Conclusion] = []
+    for result in results:
+        if isinstance(result, Conclusion):
+            conclusions.append(result)
+        elif isinstance(result, asyncio.CancelledError):
+            conclusions.append(Conclusion.CANCELLED)
+        elif isinstance(result, BaseException):
+            raise result
+    return tuple(conclusions)
+
+
+def _snapshot(launch: Launch, runs: Sequence[PlannedRun], source: Path) -> None:
+    """Copy the repository for checkouts and called workflows (in a thread); runs whose
+    jobs use neither skip the copy."""
+    if not any(_reads_source(job.job) for run in runs for job in run.plan.jobs.values()):
+        return
+    trigger = launch.trigger
+    if trigger.commit is not None:
+        snapshot_commit(trigger.facts.root, trigger.commit, source)
+    else:
+        snapshot_worktree(trigger.facts.root, source)
+
+
+def _reads_source(job: Job) -> bool:
+    """Whether a job reads the repository snapshot: it checks out, or calls a local workflow."""
+    if job.uses and job.uses.startswith("./"):
+        return True
+    steps = list(job.steps)
+    while steps:
+        step = steps.pop()
+        steps.extend(step.parallel)
+        if step.uses and step.uses.partition("@")[0].lower() == "actions/checkout":
+            return True
+    return False
