@@ -42,7 +42,9 @@ __all__ = [
 ]
 
 API_VERSION = 1
-"""Bumped when a protocol or a spec dataclass changes incompatibly."""
+"""Bumped when a protocol or a spec dataclass changes incompatibly. A plugin module may
+say which version it was written for (``BATON_API_VERSION = 1``); baton refuses to load
+one written for another."""
 
 hookimpl = pluggy.HookimplMarker("baton")
 """Marks a plugin's hook implementations (``@hookimpl def baton_register_executors(): …``)."""

@@ -9,7 +9,7 @@ from importlib.metadata import entry_points
 import pluggy
 
 from runner import hooks
-from runner.api import Executor, ExecutorClass, NativeAction
+from runner.api import API_VERSION, Executor, ExecutorClass, NativeAction
 from runner.errors import ConfigError
 from runner.expr import Value
 
@@ -26,8 +26,21 @@ def plugin_manager(disabled: Collection[str] | None = None) -> pluggy.PluginMana
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         if entry.name in disabled:
             continue
-        manager.register(entry.load(), name=entry.name)
+        plugin = entry.load()
+        check_api_version(plugin, entry.name)
+        manager.register(plugin, name=entry.name)
     return manager
+
+
+def check_api_version(plugin: object, name: str) -> None:
+    """Refuse a plugin that says (``BATON_API_VERSION = N``) it was written for another
+    version of :mod:`runner.api` than this baton's ``API_VERSION``."""
+    declared = getattr(plugin, "BATON_API_VERSION", API_VERSION)
+    if declared != API_VERSION:
+        raise ConfigError(
+            f"plugin '{name}' is written for baton's plugin API {declared}, and this baton has API {API_VERSION}: "
+            f"update the plugin, or switch it off with BATON_DISABLE_PLUGINS={name}"
+        )
 
 
 def executor_classes(manager: pluggy.PluginManager) -> dict[str, ExecutorClass]:

@@ -41,6 +41,7 @@ from runner.status import Conclusion
 from runner.workflow import find_workflows, parse_file
 from runner.workflow.model import Workflow
 from runner.workflow.text import Text, Tree
+from runner.workflow.unapplied import unapplied_settings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -124,6 +125,8 @@ async def _main(args: argparse.Namespace) -> int:
         print(f"baton: no workflow runs on '{args.event}' for {occurrence.ref}: {names}", file=out)
         return 0
     for one in planned:
+        if (unapplied := unapplied_settings(one.workflow)) is not None:
+            print(f"baton: note: {unapplied}", file=out)
         for name in missing_inputs(one.workflow, args.event, one.inputs):
             print(f"baton: warning: input '{name}' of {one.workflow.path} is required but was not given (--input {name}=VALUE); it is empty", file=out)
     if args.dry_run:

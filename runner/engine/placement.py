@@ -48,19 +48,12 @@ class Placement:
         return None
 
     @classmethod
-    def build(
-        cls,
-        *,
-        container_executor: str | None,
-        images: Mapping[str, str],
-        executors: Mapping[str, str] | None = None,
-    ) -> Placement:
+    def build(cls, *, container_executor: str | None, images: Mapping[str, str]) -> Placement:
         """The map for a run.
 
         ``container_executor`` runs the image labels (None: no container engine, so
         they run on the host); ``images`` are ``-P``/config overrides (an image of
-        ``-self-hosted`` means the host, as in act); ``executors`` maps labels to any
-        executor by name (SSH pools, …) and wins over both.
+        ``-self-hosted`` means the host, as in act).
         """
         targets: dict[str, Target] = {}
         for label, image in {**DEFAULT_IMAGES, **images}.items():
@@ -70,8 +63,6 @@ class Placement:
                 targets[label.lower()] = Target(executor=container_executor, image=image)
         for label in HOST_LABELS:
             targets.setdefault(label, Target(executor="local"))
-        for label, name in (executors or {}).items():
-            targets[label.lower()] = Target(executor=name)
         return cls(targets=targets)
 
 

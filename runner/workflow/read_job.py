@@ -157,7 +157,7 @@ def read_strategy(r: Reader, node: Node) -> Strategy | Text | None:
     return Strategy(
         matrix=r.tree(matrix_node, names) if matrix_node is not None else None,
         fail_fast=r.flag(body.get("fail-fast"), names, "fail-fast", default=True),
-        max_parallel=r.minutes(max_parallel, names, "max-parallel", unit="jobs") if max_parallel is not None else None,
+        max_parallel=r.minutes(max_parallel, names, "max-parallel", unit="number") if max_parallel is not None else None,
         mark=body.mark,
     )
 

@@ -204,18 +204,18 @@ class Reader:
         self.error(node, f"'{where}' must be true, false or an expression, not {kind_name(node)}")
         return default
 
-    def minutes(self, node: Node | None, names: Collection[str], where: str, *, unit: str = "minutes") -> Tree:
-        """A positive number (of minutes, or of ``unit``), or an expression that gives one."""
+    def minutes(self, node: Node | None, names: Collection[str], where: str, *, unit: str = "number of minutes") -> Tree:
+        """A positive number (of minutes, unless ``unit`` says), or an expression that gives one."""
         if node is None:
             return None
         if isinstance(node, Scalar) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
             if node.value <= 0:
-                self.error(node, f"'{where}' must be a positive number of {unit}")
+                self.error(node, f"'{where}' must be a positive {unit}")
             return node.value
         if self.is_expression(node):
             assert isinstance(node, Scalar)
             return self.scalar_text(node, names)
-        self.error(node, f"'{where}' must be a number of {unit} or an expression, not {kind_name(node)}")
+        self.error(node, f"'{where}' must be a {unit} or an expression, not {kind_name(node)}")
         return None
 
     def tree(self, node: Node, names: Collection[str]) -> Tree:
