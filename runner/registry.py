@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection, Mapping
-from importlib.metadata import entry_points
+from functools import cache
+from importlib.metadata import EntryPoint, entry_points
 
 import pluggy
 
@@ -23,13 +24,20 @@ def plugin_manager(disabled: Collection[str] | None = None) -> pluggy.PluginMana
         disabled = {name.strip() for name in os.environ.get("BATON_DISABLE_PLUGINS", "").split(",") if name.strip()}
     manager = pluggy.PluginManager("baton")
     manager.add_hookspecs(hooks)
-    for entry in entry_points(group=ENTRY_POINT_GROUP):
+    for entry in _installed():
         if entry.name in disabled:
             continue
         plugin = entry.load()
         check_api_version(plugin, entry.name)
         manager.register(plugin, name=entry.name)
     return manager
+
+
+@cache
+def _installed() -> tuple[EntryPoint, ...]:
+    # Finding entry points reads the metadata of every installed distribution (a few ms
+    # each time); what is installed does not change while this process runs.
+    return tuple(entry_points(group=ENTRY_POINT_GROUP))
 
 
 def check_api_version(plugin: object, name: str) -> None:

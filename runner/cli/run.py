@@ -12,36 +12,27 @@ import signal
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import setproctitle
 
 from runner.api import Pull
-from runner.cli.executors import prepare
 from runner.cli.paths import display_path, repository_root
-from runner.cli.printer import Printer
-from runner.cli.report import json_document, print_dry_run, print_summary
+from runner.cli.report import print_dry_run
 from runner.cli.run_setup import read_event, read_values
 from runner.config import load_config
 from runner.engine.capacity import Capacity
 from runner.errors import Diagnostic, UsageError, WorkflowError
-from runner.launch import (
-    Launch,
-    PlannedRun,
-    Runtime,
-    Trigger,
-    complete_event,
-    missing_inputs,
-    occurrence_of,
-    open_runtime,
-    plan_runs,
-    start_runs,
-)
+from runner.launch import Launch, PlannedRun, Trigger, complete_event, missing_inputs, occurrence_of, plan_runs
 from runner.source.repo import read_facts
 from runner.status import Conclusion
 from runner.workflow import find_workflows, parse_file
 from runner.workflow.model import Workflow
 from runner.workflow.text import Text, Tree
 from runner.workflow.unapplied import unapplied_settings
+
+if TYPE_CHECKING:
+    from runner.launch import Runtime
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -133,6 +124,13 @@ async def _main(args: argparse.Namespace) -> int:
         for one in planned:
             print_dry_run(one.plan, out)
         return 0
+    # What only a real run needs, imported only for one: a dry run skips the executors,
+    # the engine's scheduler, the store and the snapshot, and their imports.
+    from runner.cli.executors import prepare
+    from runner.cli.printer import Printer
+    from runner.cli.report import json_document, print_summary
+    from runner.launch import open_runtime
+
     labels = {label.lower() for one in planned for job in one.plan.jobs.values() for label in _literal_labels(job.job.runs_on)}
     setup = await prepare(executor, {**config.labels, **_platforms(args.platform)}, pull, labels, config.executors)
     for note in setup.notes:
@@ -158,6 +156,8 @@ async def _main(args: argparse.Namespace) -> int:
 
 async def _run_until_signalled(runtime: Runtime, launch: Launch, planned: tuple[PlannedRun, ...]) -> tuple[Conclusion, ...]:
     """Start the runs; the first Ctrl-C (or SIGTERM) cancels them cleanly."""
+    from runner.launch import start_runs
+
     loop = asyncio.get_running_loop()
 
     def cancel() -> None:

@@ -18,6 +18,7 @@ from runner.expr.hashfiles import hash_workspace_files
 from runner.plan import Leg
 from runner.status import Conclusion
 from runner.workflow.model import RunDefaults, Step
+from runner.workflow.resolve import resolve_defaults
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,10 +48,10 @@ class JobScope:
                      lines=tuple(self.masker.mask_lines(list(lines))), is_runner=True)
         )
 
-    @property
-    def defaults(self) -> tuple[RunDefaults, ...]:
-        """``defaults.run`` of the job, then of the workflow (first set value wins)."""
-        return (self.leg.job.defaults, self.request.plan.workflow.defaults)
+    def defaults(self, contexts: dict[str, Value]) -> tuple[RunDefaults, ...]:
+        """``defaults.run`` of the job (evaluated in ``contexts`` when it is one
+        expression), then of the workflow: the first set value wins."""
+        return (resolve_defaults(self.leg.job.defaults, contexts), self.request.plan.workflow.defaults)
 
     def hash_files(self) -> HashFiles | None:
         """``hashFiles`` over the workspace, when it is a folder on this machine."""

@@ -66,7 +66,11 @@ class DockerExecutor:
     def _ping(self) -> None:
         from plugins.executors.docker.engine import ENGINE_ERRORS, unreachable
 
-        client = self._connect()
+        with self._lock:
+            client = self._client
+        if client is None:
+            self._connect()  # connecting asks the engine for its version: that is the check
+            return
         try:
             client.ping()
         except ENGINE_ERRORS as exc:
@@ -77,8 +81,8 @@ class DockerExecutor:
             if self._client is None:
                 from plugins.executors.docker.engine import connect
 
-                client = connect()
-                self._arch = _ARCHES.get(str(client.version().get("Arch", "")), "X64")
+                client, arch = connect()
+                self._arch = _ARCHES.get(arch, "X64")
                 self._client = client
             return self._client
 
