@@ -62,6 +62,7 @@ async def test_a_headless_launch_runs_a_commit_records_its_runs_and_prints_nothi
     repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("BATON_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr("runner.launch.runtime.HEARTBEAT_SECONDS", 0.05)
     facts = read_facts(repo)
     workflows = tuple(parse_file(p, display=f".github/workflows/{p.name}") for p in sorted((repo / ".github" / "workflows").iterdir()))
     launch = Launch(
@@ -89,6 +90,8 @@ async def test_a_headless_launch_runs_a_commit_records_its_runs_and_prints_nothi
         assert {r.id for r in runs} == {p.run_id for p in planned}
         assert all(r.sha == facts.sha for r in runs)
         assert all(j.conclusion == Conclusion.SUCCESS for r in runs for j in jobs_of(store, r.id))
+        beats = store.connection.execute("SELECT heartbeat_at FROM runs").fetchall()
+        assert all(row[0] is not None for row in beats), "each run beat while it ran"
     # --jobs 1 is the process's: the four jobs of the two runs ran one at a time
     spans = sorted(
         (e.at, next(f.at for f in events if isinstance(f, JobFinished) and (f.run_id, f.job_key) == (e.run_id, e.job_key)))
