@@ -4,6 +4,7 @@ killing a server the way a host dies (its connections with it)."""
 from __future__ import annotations
 
 import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,10 @@ def kill_server(server: Any) -> None:
     """The host dies: sshd and its connection processes get SIGKILL (steps are left running)."""
     kill_connections(server.pid, everything=False)
     process_tree.send([info for info in process_tree.tree(server.pid) if info.pid == server.pid], signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while (info := process_tree.read_info(server.pid)) is not None and not info.is_zombie:  # its port closes with it
+        assert time.monotonic() < deadline, f"sshd {server.pid} outlived SIGKILL"
+        time.sleep(0.01)
 
 
 def toml_table(name: str, table: dict[str, object]) -> str:
