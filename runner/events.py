@@ -8,6 +8,7 @@ already masked when they are published.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -141,19 +142,39 @@ Event = RunStarted | JobQueued | JobStarted | StepStarted | LogLines | Annotatio
 Subscriber = Callable[[Event], None]
 """Receives every event, synchronously, on the event loop: it must be quick (queue work)."""
 
+_log = logging.getLogger("baton.events")
+
 
 class EventBus:
-    """Fans events out to subscribers in publication order."""
+    """Fans events out to subscribers in publication order.
+
+    A subscriber that raises is a broken view (a printer whose pipe closed, a client
+    gone), not a broken run: it is logged once, removed, and the others and the run go on.
+    """
 
     def __init__(self) -> None:
         self._subscribers: list[Subscriber] = []
 
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
-        """Add a subscriber; returns a function that removes it."""
+        """Add a subscriber; returns a function that removes it (safe to call twice)."""
         self._subscribers.append(subscriber)
-        return lambda: self._subscribers.remove(subscriber)
+        return lambda: self._remove(subscriber)
 
     def publish(self, event: Event) -> None:
-        """Deliver ``event`` to every subscriber."""
+        """Deliver ``event`` to every subscriber; never raises for a subscriber's failure."""
         for subscriber in tuple(self._subscribers):
-            subscriber(event)
+            try:
+                subscriber(event)
+            except Exception as exc:
+                self._remove(subscriber)
+                _log.error("baton: stopped sending run events to %s, which failed: %r", _name(subscriber), exc)
+
+    def _remove(self, subscriber: Subscriber) -> None:
+        if subscriber in self._subscribers:
+            self._subscribers.remove(subscriber)
+
+
+def _name(subscriber: Subscriber) -> str:
+    """A subscriber as a log line names it: its object's class, or the function."""
+    owner = getattr(subscriber, "__self__", subscriber)
+    return getattr(owner, "__qualname__", None) or type(owner).__qualname__

@@ -13,35 +13,27 @@ import sys
 from collections.abc import Awaitable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import setproctitle
 
 from runner.api import Pull
-from runner.cli.executors import prepare
 from runner.cli.paths import display_path, repository_root
-from runner.cli.printer import Printer
-from runner.cli.report import json_document, print_dry_run, print_summary
+from runner.cli.report import print_dry_run
 from runner.cli.run_setup import read_event, read_values
 from runner.config import load_config
 from runner.engine.capacity import Capacity
 from runner.errors import Diagnostic, UsageError, WorkflowError
-from runner.launch import (
-    Launch,
-    PlannedRun,
-    Runtime,
-    Trigger,
-    complete_event,
-    missing_inputs,
-    occurrence_of,
-    open_runtime,
-    plan_runs,
-    start_runs,
-)
+from runner.launch import Launch, PlannedRun, Trigger, complete_event, missing_inputs, occurrence_of, plan_runs
 from runner.source.repo import read_facts
 from runner.status import Conclusion
 from runner.workflow import find_workflows, parse_file
 from runner.workflow.model import Workflow
 from runner.workflow.text import Text, Tree
+from runner.workflow.unapplied import unapplied_settings
+
+if TYPE_CHECKING:
+    from runner.launch import Runtime
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -126,14 +118,24 @@ async def _main(args: argparse.Namespace) -> int:
         print(f"baton: no workflow runs on '{args.event}' for {occurrence.ref}: {names}", file=out)
         return 0
     for one in planned:
+        if (unapplied := unapplied_settings(one.workflow)) is not None:
+            print(f"baton: note: {unapplied}", file=out)
         for name in missing_inputs(one.workflow, args.event, one.inputs):
             print(f"baton: warning: input '{name}' of {one.workflow.path} is required but was not given (--input {name}=VALUE); it is empty", file=out)
     if args.dry_run:
         for one in planned:
             print_dry_run(one.plan, out)
         return 0
+    # What only a real run needs, imported only for one: a dry run skips the executors,
+    # the engine's scheduler, the store and the snapshot, and their imports.
+    from runner.cli.executors import prepare
+    from runner.cli.printer import Printer
+    from runner.cli.report import json_document, print_summary
+    from runner.launch import open_runtime, start_runs
+
     labels = {label.lower() for one in planned for job in one.plan.jobs.values() for label in _literal_labels(job.job.runs_on)}
-    setup = await prepare(executor, {**config.labels, **_platforms(args.platform)}, pull, labels, config.executors)
+    setup = await prepare(executor, {**config.labels, **_platforms(args.platform)}, pull, labels, config.executors,
+                          sources=" or ".join(str(path) for path in config.files) or "baton.toml")
     for note in setup.notes:
         print(f"baton: {note}", file=out)
     printer = Printer(out, names=[name for one in planned for name in one.leg_names])
