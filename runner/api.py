@@ -7,11 +7,11 @@ engine drives the session through a handful of async methods.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 import pluggy
 
@@ -28,12 +28,14 @@ __all__ = [
     "Command",
     "Executor",
     "ExecutorClass",
+    "HostPool",
     "ExecutorError",
     "JobSpec",
     "NativeAction",
     "Outcome",
     "OutputSink",
     "Pull",
+    "RemoteFiles",
     "Session",
     "Value",
     "hookimpl",
@@ -42,7 +44,9 @@ __all__ = [
 ]
 
 API_VERSION = 1
-"""Bumped when a protocol or a spec dataclass changes incompatibly."""
+"""Bumped when a protocol or a spec dataclass changes incompatibly. A plugin module may
+say which version it was written for (``BATON_API_VERSION = 1``); baton refuses to load
+one written for another."""
 
 hookimpl = pluggy.HookimplMarker("baton")
 """Marks a plugin's hook implementations (``@hookimpl def baton_register_executors(): …``)."""
@@ -92,6 +96,9 @@ class JobSpec:
     pull: Pull = "missing"
     env: dict[str, str] = field(default_factory=dict)
     """Variables every command of the job gets (CI, GITHUB_*, RUNNER_*); secrets excluded."""
+    host: str | None = None
+    """The host a host-pool executor must use (``-P LABEL=ssh://TARGET``); None lets it
+    choose among its hosts by ``labels``."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -144,7 +151,9 @@ class Session(Protocol):
     arch: str
     """``RUNNER_ARCH``: ``X64``, ``ARM64``, …"""
     host_workspace: Path | None
-    """The workspace as a folder on this machine, when it is one (for ``hashFiles``)."""
+    """The workspace as a folder on this machine, when it is one (for ``hashFiles``).
+    A session whose workspace is elsewhere (None here) implements :class:`RemoteFiles`
+    so that ``hashFiles`` hashes the files where they are."""
     service_hosts: dict[str, str]
     """How steps reach each service: name → host (the name itself on a job network)."""
 
@@ -177,6 +186,18 @@ class Session(Protocol):
         ...
 
 
+@runtime_checkable
+class RemoteFiles(Protocol):
+    """What a session whose workspace is not on this machine adds: hashing files there."""
+
+    def hash_files(self, roots: Sequence[str], is_wanted: Callable[[str], bool]) -> dict[str, bytes]:
+        """SHA-256 digests of the regular files under ``roots`` (paths relative to the
+        workspace; links not followed) whose relative path ``is_wanted`` accepts, by that
+        path. Blocks (``hashFiles`` is called inside an expression): keep it to a round trip
+        or two. Raises :class:`ExecutorError` when the files cannot be read."""
+        ...
+
+
 class Executor(Protocol):
     """Runs jobs somewhere; registered through ``baton_register_executors``."""
 
@@ -194,6 +215,20 @@ class Executor(Protocol):
     async def collect_garbage(self, active_runs: Collection[str]) -> list[str]:
         """Remove what runs not in ``active_runs`` left behind (a killed process's
         containers, networks, volumes, folders); returns a line per thing removed."""
+        ...
+
+
+@runtime_checkable
+class HostPool(Protocol):
+    """What an executor that spreads jobs over named hosts adds (``ssh``): the hosts, so
+    placement can send a job whose ``runs-on`` labels all belong to a host there."""
+
+    def host_labels(self) -> dict[str, frozenset[str]]:
+        """Each host's name → its lower-case labels."""
+        ...
+
+    def notes(self) -> list[str]:
+        """Lines a run shows before it starts (hosts whose keys are not checked, …)."""
         ...
 
 

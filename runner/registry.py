@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection, Mapping
-from importlib.metadata import entry_points
+from functools import cache
+from importlib.metadata import EntryPoint, entry_points
 
 import pluggy
 
 from runner import hooks
-from runner.api import Executor, ExecutorClass, NativeAction
+from runner.api import API_VERSION, Executor, ExecutorClass, NativeAction
 from runner.errors import ConfigError
 from runner.expr import Value
 
@@ -23,11 +24,31 @@ def plugin_manager(disabled: Collection[str] | None = None) -> pluggy.PluginMana
         disabled = {name.strip() for name in os.environ.get("BATON_DISABLE_PLUGINS", "").split(",") if name.strip()}
     manager = pluggy.PluginManager("baton")
     manager.add_hookspecs(hooks)
-    for entry in entry_points(group=ENTRY_POINT_GROUP):
+    for entry in _installed():
         if entry.name in disabled:
             continue
-        manager.register(entry.load(), name=entry.name)
+        plugin = entry.load()
+        check_api_version(plugin, entry.name)
+        manager.register(plugin, name=entry.name)
     return manager
+
+
+@cache
+def _installed() -> tuple[EntryPoint, ...]:
+    # Finding entry points reads the metadata of every installed distribution (a few ms
+    # each time); what is installed does not change while this process runs.
+    return tuple(entry_points(group=ENTRY_POINT_GROUP))
+
+
+def check_api_version(plugin: object, name: str) -> None:
+    """Refuse a plugin that says (``BATON_API_VERSION = N``) it was written for another
+    version of :mod:`runner.api` than this baton's ``API_VERSION``."""
+    declared = getattr(plugin, "BATON_API_VERSION", API_VERSION)
+    if declared != API_VERSION:
+        raise ConfigError(
+            f"plugin '{name}' is written for baton's plugin API {declared}, and this baton has API {API_VERSION}: "
+            f"update the plugin, or switch it off with BATON_DISABLE_PLUGINS={name}"
+        )
 
 
 def executor_classes(manager: pluggy.PluginManager) -> dict[str, ExecutorClass]:

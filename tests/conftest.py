@@ -126,6 +126,10 @@ class SshServer:
     """A known_hosts file holding exactly this server's host key under ``[host]:port``."""
     sftp_supported: bool
     """Whether the server offers the ``sftp`` subsystem."""
+    pid: int
+    """The listening sshd (each connection's sshd is a child of it, in a session of its own)."""
+    directory: Path
+    """The server's own temp dir (config, keys, log)."""
 
 
 def _binary(name: str) -> str | None:
@@ -197,66 +201,92 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
-@pytest.fixture
-def sshd() -> Iterator[Callable[..., SshServer]]:
-    """A factory: ``sshd(host="127.0.0.1", *, sftp=True)`` starts a fresh sshd and returns it.
-
-    Each server has its own temp dir, host key and client key; all are stopped (by
-    pid) and their temp dirs removed when the test ends.
-    """
+def start_sshd(host: str, sftp: bool, started: list[tuple[subprocess.Popen[bytes], Path]]) -> SshServer:
+    """Start an sshd on a free port of ``host`` with fresh keys (noted in ``started``)."""
     sshd_path, keygen_path = _binary("sshd"), _binary("ssh-keygen")
     if sshd_path is None or keygen_path is None:
         require("OpenSSH server (sshd, ssh-keygen) is not installed (`apt-get install openssh-server`)")
     if os.geteuid() == 0:
         Path("/run/sshd").mkdir(mode=0o755, parents=True, exist_ok=True)  # privilege separation
+    directory = Path(tempfile.mkdtemp(prefix="baton-sshd-"))
+    _keygen(keygen_path, directory / "host_key", "baton-test-host")
+    _keygen(keygen_path, directory / "client_key", "baton-test-client")
+    shutil.copyfile(directory / "client_key.pub", directory / "authorized_keys")
+    host_public_key = " ".join((directory / "host_key.pub").read_text().split()[:2])
+    log = directory / "sshd.log"
+    for _attempt in range(3):  # another process may take the free port before sshd binds it
+        port = _free_port(host)
+        config = directory / "sshd_config"
+        config.write_text(_sshd_config(directory, host, port, sftp=sftp))
+        with log.open("wb") as log_file:
+            process = subprocess.Popen(
+                [sshd_path, "-D", "-e", "-f", str(config)],
+                stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        started.append((process, directory))
+        try:
+            _wait_for_port(process, host, port, log)
+            break
+        except RuntimeError:
+            _stop(process)
+            if "Address already in use" not in log.read_text(errors="replace"):
+                raise
+    else:
+        raise RuntimeError(f"sshd could not bind a free port on {host}")
+    known_hosts = directory / "known_hosts"
+    known_hosts.write_text(f"[{host}]:{port} {host_public_key}\n")
+    return SshServer(
+        host=host,
+        port=port,
+        user=pwd.getpwuid(os.geteuid()).pw_name,
+        client_key_path=directory / "client_key",
+        host_public_key=host_public_key,
+        known_hosts_path=known_hosts,
+        sftp_supported=sftp,
+        pid=process.pid,
+        directory=directory,
+    )
+
+
+def stop_sshds(started: list[tuple[subprocess.Popen[bytes], Path]]) -> None:
+    """Stop the servers of ``started`` with their connection processes; remove their folders."""
+    from tests.sshd import kill_connections
+
+    for process, _directory in started:
+        kill_connections(process.pid)
+        _stop(process)
+    for directory in {d for _p, d in started}:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def sshd() -> Iterator[Callable[..., SshServer]]:
+    """A factory: ``sshd(host="127.0.0.1", *, sftp=True)`` starts a fresh sshd and returns it.
+
+    Each server has its own temp dir, host key and client key; all are stopped (by
+    pid, with the connection processes they forked) and their temp dirs removed when
+    the test ends.
+    """
     started: list[tuple[subprocess.Popen[bytes], Path]] = []
 
     def start(host: str = "127.0.0.1", *, sftp: bool = True) -> SshServer:
-        directory = Path(tempfile.mkdtemp(prefix="baton-sshd-"))
-        _keygen(keygen_path, directory / "host_key", "baton-test-host")
-        _keygen(keygen_path, directory / "client_key", "baton-test-client")
-        shutil.copyfile(directory / "client_key.pub", directory / "authorized_keys")
-        host_public_key = " ".join((directory / "host_key.pub").read_text().split()[:2])
-        log = directory / "sshd.log"
-        for _attempt in range(3):  # another process may take the free port before sshd binds it
-            port = _free_port(host)
-            config = directory / "sshd_config"
-            config.write_text(_sshd_config(directory, host, port, sftp=sftp))
-            with log.open("wb") as log_file:
-                process = subprocess.Popen(
-                    [sshd_path, "-D", "-e", "-f", str(config)],
-                    stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-            started.append((process, directory))
-            try:
-                _wait_for_port(process, host, port, log)
-                break
-            except RuntimeError:
-                _stop(process)
-                if "Address already in use" not in log.read_text(errors="replace"):
-                    raise
-        else:
-            raise RuntimeError(f"sshd could not bind a free port on {host}")
-        known_hosts = directory / "known_hosts"
-        known_hosts.write_text(f"[{host}]:{port} {host_public_key}\n")
-        return SshServer(
-            host=host,
-            port=port,
-            user=pwd.getpwuid(os.geteuid()).pw_name,
-            client_key_path=directory / "client_key",
-            host_public_key=host_public_key,
-            known_hosts_path=known_hosts,
-            sftp_supported=sftp,
-        )
+        return start_sshd(host, sftp, started)
 
     try:
         yield start
     finally:
-        for process, _directory in started:
-            _stop(process)
-        for directory in {d for _p, d in started}:
-            shutil.rmtree(directory, ignore_errors=True)
+        stop_sshds(started)
+
+
+@pytest.fixture(scope="session")
+def shared_sshd() -> Iterator[SshServer]:
+    """One sshd for the whole session, for tests that do not stop or break their server."""
+    started: list[tuple[subprocess.Popen[bytes], Path]] = []
+    try:
+        yield start_sshd("127.0.0.1", False, started)
+    finally:
+        stop_sshds(started)
 
 
 # --- git ----------------------------------------------------------------------------------

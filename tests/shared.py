@@ -9,3 +9,4 @@ SHARED = Path(os.environ.get("BATON_SHARED") or Path(__file__).resolve().parent 
 EXPRESSIONS = SHARED / "conformance" / "expressions"
 ACT_CASES = SHARED / "conformance" / "act"
 CORPUS = SHARED / "corpus" / "real-workflows"
+REFERENCE = SHARED / "reference"

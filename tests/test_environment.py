@@ -110,6 +110,8 @@ def test_sshd_rejects_a_host_key_it_does_not_know(sshd: Callable[..., SshServer]
         client_key_path=first.client_key_path,
         host_public_key=second.host_public_key,
         known_hosts_path=second.known_hosts_path,
+        pid=first.pid,
+        directory=first.directory,
         sftp_supported=first.sftp_supported,
     )
     with pytest.raises(paramiko.SSHException):

@@ -15,9 +15,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from runner.api import Executor, Pull
-from runner.engine.placement import DEFAULT_IMAGES, Placement
-from runner.errors import ExecutorError, UsageError
+from runner.api import Executor, ExecutorClass, HostPool, Pull
+from runner.engine.placement import DEFAULT_IMAGES, Placement, PoolHost
+from runner.errors import ConfigError, ExecutorError, UsageError
 from runner.expr import Value
 from runner.registry import build_executor, executor_classes, plugin_manager
 
@@ -37,51 +37,75 @@ async def prepare(
     pull: Pull,
     labels: Iterable[str],
     options: Mapping[str, Mapping[str, Value]] | None = None,
+    *,
+    sources: str = "baton.toml",
 ) -> ExecutorSetup:
     """Executors for ``--executor CHOICE`` (``auto``, ``docker``, ``local`` or a plugin's name),
-    each built with its ``[executors.<name>]`` options."""
+    each built with its ``[executors.<name>]`` options (read from ``sources``), plus every
+    host-pool executor that baton.toml configures or ``-P LABEL=NAME://HOST`` names."""
     check_images(platforms)
     classes = executor_classes(plugin_manager())
     settings = options or {}
-    executors: dict[str, Executor] = {"local": build_executor(classes, "local", settings.get("local", {}))}
+    executors: dict[str, Executor] = {"local": _build(classes, "local", settings, sources)}
+    local_images = {label: image for label, image in platforms.items() if "://" not in image}
+    on_hosts = {label.lower() for label, image in platforms.items() if "://" in image}
+    container, images, notes, problems = await _containers(choice, classes, settings, sources, executors, local_images, pull,
+                                                 [label for label in labels if label.lower() not in on_hosts])
+    hosts: list[PoolHost] = []
+    wanted = {name for name in settings if name not in executors and name != "docker"}
+    wanted |= {image.partition("://")[0] for image in platforms.values() if "://" in image}
+    for name in sorted(wanted):
+        executor = executors.get(name) or _build(classes, name, settings, sources)
+        executors[name] = executor
+        if isinstance(executor, HostPool):
+            hosts += [PoolHost(executor=name, name=host, labels=found) for host, found in executor.host_labels().items()]
+            notes += executor.notes()
+    host_images = {label: image for label, image in platforms.items() if "://" in image}
+    placement = Placement.build(container_executor=container, images={**images, **host_images}, explicit=platforms, hosts=hosts)
+    placement = placement.with_problems(problems)
+    return ExecutorSetup(executors=executors, placement=placement, notes=notes)
+
+
+def _build(classes: Mapping[str, ExecutorClass], name: str, settings: Mapping[str, Mapping[str, Value]],
+           sources: str) -> Executor:
+    try:
+        return build_executor(classes, name, settings.get(name, {}))
+    except ConfigError as exc:
+        raise ConfigError(exc.message, where=f"{sources}: {exc.where}" if exc.where else sources) from None
+
+
+async def _containers(
+    choice: str, classes: Mapping[str, ExecutorClass], settings: Mapping[str, Mapping[str, Value]], sources: str,
+    executors: dict[str, Executor], platforms: dict[str, str], pull: Pull, labels: Iterable[str],
+) -> tuple[str | None, dict[str, str], list[str], dict[str, str]]:
+    """The executor that runs image labels (None: the host), the images, notes, and the
+    labels whose image cannot be had (lower-cased label → why their jobs fail)."""
     if choice == "local":
-        return ExecutorSetup(
-            executors=executors,
-            placement=Placement.build(container_executor=None, images=platforms),
-            notes=["executor: local (jobs run in temporary folders on this machine)"],
-        )
+        return None, platforms, ["executor: local (jobs run in temporary folders on this machine)"], {}
     if choice not in ("auto", "docker"):
-        executor = build_executor(classes, choice, settings.get(choice, {}))
+        executor = _build(classes, choice, settings, sources)
         await executor.check()
         executors[choice] = executor
-        placement = Placement.build(container_executor=choice, images=platforms)
-        return ExecutorSetup(executors=executors, placement=placement, notes=[f"executor: {choice}"])
+        return choice, platforms, [f"executor: {choice}"], {}
     if "docker" not in classes:
         raise UsageError("the docker executor plugin is not installed or is disabled")
-    docker = build_executor(classes, "docker", settings.get("docker", {}))
+    docker = _build(classes, "docker", settings, sources)
     try:
         await docker.check()
     except ExecutorError:
         if choice == "docker":
             raise
         engine = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
-        return ExecutorSetup(
-            executors=executors,
-            placement=Placement.build(container_executor=None, images=platforms),
-            notes=[
-                f"executor: local, because no Docker engine answers at {engine}; jobs run in temporary folders "
-                "on this machine (start dockerd to run them in containers)"
-            ],
-        )
+        return None, platforms, [
+            f"executor: local, because no Docker engine answers at {engine}; jobs run in temporary folders "
+            "on this machine (start dockerd to run them in containers)"
+        ], {}
     executors["docker"] = docker
     notes = ["executor: docker (engine reachable)"]
     images = {**DEFAULT_IMAGES, **platforms}
-    placement = Placement.build(container_executor="docker", images=images)
-    if choice == "auto":
-        problems = await _missing_images(images, set(labels), pull)
-        notes.extend(problems.values())
-        placement = placement.with_problems(problems)
-    return ExecutorSetup(executors=executors, placement=placement, notes=notes)
+    problems = await _missing_images(images, set(labels), pull) if choice == "auto" else {}
+    notes.extend(problems.values())
+    return "docker", images, notes, problems
 
 
 _IMAGE = re.compile(
@@ -93,18 +117,17 @@ _IMAGE = re.compile(
 
 
 def check_images(platforms: Mapping[str, str]) -> None:
-    """Refuse a label mapped to something that is neither an image nor ``-self-hosted``.
+    """Refuse a label mapped to something that is neither an image, ``-self-hosted`` nor
+    ``NAME://TARGET`` (whose executor ``NAME`` must exist: checked when it is built).
 
-    ``ssh://…`` and other schemes are errors until an executor claims them, never a
-    reason to run the job elsewhere.
+    A reference that cannot be parsed is an error, never a reason to run the job elsewhere.
     """
     for label, image in platforms.items():
-        if image == "-self-hosted" or _IMAGE.fullmatch(image):
+        if image == "-self-hosted" or "://" in image or _IMAGE.fullmatch(image):
             continue
-        scheme = image.partition("://")[0] if "://" in image else None
-        why = f"no executor handles '{scheme}://' targets" if scheme else "it is not a Docker image reference"
-        raise UsageError(f"runs-on label '{label}' maps to '{image}': {why} (use an image such as ubuntu:24.04, "
-                         "or -self-hosted for this machine)")
+        raise UsageError(f"runs-on label '{label}' maps to '{image}', which is not a Docker image reference "
+                         "(use an image such as ubuntu:24.04, NAME://HOST for an executor's host, or -self-hosted "
+                         "for this machine)")
 
 
 async def _missing_images(images: dict[str, str], labels: set[str], pull: Pull) -> dict[str, str]:

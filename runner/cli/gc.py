@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from pathlib import Path
 
+from runner.cli.paths import repository_root
+from runner.config import load_config
 from runner.errors import ExecutorError
 from runner.registry import build_executor, executor_classes, plugin_manager
 from runner.store import Store, active_run_ids, recover
@@ -17,7 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Mark dead runs interrupted, then let every executor remove their leftovers."""
+    """Mark dead runs interrupted, then let every executor remove their leftovers (on the
+    SSH hosts of the current repository's and the user's baton.toml too)."""
     with Store.open() as store:
         recovered = recover(store)
         active = active_run_ids(store)
@@ -33,9 +37,10 @@ def run(args: argparse.Namespace) -> int:
 
 async def _collect(active: frozenset[str]) -> list[str]:
     classes = executor_classes(plugin_manager())
+    settings = load_config(repository_root(Path.cwd())).executors  # SSH hosts live in baton.toml
     lines: list[str] = []
     for name in sorted(classes):
-        executor = build_executor(classes, name, {})
+        executor = build_executor(classes, name, settings.get(name, {}))
         try:
             await executor.check()
         except ExecutorError:

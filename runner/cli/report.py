@@ -13,15 +13,16 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from runner.cli.printer import Printer
 from runner.cli.style import Style
 from runner.expr import Value
-from runner.launch import PlannedRun
 from runner.plan import Plan
 from runner.status import Conclusion, RunId
-from runner.store.paths import step_log_name
+
+if TYPE_CHECKING:  # only in annotations: a dry run (``baton run -n``) imports neither
+    from runner.cli.printer import Printer
+    from runner.launch import PlannedRun
 
 
 def print_dry_run(plan: Plan, out: TextIO) -> None:
@@ -68,6 +69,8 @@ def print_summary(printer: Printer, requests: Sequence[PlannedRun], conclusions:
 
 def json_document(printer: Printer, requests: Sequence[PlannedRun], conclusions: Sequence[Conclusion], home: Path) -> str:
     """The machine-readable account of the run (schema in this module's docstring)."""
+    from runner.store.paths import step_log_name  # here: a dry run does not open the store
+
     by_run = {r.run_id: r for r in requests}
     jobs: list[Value] = []
     for view in printer.jobs.values():

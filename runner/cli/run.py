@@ -10,37 +10,30 @@ import asyncio
 import os
 import signal
 import sys
+from collections.abc import Awaitable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import setproctitle
 
 from runner.api import Pull
-from runner.cli.executors import prepare
 from runner.cli.paths import display_path, repository_root
-from runner.cli.printer import Printer
-from runner.cli.report import json_document, print_dry_run, print_summary
+from runner.cli.report import print_dry_run
 from runner.cli.run_setup import read_event, read_values
 from runner.config import load_config
 from runner.engine.capacity import Capacity
 from runner.errors import Diagnostic, UsageError, WorkflowError
-from runner.launch import (
-    Launch,
-    PlannedRun,
-    Runtime,
-    Trigger,
-    complete_event,
-    missing_inputs,
-    occurrence_of,
-    open_runtime,
-    plan_runs,
-    start_runs,
-)
+from runner.launch import Launch, PlannedRun, Trigger, complete_event, missing_inputs, occurrence_of, plan_runs
 from runner.source.repo import read_facts
 from runner.status import Conclusion
 from runner.workflow import find_workflows, parse_file
 from runner.workflow.model import Workflow
 from runner.workflow.text import Text, Tree
+from runner.workflow.unapplied import unapplied_settings
+
+if TYPE_CHECKING:
+    from runner.launch import Runtime
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -63,6 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-n", "--dry-run", action="store_true", help="print the plan and run nothing")
     parser.add_argument("--jobs", type=int, metavar="N", help="jobs running at once (default: the CPU count)")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="json: one document on stdout at the end")
+    parser.add_argument("--ui", action="store_true", help="show the runs in the live dashboard (quitting it asks whether to cancel them)")
     parser.add_argument("--committed", action="store_true", help="run exactly HEAD, not the working tree")
     parser.add_argument("-a", "--actor", help="github.actor (default: git's user.name)")
     parser.add_argument("-C", "--directory", metavar="DIR", help="the repository (default: the current folder)")
@@ -124,14 +118,24 @@ async def _main(args: argparse.Namespace) -> int:
         print(f"baton: no workflow runs on '{args.event}' for {occurrence.ref}: {names}", file=out)
         return 0
     for one in planned:
+        if (unapplied := unapplied_settings(one.workflow)) is not None:
+            print(f"baton: note: {unapplied}", file=out)
         for name in missing_inputs(one.workflow, args.event, one.inputs):
             print(f"baton: warning: input '{name}' of {one.workflow.path} is required but was not given (--input {name}=VALUE); it is empty", file=out)
     if args.dry_run:
         for one in planned:
             print_dry_run(one.plan, out)
         return 0
+    # What only a real run needs, imported only for one: a dry run skips the executors,
+    # the engine's scheduler, the store and the snapshot, and their imports.
+    from runner.cli.executors import prepare
+    from runner.cli.printer import Printer
+    from runner.cli.report import json_document, print_summary
+    from runner.launch import open_runtime, start_runs
+
     labels = {label.lower() for one in planned for job in one.plan.jobs.values() for label in _literal_labels(job.job.runs_on)}
-    setup = await prepare(executor, {**config.labels, **_platforms(args.platform)}, pull, labels, config.executors)
+    setup = await prepare(executor, {**config.labels, **_platforms(args.platform)}, pull, labels, config.executors,
+                          sources=" or ".join(str(path) for path in config.files) or "baton.toml")
     for note in setup.notes:
         print(f"baton: {note}", file=out)
     printer = Printer(out, names=[name for one in planned for name in one.leg_names])
@@ -143,7 +147,14 @@ async def _main(args: argparse.Namespace) -> int:
         notify=lambda line: print(f"baton: {line}", file=out),
     ) as runtime:
         runtime.bus.subscribe(printer)
-        conclusions = await _run_until_signalled(runtime, launch, planned)
+        if args.ui:
+            from runner.cli.run_ui import run_with_dashboard
+
+            conclusions = await run_with_dashboard(
+                runtime, launch, planned, printer, out, lambda work: _until_signalled(runtime, work)
+            )
+        else:
+            conclusions = await _until_signalled(runtime, start_runs(runtime, launch, planned))
         home = runtime.home
     print_summary(printer, planned, conclusions, out)
     if args.format == "json":
@@ -153,8 +164,8 @@ async def _main(args: argparse.Namespace) -> int:
     return 0 if all(c == Conclusion.SUCCESS for c in conclusions) else 1
 
 
-async def _run_until_signalled(runtime: Runtime, launch: Launch, planned: tuple[PlannedRun, ...]) -> tuple[Conclusion, ...]:
-    """Start the runs; the first Ctrl-C (or SIGTERM) cancels them cleanly."""
+async def _until_signalled(runtime: Runtime, work: Awaitable[tuple[Conclusion, ...]]) -> tuple[Conclusion, ...]:
+    """Await the runs; the first Ctrl-C (or SIGTERM) cancels them cleanly."""
     loop = asyncio.get_running_loop()
 
     def cancel() -> None:
@@ -164,7 +175,7 @@ async def _run_until_signalled(runtime: Runtime, launch: Launch, planned: tuple[
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, cancel)
     try:
-        return await start_runs(runtime, launch, planned)
+        return await work
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)

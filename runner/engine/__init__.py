@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from runner.engine.capacity import Capacity
-from runner.engine.masking import Masker
 from runner.engine.request import JobResult, RunRequest
-from runner.engine.scheduler import Scheduler
-from runner.events import EventBus
-from runner.status import Conclusion
+
+if TYPE_CHECKING:
+    from runner.events import EventBus
+    from runner.status import Conclusion
 
 __all__ = ["Capacity", "JobResult", "RunRequest", "execute_run"]
 
@@ -18,5 +20,11 @@ async def execute_run(request: RunRequest, bus: EventBus) -> Conclusion:
     Cancelling the calling task cancels the run: steps are stopped, sessions cleaned up,
     and the run is recorded as cancelled before the cancellation propagates.
     """
+    # Imported here, not above: importing any engine module (``contexts`` for a plan,
+    # ``placement`` for the executors) runs this file, and a plan that runs nothing
+    # (``baton run -n``) must not pay for the scheduler and everything under it.
+    from runner.engine.masking import Masker
+    from runner.engine.scheduler import Scheduler
+
     masker = Masker([*request.secrets.values(), request.info.token])
     return await Scheduler(request, bus, masker).run()

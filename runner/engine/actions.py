@@ -50,7 +50,7 @@ async def run_native(
     finally:
         stream.close()
     return StepResult(
-        outcome=Conclusion.SUCCESS if result.is_success else Conclusion.FAILURE,
+        outcome=Conclusion.SUCCESS if result.is_success and not stream.has_failed else Conclusion.FAILURE,
         outputs=result.outputs,
         env=result.env,
         path=result.path,

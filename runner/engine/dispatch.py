@@ -9,7 +9,8 @@ from runner.engine.parallel import run_parallel
 from runner.engine.script import run_script
 from runner.expr import Value, to_display_string
 from runner.workflow.model import Step
-from runner.workflow.text import Text, evaluate_tree
+from runner.workflow.resolve import resolve_number, resolve_texts
+from runner.workflow.text import Text
 
 
 async def dispatch(
@@ -25,20 +26,22 @@ async def dispatch(
     timeout = step_timeout(step, contexts)
     if step.run is not None:
         hash_files = scope.hash_files()
+        defaults = scope.defaults(contexts)
         return await run_script(
             scope,
             index,
             identity,
             script=to_display_string(step.run.evaluate(state.expression_contexts(env), hash_files=hash_files)),
-            shell=_first(step.shell, *(d.shell for d in scope.defaults), contexts=contexts),
-            workdir=_first(step.working_directory, *(d.working_directory for d in scope.defaults), contexts=contexts),
+            shell=_first(step.shell, *(d.shell for d in defaults), contexts=contexts),
+            workdir=_first(step.working_directory, *(d.working_directory for d in defaults), contexts=contexts),
             env=env,
             path=state.path,
             timeout=timeout,
         )
     uses = step.uses or ""
     step_contexts = state.expression_contexts(env)
-    inputs = {k: to_display_string(v.evaluate(step_contexts)) for k, v in step.with_.items()}
+    given = resolve_texts(step.with_, step_contexts, "with", hash_files=scope.hash_files())
+    inputs = {k: to_display_string(v.evaluate(step_contexts)) for k, v in given.items()}
     if uses.startswith("docker://"):
         return await run_image(scope, index, identity, uses[len("docker://") :], inputs, env, state.path)
     if uses.startswith(("./", "../")):
@@ -48,13 +51,8 @@ async def dispatch(
 
 def step_timeout(step: Step, contexts: dict[str, Value]) -> float | None:
     """``timeout-minutes`` of a step in seconds, if set."""
-    value = evaluate_tree(step.timeout_minutes, contexts)
-    if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            return None
-    return float(value) * 60 if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 else None
+    minutes = resolve_number(step.timeout_minutes, contexts, "timeout-minutes")
+    return minutes * 60 if minutes is not None else None
 
 
 def _first(*texts: Text | None, contexts: dict[str, Value]) -> str | None:

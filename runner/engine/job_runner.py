@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from runner.api import ContainerSpec, Executor, JobSpec, Session
+from runner.api import ContainerSpec, Executor, HostPool, JobSpec, Session
 from runner.engine.contexts import default_env, github_context, runner_context
 from runner.engine.masking import Masker
 from runner.engine.placement import Target, labels_of
@@ -24,7 +24,15 @@ from runner.expr import Value, to_display_string
 from runner.plan import Leg
 from runner.status import Conclusion
 from runner.workflow.model import Container, Job
-from runner.workflow.text import evaluate_tree, tree_references
+from runner.workflow.resolve import (
+    resolve_container,
+    resolve_flag,
+    resolve_number,
+    resolve_services,
+    resolve_text_list,
+    resolve_texts,
+)
+from runner.workflow.text import Text, evaluate_tree, tree_references
 
 _KNOWN_EARLY = frozenset({"github", "matrix", "vars", "inputs", "secrets"})
 """Contexts whose values are the same before a job's needs finish as after."""
@@ -60,27 +68,28 @@ class JobRunner:
         """Start opening ``leg``'s session now, when where and how it runs reads nothing
         that is only known once its needs finish; None otherwise."""
         job = leg.job
-        trees = [job.runs_on, *([job.container.image, job.container.options] if job.container else [])]
-        for service in job.services.values():
-            trees += [service.image, service.options, *service.env.values(), *(service.credentials or {}).values()]
-        if job.container is not None:
-            trees += [*job.container.env.values(), *(job.container.credentials or {}).values()]
-        if any(tree_references(tree) - _KNOWN_EARLY for tree in trees):
+        services = job.services if isinstance(job.services, Text) else list(job.services.values())
+        references = tree_references(job.runs_on).union(*map(_references, [job.container, services]))
+        if references - _KNOWN_EARLY:
             return None
         try:
             placed = self._place(leg, self.job_contexts(leg, {}))
         except BatonError:
             return None  # the job itself will report it
-        return WarmSession(placed[2], placed[1]) if isinstance(placed, tuple) else None
+        if not isinstance(placed, tuple) or isinstance(placed[2], HostPool):
+            return None  # a host pool's session takes a host slot: held early, it could block the job it waits for
+        return WarmSession(placed[2], placed[1])
 
     def _place(self, leg: Leg, contexts: dict[str, Value]) -> tuple[Target, JobSpec, Executor] | str:
         """Where ``leg`` runs and how, or why it cannot run anywhere (a reason to skip it)."""
         target = self._target(leg.job, contexts)
         if target is None:
             labels = labels_of(evaluate_tree(leg.job.runs_on, contexts))
+            hosts = self.request.placement.describe_hosts()
             return (
                 f"no executor for runs-on {labels}: map a label with -P LABEL=IMAGE "
-                "(or -P LABEL=-self-hosted for the host), or in baton.toml [labels]"
+                "(or -P LABEL=-self-hosted for the host, -P LABEL=ssh://HOST for an SSH host), or in baton.toml [labels]"
+                + (f"; no SSH host has all of those labels (hosts: {hosts})" if hosts else "")
             )
         if target.problem is not None:
             raise BatonError(target.problem)
@@ -97,8 +106,9 @@ class JobRunner:
             if isinstance(placed, str):
                 return self.finish(leg, Conclusion.SKIPPED, {}, reason=placed)
             target, spec, executor = placed
-            minutes = evaluate_tree(job.timeout_minutes, contexts)
-            timeout = float(minutes) * 60 if isinstance(minutes, (int, float)) and minutes > 0 else None
+            minutes = resolve_number(job.timeout_minutes, contexts, "timeout-minutes")
+            timeout = minutes * 60 if minutes is not None else None
+            continues_on_error = resolve_flag(job.continue_on_error, contexts, "continue-on-error")
             opened = warm.lease() if warm is not None and warm.spec == spec else executor.session(spec)
             try:
                 async with asyncio.timeout(timeout):
@@ -109,12 +119,12 @@ class JobRunner:
                         scope = self._scope(leg, contexts, session, await self._write_event(session))
                         state = await run_steps(scope, job.steps)
             except TimeoutError:
-                return self.finish(leg, Conclusion.FAILURE, {}, reason=f"the job timed out after {minutes} minutes")
+                return self.finish(leg, Conclusion.FAILURE, {}, reason=f"the job timed out after {minutes:g} minutes")
         except BatonError as exc:
             return self.finish(leg, Conclusion.FAILURE, {}, reason=self.masker.mask(str(exc)))
         outputs = self._outputs(leg, state)
         conclusion = Conclusion.SUCCESS if state.status == "success" else Conclusion.FAILURE
-        if conclusion == Conclusion.FAILURE and evaluate_tree(job.continue_on_error, contexts) is True:
+        if conclusion == Conclusion.FAILURE and continues_on_error:
             conclusion = Conclusion.SUCCESS
         return self.finish(leg, conclusion, outputs, summary=state.summary)
 
@@ -143,31 +153,35 @@ class JobRunner:
 
     def _spec(self, leg: Leg, contexts: dict[str, Value], target: Target) -> JobSpec:
         job, req = leg.job, self.request
-        services = {name: self._container(c, contexts) for name, c in job.services.items()}
+        services = {name: self._container(c, contexts, f"services.{name}") for name, c in resolve_services(job.services, contexts).items()}
+        container = resolve_container(job.container, contexts, "container") if job.container is not None else None
         return JobSpec(
             run_id=req.run_id,
             job_key=leg.key,
             name=leg.name,
             labels=tuple(labels_of(evaluate_tree(job.runs_on, contexts))),
             image=target.image,
-            container=self._container(job.container, contexts) if job.container is not None else None,
+            host=target.host,
+            container=self._container(container, contexts, "container") if container is not None else None,
             services={name: spec for name, spec in services.items() if spec.image},
             repository=req.info.repository,
             pull=req.pull,
         )
 
-    def _container(self, container: Container, contexts: dict[str, Value]) -> ContainerSpec:
+    def _container(self, container: Container, contexts: dict[str, Value], where: str) -> ContainerSpec:
         def text(value: Value) -> str:
             return to_display_string(value)
 
-        credentials = {k: text(v.evaluate(contexts)) for k, v in (container.credentials or {}).items()}
+        given = resolve_texts(container.credentials or {}, contexts, f"{where}.credentials")
+        credentials = {k: text(v.evaluate(contexts)) for k, v in given.items()}
         for secret in credentials.values():
             self.masker.add(secret)
+        env = resolve_texts(container.env, contexts, f"{where}.env")
         return ContainerSpec(
             image=text(container.image.evaluate(contexts)),
-            env={k: text(v.evaluate({**contexts, "env": {}, "job": {}, "runner": {}})) for k, v in container.env.items()},
-            ports=tuple(text(p.evaluate(contexts)) for p in container.ports),
-            volumes=tuple(text(v.evaluate(contexts)) for v in container.volumes),
+            env={k: text(v.evaluate({**contexts, "env": {}, "job": {}, "runner": {}})) for k, v in env.items()},
+            ports=tuple(text(p.evaluate(contexts)) for p in resolve_text_list(container.ports, contexts, f"{where}.ports")),
+            volumes=tuple(text(v.evaluate(contexts)) for v in resolve_text_list(container.volumes, contexts, f"{where}.volumes")),
             options=text(container.options.evaluate(contexts)) if container.options is not None else "",
             username=credentials.get("username"),
             password=credentials.get("password"),
@@ -191,7 +205,7 @@ class JobRunner:
         )
         job_context: dict[str, Value] = {
             "status": "success",
-            "services": {name: {"id": "", "network": "", "ports": {}} for name in leg.job.services},
+            "services": {name: {"id": "", "network": "", "ports": {}} for name in resolve_services(leg.job.services, contexts)},
         }
         return JobScope(
             request=req,
@@ -242,3 +256,22 @@ class JobRunner:
             )
         )
         return JobResult(conclusion=conclusion, outputs=outputs)
+
+
+def _references(part: Container | Text | list[Container | Text] | None) -> frozenset[str]:
+    """The contexts a job's ``container`` or its services read, wherever in them."""
+    if part is None:
+        return frozenset()
+    if isinstance(part, Text):
+        return part.template.references
+    if isinstance(part, list):
+        return frozenset().union(*map(_references, part))
+    texts = [part.image, part.options, part.command, part.entrypoint]
+    for group in (part.env, part.credentials, part.ports, part.volumes):
+        if isinstance(group, Text):
+            texts.append(group)
+        elif isinstance(group, dict):
+            texts.extend(group.values())
+        elif group is not None:
+            texts.extend(group)
+    return frozenset().union(*(t.template.references for t in texts if t is not None))

@@ -5,19 +5,21 @@ context, the status), and what one step leaves (:class:`StepResult`)."""
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Sequence
 import uuid
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from runner.api import Session
+from runner.api import ExecutorError, RemoteFiles, Session
 from runner.engine.masking import Masker
 from runner.engine.request import RunRequest
 from runner.events import EventBus, LogLines
 from runner.expr import HashFiles, Status, Value
-from runner.expr.hashfiles import hash_workspace_files
+from runner.expr.hashfiles import hash_through, hash_workspace_files
 from runner.plan import Leg
 from runner.status import Conclusion
 from runner.workflow.model import RunDefaults, Step
+from runner.workflow.resolve import resolve_defaults
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,17 +49,26 @@ class JobScope:
                      lines=tuple(self.masker.mask_lines(list(lines))), is_runner=True)
         )
 
-    @property
-    def defaults(self) -> tuple[RunDefaults, ...]:
-        """``defaults.run`` of the job, then of the workflow (first set value wins)."""
-        return (self.leg.job.defaults, self.request.plan.workflow.defaults)
+    def defaults(self, contexts: dict[str, Value]) -> tuple[RunDefaults, ...]:
+        """``defaults.run`` of the job (evaluated in ``contexts`` when it is one
+        expression), then of the workflow: the first set value wins."""
+        return (resolve_defaults(self.leg.job.defaults, contexts), self.request.plan.workflow.defaults)
 
-    def hash_files(self) -> HashFiles | None:
-        """``hashFiles`` over the workspace, when it is a folder on this machine."""
-        folder = self.session.host_workspace
-        if folder is None:
-            return None
-        return lambda patterns: hash_workspace_files(str(folder), patterns)
+    def hash_files(self) -> HashFiles:
+        """``hashFiles`` over the workspace: read here when it is a folder of this machine,
+        else hashed where it is (:class:`runner.api.RemoteFiles`), never a path of this
+        machine that only looks like the workspace."""
+        session = self.session
+        folder = session.host_workspace
+        if folder is not None:
+            return lambda patterns: hash_workspace_files(str(folder), patterns)
+        if isinstance(session, RemoteFiles):
+            return lambda patterns: hash_through(session.workspace, patterns, session.hash_files)
+
+        def unavailable(patterns: Sequence[str]) -> str:
+            raise ExecutorError("hashFiles cannot read this session's workspace (its executor hashes no files)")
+
+        return unavailable
 
 
 _COMMAND_FILES = ("env", "output", "path", "step_summary", "state")

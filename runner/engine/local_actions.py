@@ -29,23 +29,28 @@ async def run_local_action(
     env: dict[str, str],
     run_nested: NestedStepRunner,
 ) -> StepResult:
-    """Load ``action.yml`` from the workspace and run the action it describes."""
+    """Load ``action.yml`` from the workspace and run the action it describes.
+
+    A session whose workspace is not on this machine has the action downloaded into a
+    temporary folder, removed when the step ends (a Docker action's image is built by then).
+    """
     relative = posixpath.normpath(uses)
     action_path = posixpath.join(scope.session.workspace, relative)
-    manifest, folder = await _load(scope, relative)
-    values = _inputs(manifest, inputs, state.expression_contexts(), uses)
-    input_env = {f"INPUT_{k.upper().replace(' ', '_')}": v for k, v in values.items()}
-    if manifest.using == "composite":
-        return await _composite(scope, state, index, manifest, values, env, action_path, run_nested)
-    if manifest.using == "docker":
-        return await _docker(scope, state, index, manifest, values, {**env, **input_env}, folder)
-    if manifest.using.startswith("node"):
-        return await _node(scope, state, index, manifest, {**env, **input_env, "GITHUB_ACTION_PATH": action_path}, action_path)
+    with tempfile.TemporaryDirectory(prefix="baton-action-") as download:
+        manifest, folder = await _load(scope, relative, Path(download))
+        values = _inputs(manifest, inputs, state.expression_contexts(), uses)
+        input_env = {f"INPUT_{k.upper().replace(' ', '_')}": v for k, v in values.items()}
+        if manifest.using == "composite":
+            return await _composite(scope, state, index, manifest, values, env, action_path, run_nested)
+        if manifest.using == "docker":
+            return await _docker(scope, state, index, manifest, values, {**env, **input_env}, folder)
+        if manifest.using.startswith("node"):
+            return await _node(scope, state, index, manifest, {**env, **input_env, "GITHUB_ACTION_PATH": action_path}, action_path)
     raise ActionError(f"action '{uses}' uses '{manifest.using}', which baton cannot run (composite, docker and node* are supported)")
 
 
-async def _load(scope: JobScope, relative: str) -> tuple[ActionManifest, Path]:
-    """The manifest and the action's folder on this machine (downloaded if remote)."""
+async def _load(scope: JobScope, relative: str, download: Path) -> tuple[ActionManifest, Path]:
+    """The manifest and the action's folder on this machine (downloaded into ``download`` if remote)."""
     session = scope.session
     setting = f"uses: {relative}"
     if session.host_workspace is not None:
@@ -53,7 +58,7 @@ async def _load(scope: JobScope, relative: str) -> tuple[ActionManifest, Path]:
     else:
         if relative == ".." or relative.startswith("../"):
             raise OutsideRootError(f"{setting}: leads outside the workspace; baton reads actions only from inside it")
-        folder = Path(tempfile.mkdtemp(prefix="baton-action-"))
+        folder = download
         await session.download(posixpath.join(session.workspace, relative), folder)
     for name in ("action.yml", "action.yaml", "Dockerfile"):
         candidate = resolve_inside(folder, name, setting=f"{setting} ({name})")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from runner.expr import Value
@@ -22,16 +22,29 @@ HOST_LABELS = frozenset({"self-hosted"})
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Target:
-    """An executor by name, with the image it should use (container executors)."""
+    """An executor by name, with the image (container executors) or the host (host pools,
+    ``-P LABEL=ssh://TARGET``) it should use."""
 
     executor: str
     image: str | None = None
+    host: str | None = None
     problem: str | None = None
     """Why jobs mapped here cannot run (an image that cannot be had): they fail with it."""
 
     def describe(self) -> str:
-        """``docker (ubuntu:24.04)`` or ``local``."""
+        """``docker (ubuntu:24.04)``, ``ssh box`` or ``local``."""
+        if self.host:
+            return f"{self.executor} {self.host}"
         return f"{self.executor} ({self.image})" if self.image else self.executor
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PoolHost:
+    """A host of a host-pool executor and its labels: a job whose labels all are here may go there."""
+
+    executor: str
+    name: str
+    labels: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -40,21 +53,39 @@ class Placement:
 
     targets: dict[str, Target] = field(default_factory=dict)
     """Lower-cased label → target."""
+    explicit: frozenset[str] = frozenset()
+    """Labels mapped by ``-P`` or baton.toml: they win over the hosts' labels."""
+    hosts: tuple[PoolHost, ...] = ()
 
     def with_problems(self, problems: Mapping[str, str]) -> Placement:
         """The same map, where the targets of ``problems``' labels fail their jobs with its text."""
-        return Placement(targets={
-            label: replace(target, problem=problems[label]) if label in problems else target
-            for label, target in self.targets.items()
-        })
+        targets = {label: replace(target, problem=problems[label]) if label in problems else target
+                   for label, target in self.targets.items()}
+        return replace(self, targets=targets)
 
     def resolve(self, labels: Sequence[str]) -> Target | None:
-        """The target of the first mapped label, or None when no label maps."""
-        for label in labels:
-            target = self.targets.get(label.lower())
+        """Where a job with these ``runs-on`` labels goes: an explicitly mapped label first,
+        then a host holding all the labels, then the first label of the default map;
+        None when nothing fits."""
+        lowered = [label.lower() for label in labels]
+        for label in lowered:
+            if label in self.explicit:
+                return self.targets[label]
+        wanted = set(lowered)
+        for host in self.hosts:
+            if wanted and wanted <= host.labels:
+                return Target(executor=host.executor)
+        if self.hosts and not wanted <= set(self.targets):
+            return None  # a label only a host could have: not this machine because it says self-hosted
+        for label in lowered:
+            target = self.targets.get(label)
             if target is not None:
                 return target
         return None
+
+    def describe_hosts(self) -> str:
+        """``box (box, linux, self-hosted); gpu-1 (…)``: what placement could choose from."""
+        return "; ".join(f"{host.name} ({', '.join(sorted(host.labels))})" for host in self.hosts)
 
     @classmethod
     def build(
@@ -62,26 +93,30 @@ class Placement:
         *,
         container_executor: str | None,
         images: Mapping[str, str],
-        executors: Mapping[str, str] | None = None,
+        explicit: Collection[str] = (),
+        hosts: Sequence[PoolHost] = (),
     ) -> Placement:
         """The map for a run.
 
         ``container_executor`` runs the image labels (None: no container engine, so
         they run on the host); ``images`` are ``-P``/config overrides (an image of
-        ``-self-hosted`` means the host, as in act); ``executors`` maps labels to any
-        executor by name (SSH pools, …) and wins over both.
+        ``-self-hosted`` means the host, as in act; ``NAME://TARGET`` means host TARGET
+        of executor NAME, as ``ssh://box``). ``explicit`` labels (given by ``-P`` or
+        baton.toml) win over ``hosts``, whose labels win over the default map.
         """
         targets: dict[str, Target] = {}
         for label, image in {**DEFAULT_IMAGES, **images}.items():
-            if image == "-self-hosted" or container_executor is None:
+            scheme, is_host, where = image.partition("://")
+            if is_host:
+                targets[label.lower()] = Target(executor=scheme, host=where)
+            elif image == "-self-hosted" or container_executor is None:
                 targets[label.lower()] = Target(executor="local")
             else:
                 targets[label.lower()] = Target(executor=container_executor, image=image)
         for label in HOST_LABELS:
             targets.setdefault(label, Target(executor="local"))
-        for label, name in (executors or {}).items():
-            targets[label.lower()] = Target(executor=name)
-        return cls(targets=targets)
+        chosen = {label.lower() for label in explicit}
+        return cls(targets=targets, explicit=frozenset(chosen & set(targets)), hosts=tuple(hosts))
 
 
 def labels_of(runs_on: Value) -> list[str]:

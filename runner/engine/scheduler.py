@@ -27,7 +27,7 @@ from runner.plan import Leg, expand_job
 from runner.plan.matrix import matches_selection
 from runner.status import Conclusion
 from runner.workflow.model import Job
-from runner.workflow.text import evaluate_tree
+from runner.workflow.resolve import resolve_flag, resolve_number, resolve_strategy
 
 class Scheduler:
     """One run of one plan, or the jobs of a called workflow inside a run (``caller``)."""
@@ -134,6 +134,7 @@ class Scheduler:
         planned = req.plan.jobs[job.id]
         try:
             legs = planned.legs if planned.legs is not None else expand_job(job, base)
+            fail_fast, limit = _strategy_settings(job, {**self._base(), "needs": needs})
         except BatonError as exc:
             return self._finish_unrun(job, Conclusion.FAILURE, str(exc))
         legs = tuple(self._adopt(leg) for leg in legs if matches_selection(leg.matrix, req.matrix_filter))
@@ -143,7 +144,8 @@ class Scheduler:
             self.bus.publish(
                 JobQueued(run_id=req.run_id, job_key=leg.key, job_id=job.id, name=leg.name, needs=job.needs, matrix=leg.matrix)
             )
-        return await self._legs(job, legs, needs, warm)
+        legs = tuple(replace(leg, fail_fast=fail_fast, max_parallel=limit) for leg in legs)
+        return await self._legs(legs, needs, warm, fail_fast=fail_fast, limit=limit)
 
     def _adopt(self, leg: Leg) -> Leg:
         """A leg of a called workflow is named and keyed under its calling job."""
@@ -181,17 +183,11 @@ class Scheduler:
                 todo.extend(n for n in jobs[need].job.needs if n in jobs)
         return found
 
-    async def _legs(self, job: Job, legs: tuple[Leg, ...], needs: dict[str, Value], warm: dict[str, WarmSession]) -> JobResult:
-        """Run the legs, at most ``max-parallel`` at once; with fail-fast, a failed leg
+    async def _legs(
+        self, legs: tuple[Leg, ...], needs: dict[str, Value], warm: dict[str, WarmSession], *, fail_fast: bool, limit: int | None
+    ) -> JobResult:
+        """Run the legs, at most ``limit`` at once; with ``fail_fast``, a failed leg
         cancels its siblings (a cancelled task ends alone: the group goes on)."""
-        fail_fast, limit = True, None
-        if job.strategy is not None:
-            scope: dict[str, Value] = {**self._base(), "needs": needs}
-            fail_fast = bool(evaluate_tree(job.strategy.fail_fast, scope))
-            max_parallel = evaluate_tree(job.strategy.max_parallel, scope)
-            if isinstance(max_parallel, (int, float)) and max_parallel >= 1:
-                limit = int(max_parallel)
-        legs = tuple(replace(leg, fail_fast=fail_fast, max_parallel=limit) for leg in legs)
         gate = asyncio.Semaphore(limit or len(legs))
         results: list[JobResult] = []
         tasks: list[asyncio.Task[None]] = []
@@ -267,3 +263,12 @@ def run_conclusion(results: list[JobResult]) -> Conclusion:
     if Conclusion.CANCELLED in conclusions:
         return Conclusion.CANCELLED
     return Conclusion.SUCCESS
+
+
+def _strategy_settings(job: Job, contexts: dict[str, Value]) -> tuple[bool, int | None]:
+    """``strategy.fail-fast`` and ``max-parallel`` (None: no limit) as evaluated now."""
+    strategy = resolve_strategy(job.strategy, contexts)
+    if strategy is None:
+        return True, None
+    limit = resolve_number(strategy.max_parallel, contexts, "max-parallel")
+    return resolve_flag(strategy.fail_fast, contexts, "fail-fast"), int(limit) if limit is not None else None

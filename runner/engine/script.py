@@ -92,6 +92,7 @@ def read_command_files(
     def text(kind: str) -> str:
         return contents.get(identity.files[kind], b"").decode("utf-8", "replace")
 
+    ok = ok and not stream.has_failed  # a command it could not carry out fails the step, as on GitHub
     env, outputs = dict(stream.env), dict(stream.outputs)
     path = list(stream.path)
     try:

@@ -9,7 +9,6 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Mapping
 from dataclasses import replace
 
 from runner.engine.dispatch import dispatch
@@ -20,7 +19,7 @@ from runner.events import Event, StepFinished, StepStarted
 from runner.expr import Value, to_display_string
 from runner.status import Conclusion, RunId
 from runner.workflow.model import Step
-from runner.workflow.text import Text, evaluate_tree
+from runner.workflow.resolve import resolve_flag, resolve_texts
 
 _log = logging.getLogger("baton.engine")
 """Where an unexpected exception's traceback goes (at debug level: users see one line)."""
@@ -40,9 +39,9 @@ def initial_state(scope: JobScope) -> JobState:
     # act's convention, kept: workflows test env.ACT to skip what needs a hosted runner.
     env = {"ACT": "true", **scope.request.env}
     workflow_scope: dict[str, Value] = {k: contexts[k] for k in ("github", "secrets", "inputs", "vars") if k in contexts}
-    for name, text in scope.request.plan.workflow.env.items():
+    for name, text in resolve_texts(scope.request.plan.workflow.env, workflow_scope, "env").items():
         env[name] = to_display_string(text.evaluate({**workflow_scope, "env": as_value(env)}))
-    for name, text in scope.leg.job.env.items():
+    for name, text in resolve_texts(scope.leg.job.env, contexts, "env").items():
         env[name] = to_display_string(text.evaluate({**contexts, "env": as_value(env)}))
     return JobState(contexts=contexts, env=env)
 
@@ -91,7 +90,7 @@ async def run_step(scope: JobScope, state: JobState, step: Step, index: int, *, 
         publish(_finished(req.run_id, scope.leg.key, index, name, Conclusion.CANCELLED, Conclusion.CANCELLED, {}, started))
         raise
     conclusion = result.outcome
-    if result.outcome == Conclusion.FAILURE and _continues_on_error(step, contexts):
+    if result.outcome == Conclusion.FAILURE and _continues_on_error(step, contexts, scope):
         conclusion = Conclusion.SUCCESS
     if is_nested:
         scope.log(index, "##[endgroup]")
@@ -116,12 +115,7 @@ async def _run_nested(scope: JobScope, state: JobState, step: Step, index: int) 
 def step_env(step: Step, state: JobState, contexts: dict[str, Value], scope: JobScope) -> dict[str, str]:
     """The job's env with the step's own ``env`` on top (evaluated in order, as GitHub does)."""
     env = dict(state.env)
-    if isinstance(step.env, Text):
-        value = step.env.evaluate(contexts)
-        items: Mapping[str, Value] = value if isinstance(value, dict) else {}
-        env.update({k: to_display_string(v) for k, v in items.items()})
-        return env
-    for name, text in step.env.items():
+    for name, text in resolve_texts(step.env, contexts, "env", hash_files=scope.hash_files()).items():
         env[name] = to_display_string(text.evaluate({**contexts, "env": as_value(env)}, hash_files=scope.hash_files()))
     return env
 
@@ -144,9 +138,8 @@ def _drop(event: Event) -> None:
     """Where a nested step's own events go: its parent step reports for it."""
 
 
-def _continues_on_error(step: Step, contexts: dict[str, Value]) -> bool:
-    value = evaluate_tree(step.continue_on_error, contexts)
-    return value is True or (isinstance(value, str) and value.lower() == "true")
+def _continues_on_error(step: Step, contexts: dict[str, Value], scope: JobScope) -> bool:
+    return resolve_flag(step.continue_on_error, contexts, "continue-on-error", hash_files=scope.hash_files())
 
 
 def _display_name(step: Step, state: JobState) -> str:

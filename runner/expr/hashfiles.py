@@ -14,7 +14,7 @@ import hashlib
 import os
 import posixpath
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from runner.confinement import is_inside
@@ -49,6 +49,32 @@ def hash_workspace_files(workspace: str, patterns: Sequence[str]) -> str:
                 digest.update(block)
         total.update(digest.digest())
     return total.hexdigest()
+
+
+def hash_through(workspace: str, patterns: Sequence[str],
+                 digests: Callable[[Sequence[str], Callable[[str], bool]], Mapping[str, bytes]]) -> str:
+    """As :func:`hash_workspace_files`, for a workspace elsewhere: ``digests(roots, is_wanted)``
+    gives the SHA-256 of each wanted file under the workspace-relative ``roots``."""
+    compiled = [pattern for text in patterns for pattern in _compile_all(workspace, text)]
+    roots = sorted({"/".join(_literal_prefix(p.segments)) for p in compiled if not p.is_negated})
+    if not roots:
+        return ""
+    found = digests(roots, lambda path: _is_included(compiled, path))
+    if not found:
+        return ""
+    total = hashlib.sha256()
+    for relative in sorted(found):
+        total.update(found[relative])
+    return total.hexdigest()
+
+
+def _literal_prefix(segments: Sequence[str]) -> list[str]:
+    prefix: list[str] = []
+    for segment in segments:
+        if _GLOB_CHARS.search(segment) or segment == "**":
+            break
+        prefix.append(segment)
+    return prefix
 
 
 def _is_included(patterns: Sequence[_Pattern], path: str) -> bool:
@@ -125,11 +151,7 @@ def _segment_regex(segment: str) -> str:
 
 
 def _candidates(root: str, segments: Sequence[str]) -> Iterator[str]:
-    prefix: list[str] = []
-    for segment in segments:
-        if _GLOB_CHARS.search(segment) or segment == "**":
-            break
-        prefix.append(segment)
+    prefix = _literal_prefix(segments)
     start = os.path.join(root, *prefix)
     if not is_inside(root, start):
         return

@@ -14,11 +14,16 @@ and awaits :func:`start_runs`. A printer or a live view is one more subscriber o
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from runner.engine.capacity import Capacity
 from runner.launch.event import complete_event, missing_inputs, occurrence_of
 from runner.launch.planning import Launch, PlannedRun, Trigger, plan_runs
-from runner.launch.runtime import Notify, Runtime, collect_garbage, open_runtime
-from runner.launch.start import start_runs
+
+if TYPE_CHECKING:
+    from runner.launch.runtime import Notify, Runtime, collect_garbage, open_runtime
+    from runner.launch.start import start_runs
 
 __all__ = [
     "Capacity",
@@ -35,3 +40,16 @@ __all__ = [
     "plan_runs",
     "start_runs",
 ]
+
+
+_RUNNING = {"Notify": "runtime", "Runtime": "runtime", "collect_garbage": "runtime", "open_runtime": "runtime",
+            "start_runs": "start"}
+"""Names imported when first used: they pull in the engine, the store and the executors'
+registry, which planning alone (``baton run -n``) does not need."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _RUNNING.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

@@ -20,6 +20,7 @@ from runner.registry import native_actions, plugin_manager
 from runner.source.snapshot import remove_stale_snapshots
 from runner.status import RunId
 from runner.store import Recorder, Store, active_run_ids, recover
+from runner.store.recovery import HEARTBEAT_SECONDS
 
 Notify = Callable[[str], None]
 """Receives one sentence about what the runtime did on its own (a run found interrupted,
@@ -93,10 +94,24 @@ async def open_runtime(
         actions=native_actions(plugin_manager()),
         notify=notify,
     )
+    heart = asyncio.create_task(_beat(runtime), name="baton heartbeat")
     try:
         yield runtime
     finally:
+        heart.cancel()
+        await asyncio.wait({heart})
         await asyncio.to_thread(recorder.close)
+
+
+async def _beat(runtime: Runtime) -> None:
+    """Record, every few seconds, that the runs whose tasks live here still run: a run
+    whose task ended without its last events recorded stops beating, and the next
+    recovery (of this or another process) marks it interrupted."""
+    while True:
+        await asyncio.sleep(HEARTBEAT_SECONDS)
+        live = [run_id for run_id, task in runtime.running.items() if not task.done()]
+        if live:
+            runtime.recorder.beat(live)
 
 
 async def collect_garbage(runtime: Runtime) -> None:

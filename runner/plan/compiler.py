@@ -9,7 +9,8 @@ from runner.expr import Value
 from runner.plan.graph import topological_order
 from runner.plan.matrix import MatrixError, display_name, expand_matrix
 from runner.plan.spec import Leg, Plan, PlannedJob
-from runner.workflow.model import Job, Workflow
+from runner.workflow.model import Job, Strategy, Workflow
+from runner.workflow.resolve import resolve_strategy
 from runner.workflow.text import evaluate_tree, tree_references
 
 
@@ -19,22 +20,31 @@ def compile_plan(workflow: Workflow, contexts: Mapping[str, Value]) -> Plan:
     jobs: dict[str, PlannedJob] = {}
     for job_id in order:
         job = workflow.jobs[job_id]
-        deferred = job.strategy is not None and "needs" in tree_references(job.strategy.matrix)
-        jobs[job_id] = PlannedJob(job=job, legs=None if deferred else expand_job(job, contexts))
+        references = _matrix_references(job)
+        legs = None
+        if "needs" not in references:
+            try:
+                legs = expand_job(job, contexts)
+            except BatonError:
+                if not references:
+                    raise  # a literal matrix that cannot expand: the workflow is wrong
+                # else an expression's error: the job fails with it when its turn comes
+        jobs[job_id] = PlannedJob(job=job, legs=legs)
     return Plan(workflow=workflow, jobs=jobs)
 
 
 def expand_job(job: Job, contexts: Mapping[str, Value]) -> tuple[Leg, ...]:
     """The legs of ``job``; ``contexts`` must hold ``needs`` when its matrix reads it."""
-    if job.strategy is None or job.strategy.matrix is None:
+    strategy = resolve_strategy(job.strategy, contexts)
+    if strategy is None or strategy.matrix is None:
         return (Leg(job=job, name=job_name(job, contexts, {}, 1)),)
     try:
-        matrix = evaluate_tree(job.strategy.matrix, contexts)
+        matrix = evaluate_tree(strategy.matrix, contexts)
         if not isinstance(matrix, dict):
             raise MatrixError(f"the matrix must be a mapping, not {type(matrix).__name__}")
         combos = expand_matrix(matrix)
     except MatrixError as exc:
-        raise PlanError(f"job '{job.id}': {exc.message}", where=str(job.strategy.mark)) from None
+        raise PlanError(f"job '{job.id}': {exc.message}", where=str(strategy.mark)) from None
     total = len(combos)
     return tuple(
         Leg(job=job, name=job_name(job, contexts, c.values, total, c.label), matrix=c.values, index=c.index, total=total)
@@ -63,7 +73,7 @@ def check_plan(workflow: Workflow) -> tuple[Diagnostic, ...]:
     """What validation can tell of matrices that need no run contexts (size, emptiness)."""
     found: list[Diagnostic] = []
     for job in workflow.jobs.values():
-        if job.strategy is None or job.strategy.matrix is None or tree_references(job.strategy.matrix):
+        if not isinstance(job.strategy, Strategy) or job.strategy.matrix is None or _matrix_references(job):
             continue
         try:
             expand_job(job, {})
@@ -72,3 +82,10 @@ def check_plan(workflow: Workflow) -> tuple[Diagnostic, ...]:
         except BatonError:
             continue  # an expression that needs run contexts after all: checked at run time
     return tuple(found)
+
+
+def _matrix_references(job: Job) -> frozenset[str]:
+    """The contexts a job's matrix (or its whole ``strategy``, when one expression) reads."""
+    if isinstance(job.strategy, Strategy):
+        return tree_references(job.strategy.matrix)
+    return tree_references(job.strategy)

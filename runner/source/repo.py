@@ -1,12 +1,20 @@
-"""Facts about a local repository (GitPython): commit, ref, ``owner/name``, actor."""
+"""Facts about a local repository: commit, ref, ``owner/name``, actor.
+
+The facts come from two short ``git`` commands rather than GitPython, whose import alone
+costs more than both (and a dry run, ``baton run -n``, needs nothing else of git).
+"""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import git
+if TYPE_CHECKING:
+    import git
 
 _REMOTE = re.compile(r"(?:[:/])([^/:]+)/([^/]+?)(?:\.git)?/?$")
 NO_COMMIT = "0" * 40
@@ -29,6 +37,8 @@ class RepoFacts:
 
 def open_repo(root: Path) -> git.Repo | None:
     """The repository at ``root`` (or above it), or None when there is none."""
+    import git
+
     try:
         return git.Repo(root, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
@@ -37,30 +47,40 @@ def open_repo(root: Path) -> git.Repo | None:
 
 def read_facts(root: Path) -> RepoFacts:
     """Read HEAD, the branch, the origin remote and the user name."""
-    repo = open_repo(root)
-    if repo is None:
-        return RepoFacts(root=root, sha=NO_COMMIT, ref="refs/heads/main", repository=f"local/{root.name}", actor="baton", default_branch="main")
-    try:
-        sha = repo.head.commit.hexsha
-    except ValueError:
+    head = _git(root, "rev-parse", "--show-toplevel", "HEAD", "--symbolic-full-name", "HEAD")
+    if head is not None and len(head.splitlines()) == 3:
+        top, sha, ref = head.splitlines()
+    else:  # not a repository, or one without a commit yet
+        top = _git(root, "rev-parse", "--show-toplevel") or ""
+        if not top:
+            return RepoFacts(root=root, sha=NO_COMMIT, ref="refs/heads/main", repository=f"local/{root.name}", actor="baton", default_branch="main")
         sha = NO_COMMIT
-    ref = "HEAD"
-    if not repo.head.is_detached:
-        ref = repo.head.ref.path
-    elif sha != NO_COMMIT:
-        tags = [t.path for t in repo.tags if t.commit.hexsha == sha]
-        ref = tags[0] if tags else "HEAD"
-    url = repo.remotes.origin.url if "origin" in [r.name for r in repo.remotes] else ""
+        ref = (_git(root, "symbolic-ref", "-q", "HEAD") or "HEAD").strip()
+    if ref == "HEAD" and sha != NO_COMMIT:  # detached: the tag at HEAD, if any
+        tags = (_git(root, "tag", "--points-at", "HEAD") or "").split()
+        ref = f"refs/tags/{tags[0]}" if tags else "HEAD"
+    settings: dict[str, str] = {}  # later entries win, as in git: system, global, then the repository's
+    for entry in (_git(root, "config", "-z", "--get-regexp", r"^(user\.name|remote\.origin\.url)$") or "").split("\0"):
+        key, _, value = entry.partition("\n")
+        settings[key] = value
+    url = settings.get("remote.origin.url", "")
     match = _REMOTE.search(url) if url else None
-    folder = Path(repo.working_tree_dir or root).name
-    with repo.config_reader() as config:
-        actor = str(config.get_value("user", "name", "baton"))
+    folder = Path(top)
     branch = ref.rpartition("/")[2] if ref.startswith("refs/heads/") else "main"
     return RepoFacts(
-        root=Path(repo.working_tree_dir or root),
+        root=folder,
         sha=sha,
         ref=ref,
-        repository=f"{match.group(1)}/{match.group(2)}" if match else f"local/{folder}",
-        actor=actor,
+        repository=f"{match.group(1)}/{match.group(2)}" if match else f"local/{folder.name}",
+        actor=settings.get("user.name", "baton"),
         default_branch=branch,
     )
+
+
+def _git(root: Path, *args: str) -> str | None:
+    """What ``git -C root ARGS`` prints, or None when it fails (or git is not installed)."""
+    try:
+        result = subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=False)
+    except OSError:
+        return None
+    return os.fsdecode(result.stdout).removesuffix("\n") if result.returncode == 0 else None

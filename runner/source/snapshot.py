@@ -14,8 +14,10 @@ import shutil
 import tarfile
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import git
+if TYPE_CHECKING:
+    import git
 
 from runner.errors import BatonError
 from runner.process import is_process_alive
@@ -47,6 +49,8 @@ def remove_stale_snapshots() -> list[str]:
 
 def snapshot_worktree(root: Path, destination: Path) -> int:
     """Copy the working tree of ``root`` into ``destination``; returns the file count."""
+    import git  # here: a run whose jobs neither check out nor call a local workflow never loads GitPython
+
     repo = open_repo(root)
     if repo is None or repo.working_tree_dir is None:
         return _copy_folder(root, destination)
@@ -77,6 +81,8 @@ def snapshot_worktree(root: Path, destination: Path) -> int:
 
 def snapshot_commit(root: Path, commit: str, destination: Path) -> int:
     """Extract exactly ``commit`` of ``root`` into ``destination``; returns the file count."""
+    import git
+
     repo = open_repo(root)
     if repo is None:
         raise SnapshotError(f"{root} is not a git repository")
@@ -99,6 +105,8 @@ def snapshot_commit(root: Path, commit: str, destination: Path) -> int:
 def _shallow_clone(repo: git.Repo, destination: Path, *, checkout: bool) -> git.Repo | None:
     """A one-commit clone of ``repo``'s HEAD into ``destination`` (None when there is no
     commit yet), its ``origin`` the same as the user's."""
+    import git
+
     if not repo.head.is_valid():
         return None
     try:

@@ -25,6 +25,7 @@ from runner.events import (
     StepStarted,
 )
 from runner.progress import JobView, Progress, StepView
+from runner.status import RunId
 from runner.store.logfiles import StepLogs
 
 _RUNNING = "running"
@@ -143,3 +144,10 @@ def _save_step(connection: sqlite3.Connection, job: JobView, step: StepView, *, 
             log_path,
         ),
     )  # fmt: skip
+
+
+def beat(connection: sqlite3.Connection, run_ids: tuple[RunId, ...], at: float) -> None:
+    """Record that these runs still live (their tasks run in this process)."""
+    connection.executemany(
+        "UPDATE runs SET heartbeat_at = ? WHERE id = ? AND status != ?", [(at, run_id, _COMPLETED) for run_id in run_ids]
+    )

@@ -111,6 +111,16 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX runs_unfinished ON runs (host) WHERE status != 'completed'",
         ),
     ),
+    Migration(
+        version=3,
+        description="a run's own liveness: a heartbeat written while its task lives",
+        statements=(
+            # Unix time of the run's last sign of life, written by the process running it
+            # every few seconds; NULL for runs of an older baton (then the process decides).
+            # Inside a long-lived service a run can end without its process doing so.
+            "ALTER TABLE runs ADD COLUMN heartbeat_at REAL",
+        ),
+    ),
 )
 """Every migration, in order; the last one's number is the current schema version."""
 

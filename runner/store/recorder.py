@@ -17,7 +17,7 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -25,7 +25,8 @@ from types import TracebackType
 from runner.errors import StoreError
 from runner.events import Event, EventBus, LogLines
 from runner.progress import Progress
-from runner.store.changes import Process, apply, is_boundary
+from runner.status import RunId
+from runner.store.changes import Process, apply, beat, is_boundary
 from runner.store.db import connect, store_error
 from runner.store.logfiles import StepLogs
 from runner.store.paths import baton_home, database_path, ensure_home
@@ -51,7 +52,15 @@ class _Flush:
     done: threading.Event = field(default_factory=threading.Event)
 
 
-_Item = Event | _Flush | None
+@dataclass(frozen=True, slots=True)
+class _Beat:
+    """Says these runs still live, at ``at``."""
+
+    run_ids: tuple[RunId, ...]
+    at: float
+
+
+_Item = Event | _Flush | _Beat | None
 """What the queue carries; None stops the writer."""
 
 
@@ -89,6 +98,14 @@ class Recorder:
     def record(self, event: Event) -> None:
         """Queue one event for writing; returns at once (this is the bus subscriber)."""
         self._queue.put(event)
+
+    def beat(self, run_ids: Iterable[RunId]) -> None:
+        """Record that ``run_ids`` still run (their tasks live in this process); returns at once.
+
+        Recovery takes a run whose heartbeat stopped for :data:`~runner.store.recovery.STALE_SECONDS`
+        as dead even while its process lives (a service holds many runs).
+        """
+        self._queue.put(_Beat(tuple(run_ids), time.time()))
 
     def flush(self, timeout: float | None = None) -> None:
         """Wait until everything recorded so far is written and visible to readers.
@@ -147,6 +164,9 @@ class Recorder:
                 elif isinstance(item, _Flush):
                     waiters.append(item)
                     break
+                elif isinstance(item, _Beat):
+                    self._beat(item)
+                    break
                 else:
                     self._apply(item)
                     if is_boundary(item):
@@ -203,6 +223,15 @@ class Recorder:
             self._fail(StoreError(f"cannot write a step log: {exc}", where=str(exc.filename or self.home)))
         except Exception as exc:  # a malformed event must not kill the writer (flush() would hang)
             self._fail(StoreError(f"cannot record {type(event).__name__}: {exc!r}", where=str(self._path)))
+
+    def _beat(self, item: _Beat) -> None:
+        try:
+            if not self._connection.in_transaction:
+                self._connection.execute("BEGIN IMMEDIATE")
+            beat(self._connection, item.run_ids, item.at)
+        except sqlite3.Error as exc:
+            self._fail(store_error(exc, self._path))
+            self._rollback()
 
     def _commit(self) -> None:
         """Make the batch visible: log files first, so a finished step's log is complete when its row says so."""

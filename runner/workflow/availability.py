@@ -1,7 +1,9 @@
-"""Which contexts an expression may read, by where it stands (GitHub's availability table).
+"""Which contexts an expression may read, by where it stands.
 
-An expression naming a context its place does not offer is rejected at load, as GitHub
-rejects it ("Unrecognized named-value").
+These are the ``context`` lists of GitHub's workflow schema (each place also has those of
+the places around it); ``tests/workflow/test_schema.py`` checks every place of the schema
+against what the reader accepts. An expression naming a context its place does not offer
+is rejected at load, as GitHub rejects it ("Unrecognized named-value").
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ JOB_DEFAULTS = _JOB | {"env"}
 """Job ``defaults.run``."""
 CREDENTIALS = _JOB | {"env", "secrets"}
 """``container.credentials``, ``services.*.credentials``."""
-CONTAINER_ENV = _STEP - {"steps"} | {"secrets"}
+CONTAINER_ENV = _STEP | {"secrets"}
 """``container.env``, ``services.*.env``."""
 JOB_OUTPUTS = _STEP | {"secrets"}
 """Job ``outputs``."""

@@ -1,7 +1,9 @@
 """The validated workflow: frozen objects that keep where every value came from.
 
 Nothing here evaluates anything: the planner and the engine do, with the contexts of
-their moment.
+their moment. Where GitHub's schema lets a whole mapping or sequence be one ``${{ }}``,
+the field may be a :class:`Text` instead; :func:`runner.workflow.resolve.resolve` turns
+it into the field's own type once its contexts are known.
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ class Concurrency:
 
     group: Text
     cancel_in_progress: Tree = False
-    queue: str | None = None
-    """``single`` (default: a newer pending run replaces the waiting one) or ``max``."""
+    queue: str | Text | None = None
+    """``single`` (default: a newer pending run replaces the waiting one) or ``max``, or an
+    expression that gives one."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -37,10 +40,10 @@ class Container:
     """``container`` or one of ``services``: an image and how to start it."""
 
     image: Text
-    credentials: dict[str, Text] | None = None
-    env: dict[str, Text] = field(default_factory=dict)
-    ports: tuple[Text, ...] = ()
-    volumes: tuple[Text, ...] = ()
+    credentials: dict[str, Text] | Text | None = None
+    env: dict[str, Text] | Text = field(default_factory=dict)
+    ports: tuple[Text, ...] | Text = ()
+    volumes: tuple[Text, ...] | Text = ()
     options: Text | None = None
     command: Text | None = None
     """``services.<id>.command`` (GitHub's newer key), overriding the image's command."""
@@ -72,7 +75,7 @@ class Step:
     shell: Text | None = None
     working_directory: Text | None = None
     uses: str | None = None
-    with_: dict[str, Text] = field(default_factory=dict)
+    with_: dict[str, Text] | Text = field(default_factory=dict)
     env: dict[str, Text] | Text = field(default_factory=dict)
     continue_on_error: Tree = False
     timeout_minutes: Tree = None
@@ -103,17 +106,18 @@ class Job:
     condition: Condition | None = None
     runs_on: Tree = None
     """A label, a list of labels, or ``{group, labels}``; None for reusable-workflow calls."""
-    strategy: Strategy | None = None
-    container: Container | None = None
-    services: dict[str, Container] = field(default_factory=dict)
+    strategy: Strategy | Text | None = None
+    container: Container | Text | None = None
+    services: dict[str, Container | Text] | Text = field(default_factory=dict)
     outputs: dict[str, Text] = field(default_factory=dict)
-    env: dict[str, Text] = field(default_factory=dict)
-    defaults: RunDefaults = RunDefaults()
+    env: dict[str, Text] | Text = field(default_factory=dict)
+    defaults: RunDefaults | Text = RunDefaults()
+    """``defaults.run``; a :class:`Text` when ``defaults.run`` is one expression."""
     timeout_minutes: Tree = 360
     cancel_timeout_minutes: Tree = None
     """How long a cancelled job's steps get to stop (GitHub: 5 minutes)."""
     continue_on_error: Tree = False
-    concurrency: Concurrency | None = None
+    concurrency: Concurrency | Text | None = None
     environment: Tree = None
     permissions: Plain = None
     steps: tuple[Step, ...] = ()
@@ -134,9 +138,9 @@ class Workflow:
     name: str | None = None
     run_name: Text | None = None
     on: Triggers
-    env: dict[str, Text] = field(default_factory=dict)
+    env: dict[str, Text] | Text = field(default_factory=dict)
     defaults: RunDefaults = RunDefaults()
-    concurrency: Concurrency | None = None
+    concurrency: Concurrency | Text | None = None
     permissions: Plain = None
     jobs: dict[str, Job] = field(default_factory=dict)
     """Jobs by id, in file order."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from runner.workflow import availability
-from runner.workflow.model import Concurrency, Container, Job, RunDefaults, Strategy
+from runner.workflow.model import Concurrency, Job, RunDefaults, Strategy
+from runner.workflow.read_container import read_container, read_services
 from runner.workflow.read_step import read_steps
 from runner.workflow.reader import Reader
 from runner.workflow.text import Text, Tree
@@ -61,6 +62,8 @@ def read_job(r: Reader, key: Scalar, node: Node) -> Job | None:
             runs_on = _runs_on(r, runs_on_node)
     if not is_call and body.get("steps") is None:
         r.error(body, f"{where} has no 'steps'")
+    if (snapshot := body.get("snapshot")) is not None:
+        _check_snapshot(r, snapshot)
     names = availability.JOB
     return Job(
         id=job_id,
@@ -68,12 +71,12 @@ def read_job(r: Reader, key: Scalar, node: Node) -> Job | None:
         needs=_needs(r, body.get("needs")),
         condition=r.condition(c, availability.JOB_IF, "if") if (c := body.get("if")) is not None else None,
         runs_on=runs_on,
-        strategy=_strategy(r, s) if (s := body.get("strategy")) is not None else None,
-        container=_container(r, c, "container") if (c := body.get("container")) is not None else None,
-        services=_services(r, body.get("services")),
+        strategy=read_strategy(r, s) if (s := body.get("strategy")) is not None else None,
+        container=read_container(r, c) if (c := body.get("container")) is not None else None,
+        services=read_services(r, sv) if (sv := body.get("services")) is not None else {},
         outputs=r.texts(o, availability.JOB_OUTPUTS, "outputs") if (o := body.get("outputs")) is not None else {},
-        env=r.texts(e, availability.JOB_ENV, "env") if (e := body.get("env")) is not None else {},
-        defaults=read_defaults(r, d, availability.JOB_DEFAULTS) if (d := body.get("defaults")) is not None else RunDefaults(),
+        env=r.env(e, availability.JOB_ENV, availability.JOB_ENV, "env") if (e := body.get("env")) is not None else {},
+        defaults=read_job_defaults(r, d) if (d := body.get("defaults")) is not None else RunDefaults(),
         timeout_minutes=r.minutes(body.get("timeout-minutes"), names, "timeout-minutes") or 360,
         cancel_timeout_minutes=r.minutes(body.get("cancel-timeout-minutes"), names, "cancel-timeout-minutes"),
         continue_on_error=r.flag(body.get("continue-on-error"), names, "continue-on-error", default=False),
@@ -93,9 +96,11 @@ def _runs_on(r: Reader, node: Node) -> Tree:
         r.check_keys(node, ("group", "labels"), "runs-on")
         if node.get("group") is None and node.get("labels") is None:
             r.error(node, "'runs-on' as a mapping needs 'group' or 'labels'")
-    elif isinstance(node, Scalar) and not isinstance(node.value, str):
-        r.error(node, f"'runs-on' must be a label, a list of labels or {{group, labels}}, not {kind_name(node)}")
+    elif isinstance(node, Scalar) and node.value is None:
+        r.error(node, "'runs-on' must be a label, a list of labels or {group, labels}, not null")
         return None
+    elif isinstance(node, Scalar):  # a number or boolean is a label too, as GitHub reads it
+        return r.scalar_text(node, availability.JOB)
     return r.tree(node, availability.JOB)
 
 
@@ -104,10 +109,28 @@ def _environment(r: Reader, node: Node) -> Tree:
     if not isinstance(node, Map):
         return r.tree(node, availability.JOB)
     r.check_keys(node, ("name", "url", "deployment"), "environment")
+    r.require(node, "name", "environment")
+    if (deployment := node.get("deployment")) is not None:
+        r.flag(deployment, availability.JOB, "environment.deployment", default=True)
     return {
         key.text: r.tree(value, availability.ENVIRONMENT_URL if key.text == "url" else availability.JOB)
         for key, value in node.pairs
     }
+
+
+def _check_snapshot(r: Reader, node: Node) -> None:
+    """``snapshot`` (a custom runner image made from the job's runner): checked only, as
+    baton makes no runner images."""
+    if isinstance(node, Scalar):
+        r.string(node, "snapshot")
+        return
+    body = r.mapping(node, "snapshot")
+    if body is None:
+        return
+    r.check_keys(body, ("image-name", "if", "version"), "snapshot")
+    r.require(body, "image-name", "snapshot")
+    if (condition := body.get("if")) is not None:
+        r.condition(condition, availability.JOB, "snapshot.if")
 
 
 def _needs(r: Reader, node: Node | None) -> tuple[str, ...]:
@@ -117,12 +140,16 @@ def _needs(r: Reader, node: Node | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
-def _strategy(r: Reader, node: Node) -> Strategy | None:
+def read_strategy(r: Reader, node: Node) -> Strategy | Text | None:
+    """``strategy``: a mapping, or one expression that gives it (read once evaluated)."""
+    names = availability.STRATEGY
+    if r.is_expression(node):
+        assert isinstance(node, Scalar)
+        return r.scalar_text(node, names)
     body = r.mapping(node, "strategy")
     if body is None:
         return None
     r.check_keys(body, ("matrix", "fail-fast", "max-parallel"), "strategy")
-    names = availability.STRATEGY
     matrix_node = body.get("matrix")
     if matrix_node is not None:
         _check_matrix(r, matrix_node)
@@ -130,16 +157,14 @@ def _strategy(r: Reader, node: Node) -> Strategy | None:
     return Strategy(
         matrix=r.tree(matrix_node, names) if matrix_node is not None else None,
         fail_fast=r.flag(body.get("fail-fast"), names, "fail-fast", default=True),
-        max_parallel=r.minutes(max_parallel, names, "max-parallel") if max_parallel is not None else None,
+        max_parallel=r.minutes(max_parallel, names, "max-parallel", unit="number") if max_parallel is not None else None,
         mark=body.mark,
     )
 
 
 def _check_matrix(r: Reader, node: Node) -> None:
     """What can be told before expressions run: shapes, and vectors with no values."""
-    if isinstance(node, Scalar):
-        if not (isinstance(node.value, str) and "${{" in node.value):
-            r.error(node, f"'matrix' must be a mapping or an expression, not {kind_name(node)}")
+    if r.is_expression(node):
         return
     if not isinstance(node, Map):
         r.error(node, f"'matrix' must be a mapping or an expression, not {kind_name(node)}")
@@ -147,70 +172,15 @@ def _check_matrix(r: Reader, node: Node) -> None:
     if not node.pairs:
         r.error(node, "the matrix is empty; it needs at least one vector or an 'include' entry")
     for key, value in node.pairs:
-        if isinstance(value, Scalar) and isinstance(value.value, str) and "${{" in value.value:
+        if r.is_expression(value):
             continue
         if key.text in ("include", "exclude"):
-            if not isinstance(value, Seq) or any(not isinstance(i, Map) for i in value.items):
+            if not isinstance(value, Seq) or any(not isinstance(i, Map) and not r.is_expression(i) for i in value.items):
                 r.error(value, f"matrix '{key.text}' must be a sequence of mappings")
         elif not isinstance(value, Seq):
             r.error(value, f"matrix vector '{key.text}' must be a sequence, not {kind_name(value)}")
         elif not value.items:
             r.error(value, f"matrix vector '{key.text}' has no values")
-
-
-def _container(r: Reader, node: Node, where: str) -> Container | None:
-    names = availability.JOB
-    if isinstance(node, Scalar):
-        image = r.text(node, names, where)
-        return Container(image=image, mark=node.mark) if image is not None else None
-    body = r.mapping(node, where)
-    if body is None:
-        return None
-    keys = ("image", "credentials", "env", "ports", "volumes", "options", "command", "entrypoint")
-    r.check_keys(body, keys, where)
-    image_node = r.require(body, "image", where)
-    image = r.text(image_node, names, f"{where}.image") if image_node is not None else None
-    if image is None:
-        return None
-    credentials = None
-    if (cred := body.get("credentials")) is not None:
-        credentials = r.texts(cred, availability.CREDENTIALS, f"{where}.credentials")
-        cred_map = r.mapping(cred, f"{where}.credentials")
-        if cred_map is not None:
-            r.check_keys(cred_map, ("username", "password"), f"{where}.credentials")
-    return Container(
-        image=image,
-        credentials=credentials,
-        env=r.texts(e, availability.CONTAINER_ENV, f"{where}.env") if (e := body.get("env")) is not None else {},
-        ports=_text_list(r, body.get("ports"), f"{where}.ports"),
-        volumes=_text_list(r, body.get("volumes"), f"{where}.volumes"),
-        options=r.text(o, names, f"{where}.options") if (o := body.get("options")) is not None else None,
-        command=r.text(c, names, f"{where}.command") if (c := body.get("command")) is not None else None,
-        entrypoint=r.text(p, names, f"{where}.entrypoint") if (p := body.get("entrypoint")) is not None else None,
-        mark=body.mark,
-    )
-
-
-def _services(r: Reader, node: Node | None) -> dict[str, Container]:
-    if node is None:
-        return {}
-    body = r.mapping(node, "services")
-    out: dict[str, Container] = {}
-    for key, value in body.pairs if body else ():
-        service = _container(r, value, f"services.{key.text}")
-        if service is not None:
-            out[key.text] = service
-    return out
-
-
-def _text_list(r: Reader, node: Node | None, where: str) -> tuple[Text, ...]:
-    if node is None:
-        return ()
-    if not isinstance(node, Seq):
-        r.error(node, f"'{where}' must be a sequence, not {kind_name(node)}")
-        return ()
-    texts = (r.text(item, availability.JOB, where) for item in node.items)
-    return tuple(t for t in texts if t is not None)
 
 
 def _call(r: Reader, node: Node) -> str | None:
@@ -235,8 +205,20 @@ def _secrets(r: Reader, node: Node) -> dict[str, Text] | str | None:
     return r.texts(node, availability.JOB_ENV, "secrets")
 
 
+def read_job_defaults(r: Reader, node: Node) -> RunDefaults | Text:
+    """A job's ``defaults``, whose ``run`` may be one expression (the schema's ``job-defaults-run``)."""
+    body = r.mapping(node, "defaults")
+    run = body.get("run") if body is not None else None
+    if run is not None and r.is_expression(run):
+        assert isinstance(run, Scalar) and body is not None
+        r.check_keys(body, ("run",), "defaults")
+        return r.scalar_text(run, availability.JOB_DEFAULTS) or RunDefaults()
+    return read_defaults(r, node, availability.JOB_DEFAULTS)
+
+
 def read_defaults(r: Reader, node: Node, names: frozenset[str]) -> RunDefaults:
-    """``defaults: {run: {shell, working-directory}}`` of a workflow or job."""
+    """``defaults: {run: {shell, working-directory}}``; ``names`` empty where the schema
+    gives no contexts (a workflow's defaults), so ``${{ }}`` there stays text, as on GitHub."""
     body = r.mapping(node, "defaults")
     if body is None:
         return RunDefaults()
@@ -246,15 +228,28 @@ def read_defaults(r: Reader, node: Node, names: frozenset[str]) -> RunDefaults:
     if run is None:
         return RunDefaults()
     r.check_keys(run, ("shell", "working-directory"), "defaults.run")
-    shell, workdir = run.get("shell"), run.get("working-directory")
     return RunDefaults(
-        shell=r.text(shell, names, "defaults.run.shell") if shell is not None else None,
-        working_directory=r.text(workdir, names, "defaults.run.working-directory") if workdir is not None else None,
+        shell=_default(r, run.get("shell"), names, "defaults.run.shell"),
+        working_directory=_default(r, run.get("working-directory"), names, "defaults.run.working-directory"),
     )
 
 
-def read_concurrency(r: Reader, node: Node, names: frozenset[str]) -> Concurrency | None:
-    """``concurrency``: a group name, or ``{group, cancel-in-progress}``."""
+def _default(r: Reader, node: Node | None, names: frozenset[str], where: str) -> Text | None:
+    if node is None:
+        return None
+    if names or not r.is_expression(node):
+        return r.text(node, names, where)
+    assert isinstance(node, Scalar)
+    r.warning(node, f"'{where}' of a workflow takes no expressions: GitHub uses the text as written")
+    return r.verbatim(node)
+
+
+def read_concurrency(r: Reader, node: Node, names: frozenset[str]) -> Concurrency | Text | None:
+    """``concurrency``: a group name, or ``{group, cancel-in-progress}``; a string with
+    ``${{ }}`` may give either, so it is kept whole and read once evaluated."""
+    if r.is_expression(node):
+        assert isinstance(node, Scalar)
+        return r.scalar_text(node, names)
     if isinstance(node, Scalar):
         group = r.text(node, names, "concurrency")
         return Concurrency(group=group) if group is not None else None
@@ -267,8 +262,11 @@ def read_concurrency(r: Reader, node: Node, names: frozenset[str]) -> Concurrenc
     if group is None:
         return None
     cancel = r.flag(body.get("cancel-in-progress"), names, "cancel-in-progress", default=False)
-    queue = None
-    if (queue_node := body.get("queue")) is not None:
+    queue: str | Text | None = None
+    if (queue_node := body.get("queue")) is not None and r.is_expression(queue_node):
+        assert isinstance(queue_node, Scalar)
+        queue = r.scalar_text(queue_node, names)
+    elif queue_node is not None:
         queue = r.string(queue_node, "concurrency.queue")
         if queue not in (None, "single", "max"):
             r.error(queue_node, f"'concurrency.queue' must be single or max, not '{queue}'")

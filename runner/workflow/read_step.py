@@ -73,8 +73,8 @@ def _step(r: Reader, node: Node, index: int, where: str, ids: dict[str, Node]) -
         shell=_text(r, body, "shell", names),
         working_directory=_text(r, body, "working-directory", names),
         uses=uses,
-        with_=r.texts(with_node, names, "with") if (with_node := body.get("with")) is not None else {},
-        env=_env(r, body.get("env")),
+        with_=r.env(with_node, names, names, "with") if (with_node := body.get("with")) is not None else {},
+        env=r.env(env_node, names, names, "env") if (env_node := body.get("env")) is not None else {},
         continue_on_error=r.flag(body.get("continue-on-error"), names, "continue-on-error", default=False),
         timeout_minutes=r.minutes(body.get("timeout-minutes"), names, "timeout-minutes"),
         mark=body.mark,
@@ -118,14 +118,3 @@ def _text(r: Reader, body: Map, key: str, names: frozenset[str]) -> Text | None:
     node = body.get(key)
     return r.text(node, names, key) if node is not None else None
 
-
-def _env(r: Reader, node: Node | None) -> dict[str, Text] | Text:
-    if node is None:
-        return {}
-    if isinstance(node, Scalar) and isinstance(node.value, str):
-        text = r.text(node, availability.STEP, "env")
-        if text is not None and not text.is_literal:
-            return text
-        r.error(node, f"'env' must be a mapping or an expression, not {kind_name(node)}")
-        return {}
-    return r.texts(node, availability.STEP, "env")

@@ -233,7 +233,10 @@ def _inputs(r: Reader, node: Node, where: str, *, is_call: bool) -> dict[str, In
             r.warning(spec, f"{here} has no 'type'; read as a string")
         options: tuple[str, ...] = ()
         if (options_node := spec.get("options")) is not None:
-            options = r.strings(options_node, f"{here}.options") or ()
+            if isinstance(options_node, Seq):
+                options = r.strings(options_node, f"{here}.options") or ()
+            else:
+                r.error(options_node, f"'{here}.options' must be a sequence of strings, not {kind_name(options_node)}")
         elif kind == "choice":
             r.error(spec, f"{here} is a choice input without 'options'")
         default_node = spec.get("default")

@@ -31,8 +31,8 @@ def read_workflow(r: Reader, root: Node) -> Workflow | None:
         name=None if name_node is None or isinstance(name_node, Scalar) and name_node.value is None else r.string(name_node, "name"),
         run_name=r.text(n, availability.WORKFLOW_LEVEL, "run-name") if (n := body.get("run-name")) is not None else None,
         on=on,
-        env=r.texts(e, availability.WORKFLOW_ENV, "env") if (e := body.get("env")) is not None else {},
-        defaults=read_defaults(r, d, availability.WORKFLOW_ENV | {"env"})
+        env=r.env(e, availability.WORKFLOW_ENV, availability.WORKFLOW_ENV, "env") if (e := body.get("env")) is not None else {},
+        defaults=read_defaults(r, d, frozenset())
         if (d := body.get("defaults")) is not None
         else RunDefaults(),
         concurrency=read_concurrency(r, c, availability.WORKFLOW_LEVEL)

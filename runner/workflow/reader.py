@@ -27,10 +27,13 @@ def _literal(source: str) -> Template:
 class Reader:
     """The state of reading one workflow file: its text and its findings so far."""
 
-    def __init__(self, file: str, text: str) -> None:
+    def __init__(self, file: str, text: str, *, is_evaluated: bool = False) -> None:
         self.file = file
         self.source = text
         """The file's text, for mapping offsets inside scalars back to columns."""
+        self.is_evaluated = is_evaluated
+        """Whether the tree is an expression's value (see :mod:`runner.workflow.resolve`):
+        its strings are data, never parsed for ``${{ }}`` again."""
         self.diagnostics: list[Diagnostic] = []
         self._line_starts: list[int] | None = None
 
@@ -133,6 +136,8 @@ class Reader:
     def scalar_text(self, node: Scalar, names: Collection[str]) -> Text | None:
         """Any scalar (numbers, booleans, null too) as :class:`Text`."""
         source = node.text
+        if self.is_evaluated:
+            return self.verbatim(node)
         if "${{" not in source:
             return Text(_literal(source), node.mark)
         try:
@@ -141,6 +146,23 @@ class Reader:
             self.error(self.mark_in(node, exc.offset or 0), f"expression: {exc.message}")
             return None
         return Text(template, node.mark)
+
+    def verbatim(self, node: Scalar) -> Text:
+        """A scalar as :class:`Text` that is never evaluated, ``${{`` and all."""
+        return Text(Template(source=node.text, parts=(node.text,), starts=(), whole=None), node.mark)
+
+    def is_expression(self, node: Node) -> bool:
+        """Whether ``node`` is a string holding ``${{ }}`` in the file (not in a value read
+        back from an expression): where GitHub's schema gives the place contexts, such a
+        string may stand for a whole mapping or sequence, checked once evaluated."""
+        return not self.is_evaluated and isinstance(node, Scalar) and isinstance(node.value, str) and "${{" in node.value
+
+    def env(self, node: Node, whole: Collection[str], names: Collection[str], where: str) -> dict[str, Text] | Text:
+        """A mapping of names to strings, or one expression (reading ``whole``) that gives it."""
+        if self.is_expression(node):
+            assert isinstance(node, Scalar)
+            return self.scalar_text(node, whole) or {}
+        return self.texts(node, names, where)
 
     def texts(self, node: Node, names: Collection[str], where: str) -> dict[str, Text]:
         """A mapping of names to strings (``env``, ``with``, ``outputs``)."""
@@ -176,22 +198,24 @@ class Reader:
             return default
         if isinstance(node, Scalar) and isinstance(node.value, bool):
             return node.value
-        if isinstance(node, Scalar) and isinstance(node.value, str) and "${{" in node.value:
+        if self.is_expression(node):
+            assert isinstance(node, Scalar)
             return self.scalar_text(node, names)
         self.error(node, f"'{where}' must be true, false or an expression, not {kind_name(node)}")
         return default
 
-    def minutes(self, node: Node | None, names: Collection[str], where: str) -> Tree:
-        """A positive number of minutes, or an expression that gives one."""
+    def minutes(self, node: Node | None, names: Collection[str], where: str, *, unit: str = "number of minutes") -> Tree:
+        """A positive number (of minutes, unless ``unit`` says), or an expression that gives one."""
         if node is None:
             return None
         if isinstance(node, Scalar) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
             if node.value <= 0:
-                self.error(node, f"'{where}' must be a positive number of minutes")
+                self.error(node, f"'{where}' must be a positive {unit}")
             return node.value
-        if isinstance(node, Scalar) and isinstance(node.value, str) and "${{" in node.value:
+        if self.is_expression(node):
+            assert isinstance(node, Scalar)
             return self.scalar_text(node, names)
-        self.error(node, f"'{where}' must be a number of minutes or an expression, not {kind_name(node)}")
+        self.error(node, f"'{where}' must be a {unit} or an expression, not {kind_name(node)}")
         return None
 
     def tree(self, node: Node, names: Collection[str]) -> Tree:

@@ -205,6 +205,14 @@ def test_dry_run_runs_nothing(git_repo: Callable[..., Any], run_baton: Callable[
     assert not (tmp_path / "home" / "baton.db").exists()
 
 
+def test_a_run_says_which_settings_it_ignores(git_repo: Callable[..., Any], run_baton: Callable[..., tuple[int, str, str]]) -> None:
+    workflow = "on: push\nconcurrency: ci\njobs:\n  a: {runs-on: ubuntu-latest, permissions: read-all, steps: [{run: 'true'}]}\n"
+    repo = git_repo({".github/workflows/ci.yml": workflow})
+    code, out, _ = run_baton(Path(repo.working_tree_dir), "--dry-run")
+    assert code == 0
+    assert "baton: note: .github/workflows/ci.yml: baton does not apply 'concurrency' (the workflow), 'permissions' (job a); ignored" in out
+
+
 def test_invalid_workflow_is_reported_with_positions(git_repo: Callable[..., Any], run_baton: Callable[..., tuple[int, str, str]]) -> None:
     repo = git_repo({".github/workflows/ci.yml": "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - nme: x\n"})
     code, out, err = run_baton(Path(repo.working_tree_dir))

@@ -7,13 +7,15 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from runner.engine.logstream import LINE_LIMIT, SPLIT_NOTE
-from runner.events import LogLines
+from runner.engine import execute_run
+from runner.events import EventBus, LogLines
 from runner.status import Conclusion
-from tests.engine.test_scheduler import run
+from tests.engine.test_scheduler import Recorded, request, run
 
 MEMORY_LIMIT_MB = 200
 """What baton may hold while a step prints one 60 MB line (the held-out check's bound)."""
@@ -60,3 +62,28 @@ def test_a_60_mb_line_stays_under_200_mb(git_repo: Callable[..., Any], tmp_path:
     assert usage.ru_maxrss / 1024 < MEMORY_LIMIT_MB
     logs = list((tmp_path / "home" / "logs").rglob("*.log"))
     assert sum(path.stat().st_size for path in logs) > 60_000_000
+
+
+async def test_a_command_it_cannot_carry_out_fails_the_step_and_debug_lines_need_step_debug(tmp_path: Path) -> None:
+    text = """
+    on: push
+    jobs:
+      j:
+        runs-on: ubuntu-latest
+        steps:
+          - {id: refused, run: 'echo "::set-env name=A::b"; echo "::debug::seen-with-step-debug"'}
+          - {if: always(), run: 'echo "::add-matcher::m.json"'}
+    """
+    for secrets, is_debug in (({}, False), ({"ACTIONS_STEP_DEBUG": "true"}, True)):
+        recorded = Recorded()
+        bus = EventBus()
+        bus.subscribe(recorded.events.append)
+        folder = tmp_path / str(is_debug)
+        folder.mkdir()
+        conclusion = await execute_run(replace(request(text, folder), secrets=secrets), bus)
+        assert conclusion == Conclusion.FAILURE
+        assert [s.conclusion for s in recorded.steps("j")] == [Conclusion.FAILURE, Conclusion.SUCCESS]
+        log = recorded.log("j")
+        assert "##[error]Unable to process command '::set-env name=A::b' successfully." in log
+        assert ("##[debug]seen-with-step-debug" in log) is is_debug
+        assert "baton does not apply problem matchers: 'm.json' is not loaded" in log

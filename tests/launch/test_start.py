@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
-import textwrap
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from plugins.executors.docker import DockerExecutor
 from plugins.executors.local import LocalExecutor
 from runner.engine.capacity import Capacity
 from runner.engine.placement import Placement
@@ -17,6 +20,8 @@ from runner.source.repo import read_facts
 from runner.status import Conclusion
 from runner.store import Store, jobs_of, list_runs
 from runner.workflow import parse_file
+from tests.cli.test_run_concurrent import PLAIN, WITH_SERVICE
+from tests.cli.test_run_concurrent import WORKFLOW as CONCURRENT
 
 WORKFLOW = """\
 name: {name}
@@ -57,6 +62,7 @@ async def test_a_headless_launch_runs_a_commit_records_its_runs_and_prints_nothi
     repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("BATON_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr("runner.launch.runtime.HEARTBEAT_SECONDS", 0.05)
     facts = read_facts(repo)
     workflows = tuple(parse_file(p, display=f".github/workflows/{p.name}") for p in sorted((repo / ".github" / "workflows").iterdir()))
     launch = Launch(
@@ -84,6 +90,8 @@ async def test_a_headless_launch_runs_a_commit_records_its_runs_and_prints_nothi
         assert {r.id for r in runs} == {p.run_id for p in planned}
         assert all(r.sha == facts.sha for r in runs)
         assert all(j.conclusion == Conclusion.SUCCESS for r in runs for j in jobs_of(store, r.id))
+        beats = store.connection.execute("SELECT heartbeat_at FROM runs").fetchall()
+        assert all(row[0] is not None for row in beats), "each run beat while it ran"
     # --jobs 1 is the process's: the four jobs of the two runs ran one at a time
     spans = sorted(
         (e.at, next(f.at for f in events if isinstance(f, JobFinished) and (f.run_id, f.job_key) == (e.run_id, e.job_key)))
@@ -93,3 +101,28 @@ async def test_a_headless_launch_runs_a_commit_records_its_runs_and_prints_nothi
     assert len(spans) == 4
     assert all(finished <= started for (_, finished), (started, _) in zip(spans, spans[1:])), spans
     assert not any((tmp_path / "jobs").glob("*/*")), "job folders are removed"
+
+
+@pytest.mark.docker
+async def test_several_launches_side_by_side_in_one_process_share_executors_and_the_store(
+    git_repo: Callable[..., Any], shell_image: str, docker_client: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BATON_HOME", str(tmp_path / "home"))
+    launches = []
+    for n in range(4):
+        other = WITH_SERVICE.format(image=shell_image) if n == 0 else PLAIN
+        repo = git_repo({".github/workflows/ci.yml": CONCURRENT.format(n=n, other=other), "marker.txt": f"{n}\n"})
+        root = Path(repo.working_tree_dir)
+        workflow = parse_file(root / ".github" / "workflows" / "ci.yml", display=".github/workflows/ci.yml")
+        launches.append(Launch(trigger=Trigger(event_name="push", facts=read_facts(root)), workflows=(workflow,)))
+    executors = {"local": LocalExecutor({}), "docker": DockerExecutor({})}
+    placement = Placement.build(container_executor="docker", images={"ubuntu-latest": shell_image})
+    async with open_runtime(executors=executors, placement=placement, capacity=Capacity(4), pull="never") as runtime:
+        results = await asyncio.gather(*(start_runs(runtime, launch) for launch in launches))
+    assert results == [(Conclusion.SUCCESS,)] * 4
+    with Store.open() as store:
+        runs = list_runs(store)
+    assert sorted(r.number for r in runs) == [1, 2, 3, 4]
+    ids = {r.id for r in runs}
+    left = [c for c in docker_client.api.containers(all=True, filters={"label": "baton.run"}) if c["Labels"]["baton.run"] in ids]
+    assert left == []

@@ -140,6 +140,21 @@ def test_a_reused_pid_is_not_the_run_s_process(store: Store) -> None:
     assert active_run_ids(store) == {"same"}
 
 
+def test_a_run_whose_heartbeat_stopped_is_interrupted_though_its_process_lives(
+    bus: EventBus, recorder: Recorder, store: Store
+) -> None:
+    # Three runs of this (live) process: one beat long ago (its task died inside a
+    # service), one beats now, one never beat (an older baton): only the first is dead.
+    publish(bus, [run_started("stopped"), run_started("beating"), run_started("older")])
+    recorder.beat([RunId("stopped"), RunId("beating")])
+    recorder.flush(timeout=5)
+    store.connection.execute("UPDATE runs SET heartbeat_at = heartbeat_at - 120 WHERE id = 'stopped'")
+    assert active_run_ids(store) == {"beating", "older"}
+    assert recover(store) == ("stopped",)
+    assert get_run(store, "stopped").conclusion is Conclusion.INTERRUPTED
+    assert {get_run(store, r).status for r in ("beating", "older")} == {Status.RUNNING}
+
+
 def test_finished_runs_are_never_touched(bus: EventBus, recorder: Recorder, store: Store) -> None:
     publish(bus, whole_run("done", conclusion=Conclusion.FAILURE))
     recorder.flush(timeout=5)

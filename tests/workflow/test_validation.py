@@ -118,6 +118,11 @@ CASES = [
         id="wrong-type",
     ),
     pytest.param(
+        job("a:\n  runs-on: x\n  strategy: {max-parallel: 0, matrix: {n: [1]}}\n  steps: [{run: x}]\n"),
+        ["w.yml:5:30: error: 'max-parallel' must be a positive number"],
+        id="max-parallel-not-positive",
+    ),
+    pytest.param(
         job("a:\n  runs-on: x\n  steps:\n    - uses: actions/checkout\n"),
         ["w.yml:6:15: error: 'uses: actions/checkout' is not an action: expected {owner}/{repo}[/path]@{ref}, ./path or docker://image"],
         id="uses-without-ref",

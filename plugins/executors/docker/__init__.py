@@ -51,21 +51,13 @@ class DockerExecutor:
         return await asyncio.to_thread(self._collect, client, active_runs)
 
     def _collect(self, client: Any, active_runs: Collection[str]) -> list[str]:
-        from plugins.executors.docker.engine import OWNER_LABEL, RUN_LABEL, describe, remove_object
+        from plugins.executors.docker.engine import RUN_LABEL
+        from plugins.executors.docker.leftovers import is_garbage, list_leftovers, remove_leftover
 
         removed: list[str] = []
-        selector = {"label": RUN_LABEL}
-        for kind, listing in (("container", client.containers.list), ("network", client.networks.list),
-                              ("volume", client.volumes.list), ("image", client.images.list)):
-            items = listing(all=True, filters=selector) if kind == "container" else listing(filters=selector)
-            for item in items:
-                labels = _labels(item)
-                run_id = labels.get(RUN_LABEL)
-                owner = labels.get(OWNER_LABEL)
-                if run_id is None or run_id in active_runs or (owner is not None and is_owner_alive(owner)):
-                    continue  # a live run, perhaps of another store on this machine
-                if remove_object(client, kind, item):
-                    removed.append(f"{kind} {describe(kind, item)} (run {run_id})")
+        for item in list_leftovers(client.api):
+            if is_garbage(item, active_runs, is_owner_alive) and remove_leftover(client.api, item):
+                removed.append(f"{item.kind} {item.name} (run {item.labels[RUN_LABEL]})")
         for path, run_id in leftover_folders(self.settings.host_dir, active_runs):
             remove_tree(path)
             removed.append(f"folder {path} (run {run_id})")
@@ -74,7 +66,11 @@ class DockerExecutor:
     def _ping(self) -> None:
         from plugins.executors.docker.engine import ENGINE_ERRORS, unreachable
 
-        client = self._connect()
+        with self._lock:
+            client = self._client
+        if client is None:
+            self._connect()  # connecting asks the engine for its version: that is the check
+            return
         try:
             client.ping()
         except ENGINE_ERRORS as exc:
@@ -85,16 +81,10 @@ class DockerExecutor:
             if self._client is None:
                 from plugins.executors.docker.engine import connect
 
-                client = connect()
-                self._arch = _ARCHES.get(str(client.version().get("Arch", "")), "X64")
+                client, arch = connect()
+                self._arch = _ARCHES.get(arch, "X64")
                 self._client = client
             return self._client
-
-
-def _labels(item: Any) -> dict[str, str]:
-    # listings put labels at the top (networks, volumes, images) or under Config (containers)
-    attrs = item.attrs
-    return dict(attrs.get("Labels") or (attrs.get("Config") or {}).get("Labels") or {})
 
 
 @hookimpl

@@ -11,10 +11,9 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-import docker
-import docker.errors
 import requests.exceptions
 
+from plugins.executors.docker.sdk import docker
 from runner.api import ExecutorError, JobSpec, Pull, owner_token
 
 RUN_LABEL = "baton.run"
@@ -33,14 +32,23 @@ def engine_url() -> str:
     return os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
 
 
-def connect(timeout: int = 120) -> Any:
-    """A client for the engine; :class:`ExecutorError` in one sentence when none answers."""
+def connect(timeout: int = 120) -> tuple[Any, str]:
+    """A client for the engine, and the engine's architecture (``Arch``, e.g. ``amd64``);
+    :class:`ExecutorError` in one sentence when none answers.
+
+    One request: the engine's ``/version`` answers whether it is there, which API version
+    the client speaks (what the SDK's ``auto`` would ask for again) and the architecture.
+    """
     try:
-        client = docker.from_env(timeout=timeout)
-        client.ping()
+        probe = docker.from_env(version=docker.constants.MINIMUM_DOCKER_API_VERSION, timeout=timeout)
+        try:
+            info = probe.version(api_version=False)
+        finally:
+            probe.close()
+        client = docker.from_env(version=str(info["ApiVersion"]), timeout=timeout)
     except ENGINE_ERRORS as exc:
         raise unreachable() from exc
-    return client
+    return client, str(info.get("Arch", ""))
 
 
 def unreachable() -> ExecutorError:

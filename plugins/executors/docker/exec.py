@@ -14,11 +14,10 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-import docker.errors
-
 from plugins.executors.processes import process_tree
 from plugins.executors.processes.completion import to_completion
 from plugins.executors.docker.engine import ENGINE_ERRORS, reason, unreachable
+from plugins.executors.docker.sdk import docker
 from plugins.executors.processes.output_relay import OutputRelay
 from runner.api import ExecutorError, OutputSink
 

@@ -75,7 +75,7 @@ def volume_bindings(client: Any, entries: Iterable[str], labels: dict[str, str])
     ``labels`` so that the session's cleanup removes it; an existing named volume and
     a host folder are used as they are.
     """
-    import docker.errors
+    from plugins.executors.docker.sdk import docker
 
     bindings: list[str] = []
     for text in entries:

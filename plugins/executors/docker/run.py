@@ -8,12 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import docker.errors
-
 from plugins.executors.processes.completion import thread_to_completion, to_completion
 from plugins.executors.docker.engine import ENGINE_ERRORS, ensure_image, reason, translated
 from plugins.executors.docker.mounts import port_bindings, volume_bindings
 from plugins.executors.docker.options import parse_options
+from plugins.executors.docker.sdk import docker
 from plugins.executors.processes.output_relay import OutputRelay
 from runner.api import Command, ContainerSpec, ExecutorError, OutputSink, Pull
 

@@ -13,13 +13,12 @@ import posixpath
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import docker.errors
-
 from plugins.executors.hostfs import transfer
 from plugins.executors.processes.completion import thread_to_completion
 from plugins.executors.docker.engine import ENGINE_ERRORS, job_labels, translated
 from plugins.executors.docker.exec import StopMethod, run_exec
 from plugins.executors.docker.run import Placement, build, prepend_path, run_one_off
+from plugins.executors.docker.sdk import docker
 from plugins.executors.hostfs.job_folder import JobFolder
 from plugins.executors.settings import ExecutorSettings
 from runner.api import Command, ContainerSpec, ExecutorError, JobSpec, Outcome, OutputSink

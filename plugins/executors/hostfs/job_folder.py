@@ -64,8 +64,10 @@ class JobFolder:
             root = Path(tempfile.mkdtemp(
                 prefix=f"baton-{safe_name(job.run_id)}-{safe_name(job.job_key)}-", dir=base
             ))
-            (root / MARKER).write_text(job.run_id)
+            # The owner first: a sweep by another process only looks at folders with a
+            # run marker, and one without an owner would pass for a dead process's.
             (root / OWNER_MARKER).write_text(owner_token())
+            (root / MARKER).write_text(job.run_id)
             name = repository_name(job)
             folder = cls(
                 root=root,

@@ -3,6 +3,11 @@
 Registered through ``baton_register_executors``. ``uses: docker://`` steps and Docker
 actions still work when a Docker engine answers: their containers mount the job folder
 at the same paths.
+
+A step ends when its shell exits (see :mod:`.process`); what it left running (``sleep
+1000 &``, ``nohup``, ``setsid`` daemons) may serve later steps, and is stopped when the
+job ends, found by ``RUNNER_TRACKING_ID`` as GitHub's runner does (see
+:mod:`plugins.executors.processes.tracking`).
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from plugins.executors.processes.completion import to_completion
-from plugins.executors.local.process import run_process
+from plugins.executors.local.process import OutputPipe, run_process
+from plugins.executors.processes import tracking
+from plugins.executors.processes.process_tree import ProcessInfo
 from plugins.executors.hostfs.job_folder import JobFolder, leftover_folders, remove_tree
 from plugins.executors.settings import ExecutorSettings
 from runner.api import (
@@ -74,17 +81,22 @@ class LocalSession:
         self._job = job
         self._folder = folder
         self._settings = settings
+        self.tracking_id = tracking.new_tracking_id()
+        """Marks every process of the job (``RUNNER_TRACKING_ID``)."""
         self._base_env = {**base_env(), **job.env}
         self._client: Any = None
+        self._leftovers: list[OutputPipe] = []
+        self._sessions: list[ProcessInfo] = []
 
     async def execute(self, command: Command, output: OutputSink) -> Outcome:
         """Run ``command`` as a host process in its own process group."""
         self._write(command)
-        env = {**self._base_env, **command.env}
+        env = {**self._base_env, **command.env, tracking.VARIABLE: self.tracking_id}
         if command.path:
             env["PATH"] = os.pathsep.join([*command.path, env.get("PATH", FALLBACK_PATH)])
         code = await run_process(command.argv, env=env, cwd=str(self._path(command.cwd)), output=output,
-                                 grace_seconds=self._settings.grace_seconds)
+                                 grace_seconds=self._settings.grace_seconds, leftovers=self._leftovers,
+                                 sessions=self._sessions)
         return Outcome(exit_code=code, files=self._collect(command))
 
     async def run_container(self, spec: ContainerSpec, command: Command, output: OutputSink) -> Outcome:
@@ -118,6 +130,13 @@ class LocalSession:
     async def download(self, source: str, destination: Path) -> None:
         """Copy a file or folder of the session to ``destination``."""
         await asyncio.to_thread(self._folder.copy_out, self._path(source), destination, shown_as=source)
+
+    async def end_processes(self) -> None:
+        """Stop every process the job's steps left running, and stop reading their output."""
+        await tracking.end_tracked(self.tracking_id, self._sessions, self._settings.grace_seconds)
+        for pipe in self._leftovers:
+            pipe.close()
+        self._leftovers.clear()
 
     def close(self) -> None:
         """Remove what Docker made for the session, then the folder (blocking)."""
@@ -156,7 +175,7 @@ class LocalSession:
             from plugins.executors.docker.engine import connect
 
             try:
-                self._client = await asyncio.to_thread(connect)
+                self._client, _arch = await asyncio.to_thread(connect)
             except ExecutorError as exc:
                 raise ExecutorError(f"{purpose} needs a Docker engine: {exc.message}") from exc
         return self._client
@@ -189,7 +208,10 @@ class LocalExecutor:
         try:
             yield session
         finally:
-            await to_completion(asyncio.to_thread(session.close))
+            try:
+                await to_completion(session.end_processes())
+            finally:
+                await to_completion(asyncio.to_thread(session.close))
 
     async def collect_garbage(self, active_runs: Collection[str]) -> list[str]:
         """Remove the job folders of runs not in ``active_runs``."""

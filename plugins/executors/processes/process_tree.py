@@ -24,6 +24,7 @@ class ProcessInfo:
     pid: int
     parent: int
     group: int
+    session: int
     started: int
     """Start time in clock ticks since boot: with ``pid``, names the process for good."""
     is_zombie: bool
@@ -42,7 +43,8 @@ def read_info(pid: int) -> ProcessInfo | None:
         return None
     # The command name is in parentheses and may itself hold spaces and parentheses.
     fields = text[text.rfind(")") + 2:].split()
-    return ProcessInfo(pid=pid, parent=int(fields[1]), group=int(fields[2]), started=int(fields[19]),
+    return ProcessInfo(pid=pid, parent=int(fields[1]), group=int(fields[2]), session=int(fields[3]),
+                       started=int(fields[19]),
                        is_zombie=fields[0] in {"Z", "X"})
 
 
@@ -77,6 +79,18 @@ def tree(root: int) -> list[ProcessInfo]:
             found.append(child)
             pending.append(child.pid)
     return found
+
+
+def has_variable(pid: int, entry: bytes) -> bool:
+    """Whether process ``pid``'s environment holds ``entry`` (``NAME=value``) exactly.
+
+    False when it is gone or not ours to read (another user's, or a set-uid program's).
+    """
+    try:
+        environ = (PROC / str(pid) / "environ").read_bytes()
+    except OSError:
+        return False
+    return environ.startswith(entry + b"\0") or b"\0" + entry + b"\0" in environ
 
 
 def alive(processes: Iterable[ProcessInfo]) -> list[ProcessInfo]:

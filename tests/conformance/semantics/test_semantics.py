@@ -84,6 +84,7 @@ STEPS: dict[str, dict[tuple[str, str], str]] = {
         ("after-failure", "cancelled() is false"): "skipped",
         ("after-failure", "always() and a false condition"): "skipped",
     },
+    "whole-expressions.yml": {("legs", "a step's continue-on-error and timeout-minutes from expressions"): "failure/success"},
     "continue-on-error.yml": {
         ("soft-failures", "soft"): "failure/success",
         ("soft-failures", "from-expression"): "failure/success",

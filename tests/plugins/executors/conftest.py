@@ -12,7 +12,9 @@ import pytest
 
 from plugins.executors.docker import DockerExecutor
 from plugins.executors.local import LocalExecutor
+from plugins.executors.ssh import SshExecutor
 from runner.api import Executor, JobSpec
+from tests.sshd import host_table
 
 GRACE_SECONDS = 3.0
 """A grace period long enough to tell 'stopped at SIGTERM' from 'waited for SIGKILL'."""
@@ -38,7 +40,7 @@ def host_dir(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture(params=["local", "docker"])
+@pytest.fixture(params=["local", "docker", "ssh"])
 def kind(request: pytest.FixtureRequest) -> str:
     """Which executor the contract test runs against."""
     if request.param == "docker":
@@ -47,8 +49,13 @@ def kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def executor(kind: str, host_dir: Path) -> Executor:
-    """The executor under test, with a short grace period and a private host folder."""
+def executor(kind: str, host_dir: Path, request: pytest.FixtureRequest) -> Executor:
+    """The executor under test, with a short grace period and a private host folder (on
+    the SSH host, which is this machine seen through sshd, its ``work_root``)."""
+    if kind == "ssh":
+        server = request.getfixturevalue("shared_sshd")
+        return SshExecutor({"grace_seconds": GRACE_SECONDS,
+                            "hosts": {"box": host_table(server, work_root=str(host_dir), labels=["test"])}})
     options: dict[str, Any] = {"grace_seconds": GRACE_SECONDS, "host_dir": str(host_dir)}
     return LocalExecutor(options) if kind == "local" else DockerExecutor(options)
 

@@ -1,4 +1,5 @@
-"""The executor contract: every executor must pass these, run over ``local`` and ``docker``."""
+"""The executor contract: every executor must pass these, run over ``local``, ``docker`` and ``ssh``
+(whose host is this machine through a real sshd, so the tests can look at its files and processes)."""
 
 from __future__ import annotations
 
@@ -197,6 +198,9 @@ async def test_upload_download_round_trip(executor: Executor, job: JobSpec, tmp_
             await session.upload(source, outside)
             await session.download(outside, tmp_path / "outside")
             assert (tmp_path / "outside" / "nested" / "deeper" / "b.bin").read_bytes() == bytes(range(256))
+            if session.os == "Linux" and executor.name == "ssh":
+                import shutil
+                shutil.rmtree(outside)
     assert (tmp_path / "back" / "a.txt").read_text() == "alpha\n"
     assert (tmp_path / "back" / "nested" / "deeper" / "b.bin").read_bytes() == bytes(range(256))
     assert (tmp_path / "single.txt").read_text() == "alpha\n"
@@ -204,7 +208,7 @@ async def test_upload_download_round_trip(executor: Executor, job: JobSpec, tmp_
 
 async def test_files_outside_the_workspace_are_written_and_collected(executor: Executor, job: JobSpec,
                                                                      tmp_path: Path) -> None:
-    base = tmp_path / "elsewhere" if executor.name == "local" else Path("/var/tmp/elsewhere")
+    base = tmp_path / "elsewhere" if executor.name in ("local", "ssh") else Path("/var/tmp/elsewhere")
     note, missing = str(base / "note"), str(base / "missing")
     async with executor.session(job) as session:
         if executor.name == "local":  # this machine outside the job folder: never written
@@ -229,7 +233,7 @@ async def test_close_removes_everything(executor: Executor, job: JobSpec, host_d
     with pytest.raises(Boom):
         async with executor.session(job) as session:
             await run(session, "echo data > file")
-            assert session.host_workspace is not None and (session.host_workspace / "file").exists()
+            assert (local_path(session) / "file").exists()
             raise Boom
     assert list(host_dir.iterdir()) == []
     if executor.name == "docker":
@@ -267,6 +271,10 @@ async def test_200000_lines_arrive_complete(executor: Executor, job: JobSpec) ->
 
 async def test_run_container_sees_the_workspace(executor: Executor, job: JobSpec, shell_image: str) -> None:
     async with executor.session(job) as session:
+        if executor.name == "ssh":  # no containers on an SSH host: a clear error, nothing else
+            with pytest.raises(ExecutorError, match="cannot run containers"):
+                await session.run_container(ContainerSpec(image=shell_image), shell(session, "true"), Output())
+            return
         await run(session, "echo from-the-job > shared.txt")
         output = Output()
         outcome = await session.run_container(
@@ -277,6 +285,11 @@ async def test_run_container_sees_the_workspace(executor: Executor, job: JobSpec
         )
         assert output.text == "from-the-job\n"
         assert outcome == Outcome(exit_code=4, files={f"{session.workspace}/answer.txt": b"one-off\n"})
+
+
+def local_path(session: Session) -> Path:
+    """The workspace as a folder of this machine (an SSH host here is this machine)."""
+    return session.host_workspace or Path(session.workspace)
 
 
 async def collect_after(executor: Executor, run_id: str) -> list[str]:
@@ -292,8 +305,9 @@ async def test_collect_garbage_removes_folders_of_inactive_runs(executor: Execut
     unrelated.mkdir()
     async with executor.session(job) as session:
         removed = await executor.collect_garbage(AllRunsBut("dead"))
-        assert removed == [f"folder {leftover} (run dead)"]
-        assert session.host_workspace is not None and session.host_workspace.exists()
+        where = " on box" if executor.name == "ssh" else ""
+        assert removed == [f"folder {leftover}{where} (run dead)"]
+        assert local_path(session).exists()
     assert sorted(host_dir.iterdir()) == [unrelated]
 
 

@@ -11,6 +11,7 @@ import pytest
 from plugins.executors.docker import DockerExecutor
 from runner.api import Command, ContainerSpec, ExecutorError, JobSpec
 from plugins.executors.docker.exec import run_exec
+from plugins.executors.docker.leftovers import list_leftovers, remove_leftover
 from tests.plugins.executors.test_contract import AllRunsBut, Output, no_process_with, run, sleeper
 
 
@@ -152,6 +153,20 @@ async def test_collect_garbage_removes_objects_of_inactive_runs(docker_executor:
         ])
         outcome, _ = await run(session, "true")  # the active session was left alone
         assert outcome.exit_code == 0
+
+
+def test_an_object_removed_by_its_own_run_meanwhile_is_not_an_error(docker_client: Any, run_id: str,
+                                                                   shell_image: str,
+                                                                   docker_labels: dict[str, str]) -> None:
+    dead = f"{run_id}-gone"
+    labels = {"baton.run": dead, "baton.job": "build", **docker_labels}
+    container = docker_client.containers.create(shell_image, ["true"], labels=labels)
+    network = docker_client.networks.create(f"baton-{dead}", labels=labels)
+    listed = [item for item in list_leftovers(docker_client.api) if item.labels.get("baton.run") == dead]
+    assert sorted(item.kind for item in listed) == ["container", "network"]
+    container.remove(force=True)  # the other run is quicker
+    network.remove()
+    assert [remove_leftover(docker_client.api, item) for item in listed] == [False, False]
 
 
 async def test_check_names_an_unreachable_engine(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

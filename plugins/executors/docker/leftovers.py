@@ -1,0 +1,80 @@
+"""Garbage collection of engine objects: what runs whose process died left behind.
+
+Many runs share one engine and sweep it at once, so this uses the low-level API: one
+listing call per kind (the SDK's ``containers.list`` inspects each container in turn, and
+fails when another run removes its own meanwhile), and an object that vanishes between
+being listed and being removed is simply not counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from typing import Any
+
+import docker.errors
+
+from plugins.executors.docker.engine import ENGINE_ERRORS, OWNER_LABEL, RUN_LABEL, translated
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Leftover:
+    """One labelled engine object, as a listing shows it."""
+
+    kind: str
+    """``container``, ``network``, ``volume`` or ``image``."""
+    ref: str
+    """What the engine removes it by (an id, or a volume's name)."""
+    name: str
+    labels: dict[str, str]
+
+
+def list_leftovers(api: Any) -> list[Leftover]:
+    """Every object carrying the run label, containers first (networks and volumes are in
+    use until their containers go); one API call per kind."""
+    selector = {"label": RUN_LABEL}
+    with translated("listing baton's containers, networks, volumes and images"):
+        containers = api.containers(all=True, filters=selector)
+        networks = api.networks(filters=selector)
+        volumes = api.volumes(filters=selector).get("Volumes") or []
+        images = api.images(filters=selector)
+    found = [
+        Leftover(kind="container", ref=c["Id"], name=(c.get("Names") or ["/" + c["Id"][:12]])[0].lstrip("/"),
+                 labels=c.get("Labels") or {})
+        for c in containers
+    ]  # fmt: skip
+    found += [Leftover(kind="network", ref=n["Id"], name=n["Name"], labels=n.get("Labels") or {}) for n in networks]
+    found += [Leftover(kind="volume", ref=v["Name"], name=v["Name"], labels=v.get("Labels") or {}) for v in volumes]
+    found += [
+        Leftover(kind="image", ref=i["Id"], name=(i.get("RepoTags") or [i["Id"][7:19]])[0], labels=i.get("Labels") or {})
+        for i in images
+    ]
+    return found
+
+
+def is_garbage(item: Leftover, active_runs: Collection[str], is_owner_alive: Callable[[str], bool]) -> bool:
+    """Whether ``item`` belongs to a run that is over: not an active run of the store, and
+    its creating process (perhaps recording into another store on this machine) is gone."""
+    run_id = item.labels.get(RUN_LABEL)
+    owner = item.labels.get(OWNER_LABEL)
+    if run_id is None or run_id in active_runs:
+        return False
+    return owner is None or not is_owner_alive(owner)
+
+
+def remove_leftover(api: Any, item: Leftover) -> bool:
+    """Force-remove one object; False when it was gone already (or still in use elsewhere)."""
+    try:
+        if item.kind == "container":
+            api.remove_container(item.ref, force=True, v=True)
+        elif item.kind == "network":
+            api.remove_network(item.ref)
+        elif item.kind == "volume":
+            api.remove_volume(item.ref, force=True)
+        else:
+            api.remove_image(item.ref, force=True, noprune=False)
+    except docker.errors.NotFound:
+        return False  # removed meanwhile by its own run, or by another sweep
+    except ENGINE_ERRORS:
+        return False  # "removal already in progress", a network still in use: the next sweep sees it
+    return True

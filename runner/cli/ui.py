@@ -1,0 +1,29 @@
+"""``baton ui``: the live dashboard over every run of this machine's store."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``baton ui``."""
+    parser.add_argument("run", nargs="?", metavar="RUN", help="open this run at once (its number, id or id prefix)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Show the dashboard until the user quits; exit 0 (1 if the app itself failed)."""
+    from runner.store import Store, get_run
+    from runner.store.paths import baton_home
+    from runner.tui.access import Access
+    from runner.tui.app import BatonApp
+    from runner.tui.control import LocalControl
+    from runner.tui.feed import StoreFeed
+
+    home = baton_home()
+    first = None
+    if args.run:
+        with Store.open(home) as store:
+            first = get_run(store, args.run).id
+    app = BatonApp(Access(StoreFeed(home), LocalControl()), first_run=first)
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,78 @@
+"""Cancel and re-run, shared by the screens that show a run (the list and the run view)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Static
+
+from runner.errors import BatonError
+from runner.store.records import RunRecord
+from runner.tui.access import Access
+
+
+class RunActionScreen(Screen[None]):
+    """A screen with a selected run (``selected_run_id``) and a ``#message`` line."""
+
+    BINDINGS = [
+        Binding("c", "cancel_run", "Cancel"),
+        Binding("R", "rerun", "Re-run"),
+        Binding("F", "rerun_failed", "Re-run failed"),
+    ]
+
+    def __init__(self, access: Access) -> None:
+        super().__init__()
+        self.access = access
+        """The feed and the actions."""
+
+    def selected_run_id(self) -> str | None:
+        """The run the actions apply to (each screen says which)."""
+        raise NotImplementedError
+
+    async def action_cancel_run(self) -> None:
+        """Ask, then cancel the selected run."""
+        from runner.tui.screens.confirm import ConfirmScreen
+
+        run = await self._selected()
+        if run is None:
+            return
+        if run.is_completed:
+            self.say(f"run #{run.number} has already ended")
+            return
+
+        def decided(is_yes: bool | None) -> None:
+            if is_yes:
+                self.run_worker(self._act(lambda: self.access.control.cancel(run)))
+
+        self.app.push_screen(ConfirmScreen(f"Cancel run #{run.number} ({run.workflow})?"), decided)
+
+    async def action_rerun(self) -> None:
+        """Re-run the selected run."""
+        run = await self._selected()
+        if run is not None:
+            await self._act(lambda: self.access.control.rerun(run, is_failed_only=False))
+
+    async def action_rerun_failed(self) -> None:
+        """Re-run the selected run's failed jobs (and those that need them)."""
+        run = await self._selected()
+        if run is not None:
+            await self._act(lambda: self.access.control.rerun(run, is_failed_only=True))
+
+    def say(self, text: str) -> None:
+        """Show one line at the bottom of the screen."""
+        self.query_one("#message", Static).update(text)
+
+    async def _selected(self) -> RunRecord | None:
+        run_id = self.selected_run_id()
+        if run_id is None:
+            return None
+        detail = await self.access.ask(self.access.feed.run, run_id)
+        return detail.run if detail is not None else None
+
+    async def _act(self, action: Callable[[], str]) -> None:
+        try:
+            self.say(await self.access.ask(action))
+        except BatonError as exc:
+            self.say(f"[red]{exc}[/red]")

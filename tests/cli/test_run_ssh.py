@@ -1,0 +1,140 @@
+"""``baton run`` with SSH hosts from a user's baton.toml: placement, parity with Docker,
+Ctrl-C and secrets. The host is a real sshd on loopback (so this machine's processes
+and folders are the host's)."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.cli.test_run_faults import baton, run_rows, wait_for_log
+from tests.plugins.executors.conftest import host_command_lines
+from tests.sshd import host_table, toml_table
+
+PARITY = """
+on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    outputs:
+      word: ${{ steps.w.outputs.word }}
+      hash: ${{ steps.w.outputs.hash }}
+    steps:
+      - uses: actions/checkout@v4
+      - id: w
+        run: |
+          echo "word=$(cat word.txt)" >> "$GITHUB_OUTPUT"
+          echo "hash=${{ hashFiles('**/*.txt') }}" >> "$GITHUB_OUTPUT"
+          echo "LATER=from-env-file" >> "$GITHUB_ENV"
+          echo to-stderr >&2
+      - run: echo "later is $LATER"; exit 3
+        continue-on-error: true
+      - id: shell
+        shell: bash
+        run: echo "is=$(basename "$SHELL")-${{ runner.os }}" >> "$GITHUB_OUTPUT"; printf 'no newline'
+  on-box:
+    runs-on: [self-hosted, box]
+    needs: build
+    steps:
+      - run: echo "got ${{ needs.build.outputs.word }} ${{ needs.build.outputs.hash }}"
+"""
+
+
+def write_config(home: Path, table: dict[str, object]) -> dict[str, str]:
+    """A user baton.toml (under XDG_CONFIG_HOME) with host ``box``; the env that finds it."""
+    config = home / "config"
+    (config / "baton").mkdir(parents=True)
+    (config / "baton" / "baton.toml").write_text(toml_table("box", table))
+    return {"XDG_CONFIG_HOME": str(config)}
+
+
+def run_json(args: list[str], root: Path, home: Path, env: dict[str, str]) -> dict[str, Any]:
+    proc = baton(["run", "--format", "json", *args], root, home, env)
+    out, err = proc.communicate(timeout=180)
+    assert "Traceback" not in err, err
+    document: dict[str, Any] = json.loads(out)
+    return document
+
+
+def comparable(document: dict[str, Any], workspace_pattern: str) -> list[Any]:
+    """Conclusions, outputs and logs, with the workspace path (which differs by executor) left out."""
+    found = []
+    for job in document["jobs"]:
+        logs = [re.sub(workspace_pattern, "WORKSPACE", Path(s["log"]).read_text()) if s["log"] else None
+                for s in job["steps"]]
+        found.append((job["key"], job["conclusion"], job["outputs"],
+                      [(s["outcome"], s["conclusion"], s["outputs"]) for s in job["steps"]], logs))
+    return found
+
+
+def test_runs_on_labels_land_on_the_host_and_ssh_runs_as_docker_does(
+        shared_sshd: Any, git_repo: Callable[..., Any], shell_image: str, tmp_path: Path) -> None:
+    root = Path(git_repo({".github/workflows/ci.yml": PARITY, "word.txt": "hello\n", "sub/more.txt": "x\n"}).working_tree_dir)
+    env = write_config(tmp_path, host_table(shared_sshd, labels=["linux"]))
+    over_ssh = run_json(["-P", "ubuntu-latest=ssh://box"], root, tmp_path / "home-ssh", env)
+    in_docker = run_json(["-P", f"ubuntu-latest={shell_image}", "-P", "box=-self-hosted"], root, tmp_path / "home-docker", env)
+    assert over_ssh["status"] == "success"
+    pattern = r"(/[\w.-]+)+/work/\w+/\w+"
+    assert comparable(over_ssh, pattern) == comparable(in_docker, pattern)
+    build = over_ssh["jobs"][0]
+    assert build["outputs"]["word"] == "hello" and len(build["outputs"]["hash"]) == 64
+    assert [s["outputs"] for s in build["steps"]][-1] == {"is": "bash-Linux"}
+    assert list((shared_sshd.directory / "work").iterdir()) == []
+
+
+def test_ctrl_c_mid_step_leaves_no_process_folder_or_secret_on_the_host(
+        shared_sshd: Any, git_repo: Callable[..., Any], tmp_path: Path) -> None:
+    marker = f"{uuid.uuid4().int % 90_000 + 10_000}"
+    secret = f"s3cr3t-{uuid.uuid4().hex}"
+    workflow = ("on: push\njobs:\n  sleepy:\n    runs-on: [self-hosted, box]\n    steps:\n"
+                "      - env:\n          TOKEN: ${{ secrets.API_TOKEN }}\n"
+                f"        run: echo \"step-is-running ${{#TOKEN}}\"; sleep {marker} & sleep {marker}; wait\n")
+    root = Path(git_repo({".github/workflows/ci.yml": workflow}).working_tree_dir)
+    work_root = tmp_path / "work"
+    env = write_config(tmp_path, host_table(shared_sshd, work_root=str(work_root)))
+    home = tmp_path / "home"
+    proc = baton(["run", "-s", "API_TOKEN"], root, home, {**env, "API_TOKEN": secret})
+    try:
+        wait_for_log(home, f"step-is-running {len(secret)}", proc)
+        assert [line for line in host_command_lines() if secret in line] == []
+        assert [path for path in (*work_root.rglob("*"), *home.rglob("*"))
+                if path.is_file() and secret.encode() in path.read_bytes()] == []
+        proc.send_signal(signal.SIGINT)
+        started = time.monotonic()
+        while any(f"sleep {marker}" in line for line in host_command_lines()) or list(work_root.iterdir()):
+            assert time.monotonic() - started < 10, "the job's processes or folder outlived Ctrl-C by 10 s"
+            time.sleep(0.05)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, out + err
+    assert "Traceback" not in err
+    assert run_rows(home) == [("completed", "cancelled")]
+
+
+@pytest.mark.parametrize("what", ["unknown key", "no host matches"])
+def test_a_wrong_setting_or_label_is_one_clear_message(what: str, shared_sshd: Any, git_repo: Callable[..., Any],
+                                                        tmp_path: Path) -> None:
+    workflow = "on: push\njobs:\n  gpu:\n    runs-on: [self-hosted, gpu]\n    steps: [{run: 'true'}]\n"
+    root = Path(git_repo({".github/workflows/ci.yml": workflow}).working_tree_dir)
+    table = host_table(shared_sshd, labels=["linux"], **({"capacty": 2} if what == "unknown key" else {}))
+    env = write_config(tmp_path, table)
+    proc = baton(["run", "--executor", "local"], root, tmp_path / "home", env)
+    out, err = proc.communicate(timeout=120)
+    assert "Traceback" not in err
+    if what == "unknown key":
+        assert proc.returncode == 2
+        assert f"{tmp_path}/config/baton/baton.toml: [executors.ssh.hosts.box]: unknown key 'capacty'" in err
+    else:  # skipped, as a job whose labels map to nothing always is, saying why
+        assert "no executor for runs-on ['self-hosted', 'gpu']" in out
+        assert "no SSH host has all of those labels (hosts: box (box, linux, self-hosted))" in out

@@ -1,0 +1,217 @@
+"""The ssh executor beyond the contract: host keys, unreachable and dying hosts, labels and
+capacity, jumps, ``~/.ssh/config``, hashing files on the host, settings errors.
+
+Every server is a real sshd on a loopback address; the "host" is this machine, so the
+tests look at its folders and processes directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import signal
+import subprocess
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from plugins.executors.ssh import SshExecutor
+from plugins.executors.ssh import slots
+from plugins.executors.ssh.session import SshSession
+from runner.api import Command, ConfigError, ExecutorError, JobSpec
+from runner.cli.executors import prepare
+from runner.expr.hashfiles import hash_through, hash_workspace_files
+from tests.plugins.executors.test_contract import Output, no_process_with, run, shell, sleeper
+from tests.sshd import host_table, kill_server
+
+
+def job(*labels: str, host: str | None = None) -> JobSpec:
+    return JobSpec(run_id=f"test-{uuid.uuid4().hex[:12]}", job_key="build", name="build", labels=labels,
+                   repository="octo/project", env={"CI": "true"}, host=host)
+
+
+def ssh_fingerprint(public_key: str, tmp_path: Path) -> str:
+    """The fingerprint as OpenSSH's own tools print it."""
+    path = tmp_path / "key.pub"
+    path.write_text(public_key + "\n")
+    return subprocess.run(["ssh-keygen", "-l", "-f", str(path)], capture_output=True, text=True, check=True).stdout.split()[1]
+
+
+def work_folders(server: Any) -> list[Path]:
+    root = server.directory / "work"
+    return sorted(root.iterdir()) if root.exists() else []
+
+
+async def test_a_changed_host_key_is_refused_with_its_fingerprint_and_nothing_runs(
+        sshd: Callable[..., Any], tmp_path: Path) -> None:
+    server, other = sshd(), sshd()
+    known = tmp_path / "known_hosts"
+    known.write_text(f"[{server.host}]:{server.port} {other.host_public_key}\n")  # someone else's key
+    executor = SshExecutor({"hosts": {"box": host_table(server, known_hosts=str(known))}})
+    with pytest.raises(ExecutorError) as caught:
+        async with executor.session(job("box")):
+            raise AssertionError("a session opened on a host with the wrong key")
+    message = str(caught.value)
+    assert "box" in message and "does not match" in message
+    assert ssh_fingerprint(server.host_public_key, tmp_path) in message
+    assert work_folders(server) == []
+
+
+async def test_unknown_key_strict_refused_accept_new_saves_it_pin_accepted(sshd: Callable[..., Any], tmp_path: Path) -> None:
+    server = sshd()
+    known = tmp_path / "fresh" / "known_hosts"
+    strict = SshExecutor({"hosts": {"box": host_table(server, known_hosts=str(known))}})
+    with pytest.raises(ExecutorError, match=ssh_fingerprint(server.host_public_key, tmp_path).replace("+", r"\+")):
+        async with strict.session(job("box")):
+            pass
+    trusting = SshExecutor({"hosts": {"box": host_table(server, known_hosts=str(known), host_key_policy="accept-new")}})
+    for _ in range(2):  # the second time the key is known: not written twice
+        async with trusting.session(job("box")) as session:
+            assert (await run(session, "echo on the host"))[1] == "on the host\n"
+    assert known.read_text() == f"[{server.host}]:{server.port} {server.host_public_key}\n"
+    pinned = SshExecutor({"hosts": {"box": host_table(server, known_hosts=str(tmp_path / "none"),
+                                                      host_key=server.host_public_key)}})
+    async with pinned.session(job("box")) as session:
+        assert (await run(session, "true"))[0].exit_code == 0
+
+
+async def test_nothing_listening_is_a_clear_error_within_30_seconds(sshd: Callable[..., Any]) -> None:
+    server = sshd()
+    kill_server(server)
+    executor = SshExecutor({"hosts": {"box": host_table(server)}})
+    started = time.monotonic()
+    with pytest.raises(ExecutorError, match=r"cannot connect to host box \(127\.0\.0\.1:\d+\): Connection refused"):
+        async with executor.session(job("box")):
+            pass
+    assert time.monotonic() - started < 30
+
+
+async def test_a_host_dying_mid_step_fails_its_job_naming_it_and_others_go_on(sshd: Callable[..., Any]) -> None:
+    doomed, healthy = sshd(), sshd("127.0.0.2")
+    executor = SshExecutor({"hosts": {"doomed": host_table(doomed), "healthy": host_table(healthy)}})
+    marker = sleeper()
+    async with executor.session(job("doomed")) as lost, executor.session(job("healthy")) as kept:
+        output = Output()
+        step = asyncio.ensure_future(lost.execute(shell(lost, f"echo started; sleep {marker}"), output))
+        other = asyncio.ensure_future(kept.execute(shell(kept, "echo waiting; read line < /dev/null; sleep 1; echo done"), Output()))
+        await output.wait_for("started\n")
+        started = time.monotonic()
+        kill_server(doomed)
+        with pytest.raises(ExecutorError, match="lost connection to doomed"):
+            await step
+        assert time.monotonic() - started < 45
+        assert (await other).exit_code == 0
+        with pytest.raises(ExecutorError, match="lost connection to doomed"):
+            await run(lost, "true")
+    kill_command_line(f"sleep {marker}")  # what the dead host left: gone with the host in real life
+
+
+async def test_labels_choose_the_host_and_capacity_is_counted_across_executors(
+        sshd: Callable[..., Any]) -> None:
+    first, second = sshd(), sshd("127.0.0.2")
+    hosts = {"gpu-1": host_table(first, labels=["linux", "gpu"], capacity=1),
+             "arm-1": host_table(second, labels=["linux", "arm64"])}
+    one, two = SshExecutor({"hosts": hosts}), SshExecutor({"hosts": hosts})  # as two runs of one process
+    async with one.session(job("self-hosted", "GPU")) as session:
+        assert isinstance(session, SshSession) and session.host_name == "gpu-1"
+        waiting = asyncio.ensure_future(_open_and_name(two, job("gpu")))
+        outcome, _ = await run(session, "true")  # the other job had time to try: it must still wait
+        assert outcome.exit_code == 0 and not waiting.done()
+        assert slots.busy(one.hosts["gpu-1"]) == 1
+    assert await waiting == "gpu-1"
+    async with one.session(job("arm64")) as session:
+        assert isinstance(session, SshSession) and session.host_name == "arm-1"
+    with pytest.raises(ExecutorError, match=r"no SSH host has all of the labels \['gpu', 'windows'\].*gpu-1: gpu, gpu-1"):
+        async with one.session(job("gpu", "windows")):
+            pass
+
+
+def kill_command_line(line: str) -> None:
+    """SIGKILL the processes whose command line is exactly ``line`` (a test's own marker)."""
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "cmdline").read_bytes().replace(b"\0", b" ").strip() == line.encode():
+                os.kill(int(entry.name), signal.SIGKILL)
+        except OSError:
+            continue
+
+
+async def _open_and_name(executor: SshExecutor, spec: JobSpec) -> str:
+    async with executor.session(spec) as session:
+        assert isinstance(session, SshSession)
+        return session.host_name
+
+
+async def test_jump_host_and_ssh_config_alias(sshd: Callable[..., Any], tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    bastion, inner = sshd(), sshd("127.0.0.2")
+    (bastion.known_hosts_path.parent / "both").write_text(
+        bastion.known_hosts_path.read_text() + inner.known_hosts_path.read_text())
+    known = str(bastion.known_hosts_path.parent / "both")
+    executor = SshExecutor({"hosts": {
+        "bastion": host_table(bastion, known_hosts=known),
+        "inner": host_table(inner, known_hosts=known, jump="bastion", identity=str(inner.client_key_path)),
+    }})
+    async with executor.session(job("inner")) as session:
+        assert (await run(session, "echo through"))[1] == "through\n"
+    config = tmp_path / "ssh_config"
+    config.write_text(f"Host box-alias\n  HostName {inner.host}\n  Port {inner.port}\n  User {inner.user}\n"
+                      f"  IdentityFile {inner.client_key_path}\n  UserKnownHostsFile {inner.known_hosts_path}\n")
+    monkeypatch.setenv("BATON_SSH_CONFIG", str(config))
+    async with SshExecutor({}).session(job("ubuntu-latest", host="box-alias")) as session:
+        assert (await run(session, "echo aliased"))[1] == "aliased\n"
+
+
+async def test_hash_files_hashes_the_files_on_the_host(shared_sshd: Any, tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    (source / "deps" / "deeper").mkdir(parents=True)
+    (source / "deps" / "a.lock").write_text("one\n")
+    (source / "deps" / "deeper" / "b.lock").write_text("two\n")
+    (source / "other.txt").write_text("three\n")
+    patterns = ["**/*.lock", "!deps/deeper/**"]
+    executor = SshExecutor({"hosts": {"box": host_table(shared_sshd)}})
+    async with executor.session(job("box")) as session:
+        assert isinstance(session, SshSession)
+        await session.upload(source, session.workspace)
+        digest = await asyncio.to_thread(hash_through, session.workspace, patterns, session.hash_files)
+    assert digest == hash_workspace_files(str(source), patterns)
+    assert digest == hashlib.sha256(hashlib.sha256(b"one\n").digest()).hexdigest()
+
+
+def test_settings_errors_name_the_file_table_and_key(shared_sshd: Any) -> None:
+    with pytest.raises(ConfigError) as caught:
+        SshExecutor({"hosts": {"box": {**host_table(shared_sshd), "adress": "x"}}})
+    assert str(caught.value).startswith("[executors.ssh.hosts.box]: unknown key 'adress'")
+    with pytest.raises(ConfigError, match=r"^/etc/x/baton.toml: \[executors.ssh.hosts.box\]: host_key_policy must be one of"):
+        asyncio.run(prepare("local", {}, "never", [], {"ssh": {"hosts": {"box": {"host_key_policy": "trusting"}}}},
+                            sources="/etc/x/baton.toml"))
+
+
+async def test_closing_kills_what_steps_left_running(shared_sshd: Any) -> None:
+    marker = sleeper()
+    executor = SshExecutor({"hosts": {"box": host_table(shared_sshd)}})
+    async with executor.session(job("box")) as session:
+        outcome, text = await run(session, f"sleep {marker} >/dev/null & echo left")
+        assert (outcome.exit_code, text) == (0, "left\n")
+    await no_process_with(f"sleep {marker}")
+    assert work_folders(shared_sshd) == []
+
+
+async def test_step_files_are_the_users_alone_and_links_are_not_read(shared_sshd: Any, tmp_path: Path) -> None:
+    secret_file = tmp_path / "private"
+    secret_file.write_text("not for the job\n")
+    executor = SshExecutor({"hosts": {"box": host_table(shared_sshd)}})
+    async with executor.session(job("box")) as session:
+        script, planted = f"{session.temp}/step.sh", f"{session.temp}/planted"
+        command = Command(argv=(script,), env={}, cwd=session.workspace,
+                          files={script: b"#!/bin/sh\nln -s " + str(secret_file).encode() + b" " + planted.encode() + b"\n"},
+                          collect=(planted,))
+        outcome = await session.execute(command, Output())
+        _, modes = await run(session, f"stat -c '%a' {session.root} {session.temp} {script}")
+    assert outcome.exit_code == 0 and outcome.files == {}  # the planted link was not followed
+    assert modes.split() == ["700", "700", "700"]

@@ -1,0 +1,149 @@
+"""``baton ui`` in a real terminal (tmux, 160×45) beside a real ``baton run`` in another process."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import require
+
+QUICK = """
+name: quick
+on: push
+jobs:
+  hello:
+    runs-on: self-hosted
+    steps:
+      - run: echo hello
+"""
+
+LONG = """
+name: long
+on: push
+jobs:
+  stream:
+    runs-on: self-hosted
+    steps:
+      - run: |
+          i=0
+          while [ $i -lt 3000 ]; do echo "line $i"; i=$((i+1)); sleep 0.02; done
+"""
+
+
+class Terminal:
+    """A private tmux server with one window running a command."""
+
+    def __init__(self, command: str, env: dict[str, str]) -> None:
+        self.socket = f"baton-test-{uuid.uuid4().hex[:8]}"
+        exports = " ".join(f"{k}={shlex_quote(v)}" for k, v in env.items())
+        self._tmux("new-session", "-d", "-x", "160", "-y", "45", f"env {exports} {command}")
+
+    def _tmux(self, *args: str) -> str:
+        return subprocess.run(["tmux", "-L", self.socket, *args], check=True, capture_output=True, text=True).stdout
+
+    def screen(self) -> str:
+        """What the window shows now."""
+        return self._tmux("capture-pane", "-p")
+
+    def keys(self, *keys: str) -> None:
+        """Type keys (tmux key names: Enter, Escape, …)."""
+        for key in keys:
+            self._tmux("send-keys", key)
+            time.sleep(0.15)  # one key at a time: an Escape followed at once by a letter reads as Alt+letter
+
+    def wait_for(self, holds: Callable[[str], bool], seconds: float, what: str) -> str:
+        """The screen, once ``holds`` is true of it."""
+        deadline = time.monotonic() + seconds
+        shown = ""
+        while time.monotonic() < deadline:
+            shown = self.screen()
+            if holds(shown):
+                return shown
+            time.sleep(0.1)
+        raise AssertionError(f"the dashboard never showed {what}; it shows:\n{shown}")
+
+    def close(self) -> None:
+        """Stop the tmux server (and what runs in it)."""
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
+
+
+def shlex_quote(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    folder = tmp_path / "repo"
+    (folder / ".github" / "workflows").mkdir(parents=True)
+    (folder / ".github" / "workflows" / "quick.yml").write_text(QUICK)
+    (folder / "long.yml").write_text(LONG)
+    for args in (["init", "-q"], ["add", "-A"], ["-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "init"]):
+        subprocess.run(["git", *args], cwd=folder, check=True)
+    return folder
+
+
+@pytest.fixture
+def terminal_env(tmp_path: Path) -> dict[str, str]:
+    env = {"BATON_HOME": str(tmp_path / "home"), "TERM": "xterm-256color"}
+    if os.environ.get("PYTHONPATH"):
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    return env
+
+
+@pytest.fixture
+def terminals() -> Iterator[list[Terminal]]:
+    made: list[Terminal] = []
+    yield made
+    for terminal in made:
+        terminal.close()
+
+
+def test_the_dashboard_follows_and_cancels_a_run_of_another_process(
+    repo: Path, terminal_env: dict[str, str], terminals: list[Terminal], tmp_path: Path
+) -> None:
+    if shutil.which("tmux") is None:
+        require("tmux is not installed")
+    env = {**os.environ, **terminal_env, "NO_COLOR": "1"}
+    cli = [sys.executable, "-m", "runner.cli"]
+    subprocess.run([*cli, "run", "--executor", "local"], cwd=repo, env=env, check=True, capture_output=True)
+    status = tmp_path / "status"
+    terminal = Terminal(f"sh -c '{sys.executable} -m runner.cli ui; echo $? > {status}'", terminal_env)
+    terminals.append(terminal)
+    terminal.wait_for(lambda s: "quick" in s and "✓" in s, 15, "the stored run")
+
+    run = subprocess.Popen([*cli, "run", "--executor", "local", "-W", "long.yml"], cwd=repo, env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        terminal.wait_for(lambda s: re.search(r"●\s+2\s", s) is not None, 10, "the new run within 10 s")
+        terminal.keys("Enter")
+        first = terminal.wait_for(lambda s: "line " in s, 10, "the live log")
+        last_line = max(int(n) for n in re.findall(r"line (\d+)", first))
+        terminal.wait_for(lambda s: max(map(int, re.findall(r"line (\d+)", s) or ["0"])) > last_line + 20, 10,
+                          "new log lines coming")
+        terminal.keys("c")
+        terminal.wait_for(lambda s: "Cancel run #2" in s, 5, "the confirmation")
+        terminal.keys("y")
+        assert run.wait(timeout=10) == 130
+        terminal.wait_for(lambda s: "cancelled" in s, 10, "the run cancelled")
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    listed = subprocess.run([*cli, "runs"], env=env, check=True, capture_output=True, text=True).stdout
+    assert re.search(r"^2\s.*cancelled", listed, re.MULTILINE), listed
+    terminal.keys("Escape", "q")
+    deadline = time.monotonic() + 10
+    while not status.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert status.read_text().strip() == "0"
