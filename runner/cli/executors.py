@@ -43,8 +43,8 @@ async def prepare(
     """Executors for ``--executor CHOICE`` (``auto``, ``docker``, ``local`` or a plugin's name),
     each built with its ``[executors.<name>]`` options (read from ``sources``), plus every
     host-pool executor that baton.toml configures or ``-P LABEL=NAME://HOST`` names."""
-    check_images(platforms)
     classes = executor_classes(plugin_manager())
+    check_images(platforms, classes)
     settings = options or {}
     executors: dict[str, Executor] = {"local": _build(classes, "local", settings, sources)}
     local_images = {label: image for label, image in platforms.items() if "://" not in image}
@@ -116,14 +116,18 @@ _IMAGE = re.compile(
 """A Docker image reference, as the distribution spec writes it."""
 
 
-def check_images(platforms: Mapping[str, str]) -> None:
+def check_images(platforms: Mapping[str, str], classes: Mapping[str, ExecutorClass]) -> None:
     """Refuse a label mapped to something that is neither an image, ``-self-hosted`` nor
-    ``NAME://TARGET`` (whose executor ``NAME`` must exist: checked when it is built).
+    ``NAME://TARGET`` of an installed executor ``NAME``.
 
     A reference that cannot be parsed is an error, never a reason to run the job elsewhere.
     """
     for label, image in platforms.items():
-        if image == "-self-hosted" or "://" in image or _IMAGE.fullmatch(image):
+        scheme, has_scheme, _target = image.partition("://")
+        if has_scheme and scheme not in classes:
+            raise UsageError(f"runs-on label '{label}' maps to '{image}', but no executor handles '{scheme}://' "
+                             f"targets (installed: {', '.join(sorted(classes)) or 'none'})")
+        if image == "-self-hosted" or has_scheme or _IMAGE.fullmatch(image):
             continue
         raise UsageError(f"runs-on label '{label}' maps to '{image}', which is not a Docker image reference "
                          "(use an image such as ubuntu:24.04, NAME://HOST for an executor's host, or -self-hosted "

@@ -231,7 +231,10 @@ def test_an_image_that_cannot_be_had_fails_its_jobs_rather_than_moving_them_here
     assert code == 1 and not marker.exists()
     assert "so its jobs fail rather than run on this machine; map a local image with -P ubuntu-latest=IMAGE" in err
     assert json.loads(out)["jobs"][0]["conclusion"] == "failure"
-    code, out, err = run_baton(root, "-P", "ubuntu-latest=ssh://builder")
+    code, out, err = run_baton(root, "-P", "ubuntu-latest=nope://builder")
     assert code == 2 and not marker.exists()
-    assert "runs-on label 'ubuntu-latest' maps to 'ssh://builder': no executor handles 'ssh://' targets" in err
+    assert "runs-on label 'ubuntu-latest' maps to 'nope://builder', but no executor handles 'nope://' targets" in err
+    code, out, err = run_baton(root, "-P", "ubuntu-latest=Not An/Image!")
+    assert code == 2 and not marker.exists()
+    assert "maps to 'Not An/Image!', which is not a Docker image reference" in err
     assert "Traceback" not in out + err
