@@ -11,7 +11,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
-from runner.api import ExecutorError
+from runner.api import ContainerSpec, ExecutorError
 
 _ALIASES = {
     "-m": "--memory", "-u": "--user", "-e": "--env", "-h": "--hostname", "-w": "--workdir",
@@ -103,6 +103,16 @@ class ContainerOptions:
         if "--health-retries" in values:
             check["retries"] = int(_number(values["--health-retries"], "--health-retries"))
         return check
+
+
+def container_arguments(spec: ContainerSpec) -> tuple[ContainerOptions, dict[str, Any]]:
+    """``spec``'s options parsed, and the ``docker create`` arguments they give, with the
+    spec's own ``entrypoint`` (a one-off container's or a service's) winning over theirs."""
+    options = parse_options(spec.options)
+    arguments = options.create_arguments()
+    if spec.entrypoint is not None:
+        arguments["entrypoint"] = [spec.entrypoint]
+    return options, arguments
 
 
 def parse_options(text: str) -> ContainerOptions:

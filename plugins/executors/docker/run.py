@@ -11,7 +11,7 @@ from typing import Any
 from plugins.executors.processes.completion import thread_to_completion, to_completion
 from plugins.executors.docker.engine import ENGINE_ERRORS, ensure_image, reason, translated
 from plugins.executors.docker.mounts import port_bindings, volume_bindings
-from plugins.executors.docker.options import parse_options
+from plugins.executors.docker.options import container_arguments
 from plugins.executors.docker.sdk import docker
 from plugins.executors.processes.output_relay import OutputRelay
 from runner.api import Command, ContainerSpec, ExecutorError, OutputSink, Pull
@@ -66,10 +66,7 @@ async def run_one_off(client: Any, place: Placement, spec: ContainerSpec, comman
     """
     await asyncio.to_thread(ensure_image, client, spec.image, pull=place.pull,
                             username=spec.username, password=spec.password)
-    options = parse_options(spec.options)
-    arguments = options.create_arguments()
-    if spec.entrypoint is not None:
-        arguments["entrypoint"] = [spec.entrypoint]
+    options, arguments = container_arguments(spec)
     env = {**place.env, **options.env(), **spec.env, **command.env}
     if command.path:
         env = prepend_path(env, command.path, await asyncio.to_thread(image_path, client, spec.image))

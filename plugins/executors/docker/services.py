@@ -10,7 +10,7 @@ from typing import Any
 from plugins.executors.processes.completion import thread_to_completion
 from plugins.executors.docker.engine import ENGINE_ERRORS, ensure_image, reason, translated
 from plugins.executors.docker.mounts import port_bindings, volume_bindings
-from plugins.executors.docker.options import parse_options
+from plugins.executors.docker.options import container_arguments
 from runner.api import ContainerSpec, ExecutorError, Pull
 
 _FIRST_POLL_SECONDS = 0.05
@@ -60,10 +60,7 @@ async def start_services(client: Any, plan: ServicePlan, services: dict[str, Con
 async def _start(client: Any, plan: ServicePlan, name: str, spec: ContainerSpec) -> str:
     await asyncio.to_thread(ensure_image, client, spec.image, pull=plan.pull,
                             username=spec.username, password=spec.password)
-    options = parse_options(spec.options)
-    arguments = options.create_arguments()
-    if spec.entrypoint is not None:
-        arguments["entrypoint"] = [spec.entrypoint]
+    options, arguments = container_arguments(spec)
     action = f"starting service {name} ({spec.image})"
     with translated(action):
         volumes = await thread_to_completion(
