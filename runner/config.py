@@ -15,6 +15,9 @@ command-line flags win over both. Example::
 
     [executors.docker]       # options handed to an executor plugin
     grace_seconds = 10
+
+    [repos.app]              # watched by `baton watch` (see runner.watch.settings)
+    path = "/srv/git/app.git"
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from runner.expr import Value
 
 _RUN_KEYS = {"executor": str, "jobs": int, "pull": str}
 _PULL = ("missing", "always", "never")
+_TABLES = ("run", "labels", "executors", "repos")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,6 +50,10 @@ class Config:
     """Executor name → its options."""
     files: tuple[Path, ...] = ()
     """The files read, most specific first."""
+    repos: dict[str, dict[str, Value]] = field(default_factory=dict)
+    """``[repos.NAME]`` tables, for ``baton watch`` (checked by :mod:`runner.watch.settings`)."""
+    repos_files: dict[str, Path] = field(default_factory=dict)
+    """The file each ``[repos.NAME]`` came from."""
 
 
 def user_config_path() -> Path:
@@ -57,7 +65,8 @@ def user_config_path() -> Path:
 def load_config(repository: Path | None) -> Config:
     """The settings of the repository's and the user's ``baton.toml`` (either may be absent)."""
     paths = [p for p in ((repository / "baton.toml") if repository else None, user_config_path()) if p and p.is_file()]
-    merged: dict[str, Any] = {"run": {}, "labels": {}, "executors": {}}
+    merged: dict[str, Any] = {"run": {}, "labels": {}, "executors": {}, "repos": {}}
+    repos_files: dict[str, Path] = {}
     for path in reversed(paths):  # the user's first, so the repository's overrides it
         data = _read(path)
         merged["run"].update(_table(data, "run", path))
@@ -66,6 +75,11 @@ def load_config(repository: Path | None) -> Config:
             if not isinstance(options, dict):
                 raise ConfigError(f"[executors.{name}] must be a table of options", where=str(path))
             merged["executors"].setdefault(name, {}).update(options)
+        for name, settings in _table(data, "repos", path).items():
+            if not isinstance(settings, dict):
+                raise ConfigError(f"[repos.{name}] must be a table of settings (path = \"...\" or url = \"...\")", where=str(path))
+            merged["repos"][name] = settings  # a repository's settings are read whole, from one file
+            repos_files[name] = path
     run = merged["run"]
     for key, value in run.items():
         kind = _RUN_KEYS.get(key)
@@ -86,6 +100,8 @@ def load_config(repository: Path | None) -> Config:
         labels=dict(merged["labels"]),
         executors=merged["executors"],
         files=tuple(paths),
+        repos=merged["repos"],
+        repos_files=repos_files,
     )
 
 
@@ -103,9 +119,9 @@ def _table(data: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
     value = data.get(name, {})
     if not isinstance(value, dict):
         raise ConfigError(f"[{name}] must be a table", where=str(path))
-    unknown = sorted(set(data) - {"run", "labels", "executors"})
+    unknown = sorted(set(data) - set(_TABLES))
     if unknown:
-        raise ConfigError(f"unknown table [{unknown[0]}] (known: run, labels, executors)", where=str(path))
+        raise ConfigError(f"unknown table [{unknown[0]}] (known: {', '.join(_TABLES)})", where=str(path))
     return value
 
 
