@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -72,6 +73,8 @@ class Service:
         self._groups: Groups[_Start] = Groups()
         self._group_of: dict[RunId, str] = {}
         self._ticks: dict[str, dict[tuple[str, str], float]] = {}
+        self._store: Store | None = None
+        self._store_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="baton-watch-store")
 
     # --- life ---------------------------------------------------------------------------------
 
@@ -92,6 +95,8 @@ class Service:
             await self._stop_runs()
             for watch in self.watches.values():
                 await asyncio.to_thread(watch.close)
+            await asyncio.get_running_loop().run_in_executor(self._store_thread, self._close_store)
+            self._store_thread.shutdown()
 
     async def _stop_runs(self) -> None:
         pending = self._groups.pending()
@@ -359,12 +364,18 @@ class Service:
         )  # fmt: skip
 
     async def _in_store(self, work: Callable[..., T], *args: object) -> T:
-        return await asyncio.to_thread(_with_store, self.runtime.home, work, *args)
+        """``work(store, *args)`` on the service's one store connection, in its own thread."""
+        return await asyncio.get_running_loop().run_in_executor(self._store_thread, self._with_store, work, args)
 
+    def _with_store(self, work: Callable[..., T], args: tuple[object, ...]) -> T:
+        if self._store is None:
+            self._store = Store.open(self.runtime.home)
+        return work(self._store, *args)
 
-def _with_store(home: Path, work: Callable[..., T], *args: object) -> T:
-    with Store.open(home) as store:
-        return work(store, *args)
+    def _close_store(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
 
 
 def _plan_each(launch: Launch) -> tuple[list[PlannedRun], list[tuple[str, tuple[Diagnostic, ...]]]]:
