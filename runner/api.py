@@ -117,8 +117,9 @@ class JobSpec:
     env: dict[str, str] = field(default_factory=dict)
     """Variables every command of the job gets (CI, GITHUB_*, RUNNER_*); secrets excluded."""
     host: str | None = None
-    """The host a host-pool executor must use (``-P LABEL=ssh://TARGET``); None lets it
-    choose among its hosts by ``labels``."""
+    """The host a host-pool executor must use: the one ``-P LABEL=ssh://TARGET`` names,
+    or the one with a free slot that the engine chose among those whose labels fit; None
+    (outside the engine) lets the executor take the first host whose labels fit."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -245,6 +246,12 @@ class HostPool(Protocol):
 
     def host_labels(self) -> dict[str, frozenset[str]]:
         """Each host's name → its lower-case labels."""
+        ...
+
+    def host_capacities(self) -> dict[str, int]:
+        """Each host's name → how many jobs may run on it at once (the engine counts
+        them across every run of the process, and hands the session a host with a free
+        slot in :attr:`JobSpec.host`)."""
         ...
 
     def notes(self) -> list[str]:

@@ -144,7 +144,7 @@ async def _main(args: argparse.Namespace) -> int:
     async with open_runtime(
         executors=setup.executors,
         placement=setup.placement,
-        capacity=Capacity(jobs),
+        capacity=Capacity(jobs, limits=setup.placement.limits()),
         pull=pull,
         notify=lambda line: print(f"baton: {line}", file=out),
         not_native=_not_native(args.not_native, config.actions.get("not-native")),
