@@ -136,7 +136,7 @@ async def _main(args: argparse.Namespace) -> int:
     from runner.launch import open_runtime, start_runs
 
     labels = {label.lower() for one in planned for job in one.plan.jobs.values() for label in _literal_labels(job.job.runs_on)}
-    setup = await prepare(executor, {**config.labels, **_platforms(args.platform)}, pull, labels, config.executors,
+    setup = await prepare(executor, {**config.labels, **parse_platforms(args.platform)}, pull, labels, config.executors,
                           sources=" or ".join(str(path) for path in config.files) or "baton.toml")
     for note in setup.notes:
         print(f"baton: {note}", file=out)
@@ -223,7 +223,8 @@ def _literal_labels(runs_on: Tree) -> list[str]:
     return []
 
 
-def _platforms(items: list[str] | None) -> dict[str, str]:
+def parse_platforms(items: list[str] | None) -> dict[str, str]:
+    """``-P LABEL=IMAGE`` flags as a label map."""
     out: dict[str, str] = {}
     for item in items or []:
         label, sep, image = item.partition("=")
