@@ -19,6 +19,7 @@ from runner.artifact_store import Artifact, ArtifactError, ArtifactStore, retent
 from runner.artifact_store import check_name as check_artifact_name
 from runner.atomic import human_size
 from runner.cache_store import CacheEntry, CacheError, CacheStore, OverLimit, cache_version
+from runner.cache_store import check_key as check_cache_key
 from runner.errors import ConfigError, DeliveryError, ExecutorError, MissingPathError
 from runner.expr import Value
 from runner.expr.hashfiles import FileGlob, compile_file_globs
@@ -40,6 +41,7 @@ __all__ = [
     "PostAction",
     "cache_version",
     "check_artifact_name",
+    "check_cache_key",
     "retention_days",
     "compile_file_globs",
     "human_size",
