@@ -20,7 +20,7 @@ import pytest
 
 from runner.cli import main
 from runner.errors import StoreError, UsageError
-from runner.store import RunRecord, Store, get_run, list_runs
+from runner.store import RunRecord, Store, get_run, jobs_of, list_runs
 from runner.watch.client import ServiceClient
 from runner.watch.wire import socket_path
 
@@ -213,7 +213,14 @@ def test_dispatch_streams_events_and_cancel_stops_the_services_run(
     )
     try:
         assert follow.stdout is not None
-        wait_until(lambda: "started" in follow.stdout.readline(), 20, "the live log followed")
+        lines: list[str] = []
+        threading.Thread(target=lambda: lines.extend(follow.stdout or ()), daemon=True).start()
+        try:
+            wait_until(lambda: "started\n" in lines, 20, "the live log followed")
+        except AssertionError:
+            follow.kill()
+            with Store.open(home) as store:
+                raise AssertionError(f"{lines} {list_runs(store)} {[ (j.job_key, j.status) for j in jobs_of(store, slow)]}") from None
         assert main(["cancel", slow]) == 0
         assert capsys.readouterr().out.strip() == f"cancelling run {slow}"
         assert follow.wait(20) == 1
