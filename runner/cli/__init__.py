@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "rerun": ("runner.cli.rerun", "run a recorded run again on the same commit and event (--failed: its failed jobs)"),
     "dispatch": ("runner.cli.dispatch", "start a workflow_dispatch run in the watch service, inputs checked"),
     "artifacts": ("runner.cli.artifacts", "list the artifacts a run uploaded, or copy one out (--to DIR)"),
+    "watch": ("runner.cli.watch", "the service: run workflows on push, schedule and dispatch for watched repositories"),
     "ui": ("runner.cli.ui", "the live dashboard: runs, job graphs, logs; cancel and re-run from the keyboard"),
 }
 """Sub-command → (module, one-line help); each module has ``add_arguments`` and ``run``."""
