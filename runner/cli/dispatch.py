@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from runner.cli.control import ServiceControl
-from runner.cli.dotenv import parse_assignments
+from runner.dotenv import parse_assignments
 from runner.store import baton_home
 
 

@@ -96,8 +96,10 @@ class Service:
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
         if line.strip() != "ready":
+            self.process.kill()
+            problem = self.process.stderr.read() if self.process.stderr else ""
             self.stop()
-            raise AssertionError(f"the service did not start: {line!r} {self.process.stderr.read() if self.process.stderr else ''}")
+            raise AssertionError(f"the service did not start: {line!r} {problem}")
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.process.poll() is None:
