@@ -1,6 +1,4 @@
-"""``python -m runner``: the ``baton`` command, as ``python -m runner.cli``."""
-
-from __future__ import annotations
+"""``python -m runner``: the same as the ``baton`` command."""
 
 import sys
 
