@@ -240,3 +240,16 @@ async def test_gc_stops_what_a_killed_run_left_and_removes_its_folder(shared_ssh
     finally:
         orphan.kill()
         orphan.wait()
+
+
+async def test_the_key_comes_from_the_environment_or_a_missing_one_is_named(
+        shared_sshd: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    table = {**host_table(shared_sshd, identity_secret="BATON_TEST_BOX_KEY")}
+    del table["identity"]
+    executor = SshExecutor({"hosts": {"box": table}})
+    with pytest.raises(ExecutorError, match="^host box: identity_secret BATON_TEST_BOX_KEY is not set$"):
+        async with executor.session(job("box")):
+            pass
+    monkeypatch.setenv("BATON_TEST_BOX_KEY", shared_sshd.client_key_path.read_text())
+    async with executor.session(job("box")) as session:
+        assert (await run(session, "echo in"))[1] == "in\n"
