@@ -27,7 +27,7 @@ from plugins.executors.ssh.channel import StepChannel, run_command, stop_group
 from plugins.executors.ssh.connection import Connection, ConnectionLost
 from plugins.executors.ssh.leftovers import end_script, tracking_id
 from plugins.executors.ssh.remote_script import q, step_script
-from runner.api import Command, ContainerSpec, ExecutorError, JobSpec, Outcome, OutputSink, owner_token
+from runner.api import Command, ContainerSpec, ExecutorError, JobSpec, MissingPathError, Outcome, OutputSink, owner_token
 
 T = TypeVar("T")
 
@@ -142,7 +142,7 @@ class SshSession:
             run_command, self._connection, f"[ -e {q(path)} ] || exit 3; cd {q(parent or '/')} && tar -czf - -- {q(name)}"
         )
         if code == 3:
-            raise ExecutorError(f"cannot download {source}: it does not exist in the session")
+            raise MissingPathError(f"cannot download {source}: it does not exist in the session")
         if code != 0:
             raise ExecutorError(f"cannot download {source} from {self.host_name}: {err.decode(errors='replace').strip()}")
         await asyncio.to_thread(transfer.extract_tar, [out], path, destination)
