@@ -195,10 +195,13 @@ def test_busy_hosts_keep_jobs_queued_saying_why_across_runs_and_jobs_name_their_
 
 def job_rows(home: Path, columns: str = "status, reason") -> list[tuple[str, str]]:
     """``columns`` of every job in ``home``'s store."""
-    if not (home / "baton.db").exists():
+    if not (home / "baton.db-wal").exists():  # before WAL, a reader could hold the recorder up
         return []
     with sqlite3.connect(home / "baton.db") as db:
-        return list(db.execute(f"SELECT {columns} FROM jobs"))
+        try:
+            return list(db.execute(f"SELECT {columns} FROM jobs"))
+        except sqlite3.OperationalError:  # made, not migrated yet
+            return []
 
 
 HOSTS_FAIL = """
