@@ -23,10 +23,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--executor", help="auto (default: Docker if an engine answers, else the host), docker, local, …")
     parser.add_argument("--pull", choices=("missing", "always", "never"), help="when to pull images (default: missing)")
     parser.add_argument("--jobs", type=int, metavar="N", help="jobs running at once, over every run (default: the CPU count)")
+    parser.add_argument("--status", action="store_true", help="show how the running service's repositories are doing, and exit")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Watch until stopped; exit 0 after a clean stop."""
+    """Watch until stopped; exit 0 after a clean stop. ``--status`` asks the running service."""
+    if args.status:
+        from runner.cli.service_status import print_status
+
+        return print_status()
     return asyncio.run(_main(args))
 
 
@@ -40,6 +45,7 @@ async def _main(args: argparse.Namespace) -> int:
     from runner.cli.executors import prepare
     from runner.cli.run import parse_platforms
     from runner.launch import open_runtime
+    from runner.watch.api_server import serve_api
     from runner.watch.service import Service
 
     config = load_config(None)
@@ -62,8 +68,9 @@ async def _main(args: argparse.Namespace) -> int:
         notify=say,
     ) as runtime:
         service = Service(runtime, repos, say=say)
-        say(f"watching {len(repos)} repositor{'y' if len(repos) == 1 else 'ies'} (store: {runtime.home})")
-        await service.serve(stop)
+        async with serve_api(service, home=runtime.home, bus=runtime.bus) as socket:
+            say(f"watching {len(repos)} repositor{'y' if len(repos) == 1 else 'ies'} (store: {runtime.home}; API: {socket})")
+            await service.serve(stop)
     say("stopped")
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.remove_signal_handler(sig)
