@@ -37,10 +37,10 @@ DRY_RUN_LIMIT_SECONDS = 0.3
 WORKFLOW = 'name: one\non: push\njobs:\n  one:\n    runs-on: ubuntu-latest\n    steps:\n      - run: "true"\n'
 
 
-def repository(folder: Path) -> Path:
-    """A git repository holding the one-step workflow."""
+def repository(folder: Path, workflow: str = WORKFLOW) -> Path:
+    """A git repository holding ``workflow`` (the one-step workflow unless told)."""
     (folder / ".github" / "workflows").mkdir(parents=True)
-    (folder / ".github" / "workflows" / "one.yml").write_text(WORKFLOW)
+    (folder / ".github" / "workflows" / "one.yml").write_text(workflow)
     env = {**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "b@e", "GIT_COMMITTER_NAME": "bench",
            "GIT_COMMITTER_EMAIL": "b@e"}
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "bench"]):

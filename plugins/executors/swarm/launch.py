@@ -21,14 +21,14 @@ from plugins.executors.docker.options import parse_options
 from plugins.executors.docker.run import path_of
 from plugins.executors.docker.sdk import docker
 from plugins.executors.docker.session import TOOL_CACHE, WORK
-from plugins.executors.hostfs.job_folder import repository_name, safe_name
+from plugins.executors.hostfs.job_folder import repository_name
 from plugins.executors.processes.completion import thread_to_completion, to_completion
 from plugins.executors.swarm.engines import Engines
 from plugins.executors.swarm.leftovers import sweep
 from plugins.executors.swarm.session import TaskSession
 from plugins.executors.swarm.settings import SwarmSettings
 from plugins.executors.swarm.sidecars import start_sidecars
-from plugins.executors.swarm.spec import ServiceShape, check_options, create_arguments
+from plugins.executors.swarm.spec import ServiceShape, check_options, create_arguments, service_name
 from plugins.executors.swarm.tasks import wait_running
 from runner.api import ContainerSpec, ExecutorError, JobSpec
 
@@ -44,7 +44,7 @@ async def swarm_session(engines: Engines, job: JobSpec, settings: SwarmSettings)
     options = parse_options(spec.options)
     check_options(options, f"job {job.job_key}")
     labels = job_labels(job)
-    prefix = f"baton-{safe_name(job.run_id)}-{safe_name(job.job_key)}"
+    prefix = service_name(job.run_id, job.job_key)
     manager = await asyncio.to_thread(engines.manager)
     nodes: list[Any] = []
     try:
