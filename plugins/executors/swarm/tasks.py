@@ -13,7 +13,8 @@ from runner.api import ExecutorError
 
 _log = logging.getLogger("baton.swarm")
 _FIRST_POLL_SECONDS = 0.05
-_LAST_POLL_SECONDS = 0.5
+_LAST_POLL_SECONDS = 0.2
+"""A task starts a second or two after its service: asked often, it is seen soon."""
 _ENDED = frozenset({"complete", "shutdown", "failed", "rejected", "orphaned", "remove"})
 
 

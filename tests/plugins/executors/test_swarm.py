@@ -20,7 +20,7 @@ from plugins.executors.swarm import SwarmExecutor
 from plugins.executors.swarm.settings import SwarmSettings
 from runner.api import ConfigError, ContainerSpec, ExecutorError, JobSpec
 from tests.plugins.executors.conftest import GRACE_SECONDS
-from tests.plugins.executors.test_contract import Output, run, shell
+from tests.plugins.executors.test_contract import AllRunsBut, Output, run, shell
 
 on_swarm = pytest.mark.usefixtures("swarm")
 
@@ -155,10 +155,10 @@ async def test_gc_removes_what_a_killed_process_left(docker_client: Any, run_id:
         line = await asyncio.wait_for(asyncio.to_thread(holder.stdout.readline), 120)
         assert line == b"ready\n"
         executor = SwarmExecutor({})
-        assert not [line for line in await executor.collect_garbage(set()) if run_id in line]  # its owner lives
+        assert not [line for line in await executor.collect_garbage(AllRunsBut(run_id)) if run_id in line]  # its owner lives
         holder.send_signal(signal.SIGKILL)
         holder.wait()
-        removed = await executor.collect_garbage(set())
+        removed = await executor.collect_garbage(AllRunsBut(run_id))
     finally:
         if holder.poll() is None:
             holder.kill()
@@ -169,7 +169,7 @@ async def test_gc_removes_what_a_killed_process_left(docker_client: Any, run_id:
     while (docker_client.containers.list(all=True, filters=selector) or docker_client.volumes.list(filters=selector)):
         assert time.monotonic() < deadline, "the killed job's task container or volumes stayed"
         await asyncio.sleep(0.2)
-        await executor.collect_garbage(set())  # the task's container goes a moment after its service
+        await executor.collect_garbage(AllRunsBut(run_id))  # the task's container goes a moment after its service
     assert services_of(docker_client, run_id) == []
 
 
@@ -193,3 +193,18 @@ def test_labels_become_constraints_in_order_without_repeats() -> None:
                                                          "big": ["node.labels.gpu==true"]}})
     assert settings.constraints(("ubuntu-latest", "gpu", "ARM", "big")) == [
         "node.labels.gpu==true", "node.platform.arch==aarch64"]
+
+
+@pytest.mark.parametrize(("parts", "expected"), [
+    (("run1", "build"), "baton-run1--build"),
+    (("run1", "build.2"), None),
+    (("r" * 40, "caller/job", "postgres"), None),
+])
+def test_service_names_are_unique_dns_labels(parts: tuple[str, ...], expected: str | None) -> None:
+    from plugins.executors.swarm.spec import service_name
+
+    name = service_name(*parts)
+    if expected is not None:
+        assert name == expected
+    assert len(name) <= 56 and all(c.isalnum() or c == "-" for c in name) and name[0].isalpha()
+    assert service_name(*parts[:-1], parts[-1] + "x") != name
