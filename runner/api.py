@@ -31,6 +31,7 @@ __all__ = [
     "HostPool",
     "ExecutorError",
     "JobSpec",
+    "NODE_FOLDER",
     "NativeAction",
     "Outcome",
     "OutputSink",
@@ -53,6 +54,10 @@ hookimpl = pluggy.HookimplMarker("baton")
 
 Pull = Literal["missing", "always", "never"]
 """When an image is pulled: only when absent (default), before every job, or never."""
+
+NODE_FOLDER = "/__e/node/bin"
+"""Where a container executor mounts the folder of :attr:`JobSpec.node` (read-only), as
+GitHub's runner mounts its own node at ``/__e``."""
 
 OutputSink = Callable[[bytes], None]
 """Receives a step's combined stdout/stderr as raw chunks, in order, on the event loop."""
@@ -99,6 +104,10 @@ class JobSpec:
     host: str | None = None
     """The host a host-pool executor must use (``-P LABEL=ssh://TARGET``); None lets it
     choose among its hosts by ``labels``."""
+    node: Path | None = None
+    """A ``node`` binary on this machine that baton provides for JavaScript actions, used
+    where the job's environment has none: a container executor mounts its folder read-only
+    at :data:`NODE_FOLDER`; an executor on this machine finds it where it is."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -173,8 +182,11 @@ class Session(Protocol):
         overrides the image's. Raises :class:`ExecutorError` where there is no Docker."""
         ...
 
-    async def build_image(self, context: Path, dockerfile: str, tag: str) -> str:
-        """Build an image from a folder on this machine (Dockerfile actions); returns its id."""
+    async def build_image(self, context: Path, dockerfile: str, tag: str, *, is_cached: bool = False) -> str:
+        """Build an image from a folder on this machine (Dockerfile actions); returns its id.
+
+        ``is_cached``: ``tag`` names exactly this content (a remote action's commit), so an
+        image of that tag already there is used as is, and the image outlives the session."""
         ...
 
     async def upload(self, source: Path, destination: str) -> None:

@@ -15,6 +15,10 @@ command-line flags win over both. Example::
 
     [executors.docker]       # options handed to an executor plugin
     grace_seconds = 10
+
+    [actions]
+    source = "https://github.com"    # where owner/repo@ref actions come from (or a folder of repositories)
+    node = "/usr/bin/node"           # the node baton provides to JavaScript actions
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ from runner.expr import Value
 
 _RUN_KEYS = {"executor": str, "jobs": int, "pull": str}
 _PULL = ("missing", "always", "never")
+_TABLES = ("run", "labels", "executors", "actions")
+_ACTION_PATHS = ("source", "node")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,6 +50,8 @@ class Config:
     """runs-on label → image (or ``-self-hosted``)."""
     executors: dict[str, dict[str, Value]] = field(default_factory=dict)
     """Executor name → its options."""
+    actions: dict[str, Value] = field(default_factory=dict)
+    """The ``[actions]`` table (checked: ``source`` and ``node`` are strings)."""
     files: tuple[Path, ...] = ()
     """The files read, most specific first."""
 
@@ -57,11 +65,12 @@ def user_config_path() -> Path:
 def load_config(repository: Path | None) -> Config:
     """The settings of the repository's and the user's ``baton.toml`` (either may be absent)."""
     paths = [p for p in ((repository / "baton.toml") if repository else None, user_config_path()) if p and p.is_file()]
-    merged: dict[str, Any] = {"run": {}, "labels": {}, "executors": {}}
+    merged: dict[str, Any] = {"run": {}, "labels": {}, "executors": {}, "actions": {}}
     for path in reversed(paths):  # the user's first, so the repository's overrides it
         data = _read(path)
         merged["run"].update(_table(data, "run", path))
         merged["labels"].update(_table(data, "labels", path))
+        merged["actions"].update(_table(data, "actions", path))
         for name, options in _table(data, "executors", path).items():
             if not isinstance(options, dict):
                 raise ConfigError(f"[executors.{name}] must be a table of options", where=str(path))
@@ -78,6 +87,7 @@ def load_config(repository: Path | None) -> Config:
     for label, image in merged["labels"].items():
         if not isinstance(image, str) or not image:
             raise ConfigError(f"[labels] {label} must be an image name (or \"-self-hosted\")", where=_where(paths))
+    _check_actions(merged["actions"], paths)
     pull: Pull | None = run.get("pull")
     return Config(
         executor=run.get("executor"),
@@ -85,8 +95,15 @@ def load_config(repository: Path | None) -> Config:
         pull=pull,
         labels=dict(merged["labels"]),
         executors=merged["executors"],
+        actions=merged["actions"],
         files=tuple(paths),
     )
+
+
+def _check_actions(table: dict[str, Any], paths: list[Path]) -> None:
+    for key in _ACTION_PATHS:
+        if key in table and (not isinstance(table[key], str) or not table[key]):
+            raise ConfigError(f"[actions] {key} must be a URL or a path, not {table[key]!r}", where=_where(paths))
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -103,9 +120,9 @@ def _table(data: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
     value = data.get(name, {})
     if not isinstance(value, dict):
         raise ConfigError(f"[{name}] must be a table", where=str(path))
-    unknown = sorted(set(data) - {"run", "labels", "executors"})
+    unknown = sorted(set(data) - set(_TABLES))
     if unknown:
-        raise ConfigError(f"unknown table [{unknown[0]}] (known: run, labels, executors)", where=str(path))
+        raise ConfigError(f"unknown table [{unknown[0]}] (known: {', '.join(_TABLES)})", where=str(path))
     return value
 
 

