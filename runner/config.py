@@ -19,11 +19,14 @@ command-line flags win over both. Example::
     [actions]
     source = "https://github.com"    # where owner/repo@ref actions come from (or a folder of repositories)
     node = "/usr/bin/node"           # the node baton provides to JavaScript actions
+    not-native = ["actions/cache"]   # run these as the real actions ("all": every one)
+    cache-size-limit = "10 GB"       # the repository's cache, least recently used evicted
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +40,8 @@ _RUN_KEYS = {"executor": str, "jobs": int, "pull": str}
 _PULL = ("missing", "always", "never")
 _TABLES = ("run", "labels", "executors", "actions")
 _ACTION_PATHS = ("source", "node")
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?\s*", re.IGNORECASE)
+_UNITS = {"": 1, "b": 1, "k": 1000, "m": 1000**2, "g": 1000**3, "t": 1000**4}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -51,7 +56,8 @@ class Config:
     executors: dict[str, dict[str, Value]] = field(default_factory=dict)
     """Executor name → its options."""
     actions: dict[str, Value] = field(default_factory=dict)
-    """The ``[actions]`` table (checked: ``source`` and ``node`` are strings)."""
+    """The ``[actions]`` table (checked: ``source`` and ``node`` strings, ``not-native`` a list of
+    names, ``cache-size-limit`` a size)."""
     files: tuple[Path, ...] = ()
     """The files read, most specific first."""
 
@@ -104,6 +110,24 @@ def _check_actions(table: dict[str, Any], paths: list[Path]) -> None:
     for key in _ACTION_PATHS:
         if key in table and (not isinstance(table[key], str) or not table[key]):
             raise ConfigError(f"[actions] {key} must be a URL or a path, not {table[key]!r}", where=_where(paths))
+    names = table.get("not-native", [])
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise ConfigError("[actions] not-native must be a list of action names (\"actions/cache\", or \"all\")",
+                          where=_where(paths))
+    if "cache-size-limit" in table:
+        table["cache-size-limit"] = parse_size(table["cache-size-limit"], "[actions] cache-size-limit", _where(paths))
+
+
+def parse_size(value: object, setting: str, where: str) -> int:
+    """A size in bytes from ``10 GB``, ``500MB``, ``1.5 GiB`` or a whole number of bytes."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    match = _SIZE.fullmatch(value) if isinstance(value, str) else None
+    if match is None or float(match[1]) <= 0:
+        raise ConfigError(f"{setting} must be a size such as \"10 GB\" or \"500 MB\", not {value!r}", where=where)
+    unit = (match[2] or "").lower()
+    factor = _UNITS[unit[:1]] if "i" not in unit else 1024 ** "bkmgt".index(unit[0])
+    return int(float(match[1]) * factor)
 
 
 def _read(path: Path) -> dict[str, Any]:

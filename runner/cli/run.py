@@ -62,6 +62,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--actions-source", metavar="SOURCE",
                         help="where owner/repo@ref actions come from: a base URL, or a folder of owner/repo[.git] repositories (default: https://github.com)")
     parser.add_argument("--action-offline-mode", action="store_true", help="use only remote actions already in the action cache")
+    parser.add_argument("--not-native", action="append", metavar="ACTION",
+                        help="run the real ACTION (owner/repo, or all), not baton's native one; repeatable")
     parser.add_argument("-C", "--directory", metavar="DIR", help="the repository (default: the current folder)")
 
 
@@ -145,7 +147,7 @@ async def _main(args: argparse.Namespace) -> int:
     async with open_runtime(
         executors=setup.executors,
         placement=setup.placement,
-        capacity=Capacity(jobs),
+        capacity=Capacity(jobs, limits=setup.placement.limits()),
         pull=pull,
         notify=lambda line: print(f"baton: {line}", file=out),
         remote=RemoteActions(
@@ -153,6 +155,8 @@ async def _main(args: argparse.Namespace) -> int:
             is_offline=args.action_offline_mode,
             node=provided_node(str(config.actions.get("node") or "")),
         ),
+        not_native=_not_native(args.not_native, config.actions.get("not-native")),
+        action_settings=config.actions,
     ) as runtime:
         runtime.bus.subscribe(printer)
         if args.ui:
@@ -235,6 +239,12 @@ def _platforms(items: list[str] | None) -> dict[str, str]:
             raise UsageError(f"-P '{item}' needs the form LABEL=IMAGE (or LABEL=-self-hosted)")
         out[label] = image
     return out
+
+
+def _not_native(flags: list[str] | None, configured: object) -> list[str]:
+    """The native actions switched off by ``--not-native`` (comma-separated too) and baton.toml."""
+    names = [name for flag in flags or [] for name in flag.split(",")]
+    return names + [str(name) for name in configured] if isinstance(configured, list) else names
 
 
 def _matrix_filter(items: list[str] | None) -> dict[str, tuple[str, ...]]:

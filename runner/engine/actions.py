@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import shlex
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
-from runner.api import ActionCall, Command, ContainerSpec
-from runner.engine.job_state import JobScope, StepIdentity, StepResult
+from runner.api import ActionCall, ActionResult, Command, ContainerSpec, PostAction, Session
+from runner.engine.job_state import JobScope, JobState, PostStep, StepIdentity, StepResult
 from runner.engine.logstream import LogStream
 from runner.engine.script import read_command_files, with_command_files
-from runner.errors import BatonError
+from runner.errors import BatonError, Mark
 from runner.expr import Value
+from runner.expr.condition import parse_condition
+from runner.workflow.text import Condition
 from runner.status import Conclusion
 
 
 class ActionError(BatonError):
     """An action that baton cannot run (missing, invalid, of an unsupported kind)."""
+
+
+NativeRun = Callable[[ActionCall, Session], Awaitable[ActionResult]]
+"""A native action's ``run`` or ``post``."""
 
 
 async def run_native(
@@ -25,11 +33,16 @@ async def run_native(
     inputs: dict[str, str],
     env: dict[str, str],
     contexts: dict[str, Value],
-) -> StepResult:
+    *,
+    path: tuple[str, ...] = (),
+) -> StepResult | None:
     """An action a plugin implements (``actions/checkout``, artifacts, cache, …): ``uses``
-    must be one of ``scope.request.actions`` (see :func:`runner.engine.dispatch.is_native`)."""
+    must be one of ``scope.request.actions`` (see :func:`runner.engine.dispatch.is_native`).
+
+    None when the implementation declines this call (``setup-python`` asked for a version
+    the job environment lacks): the real action then runs instead.
+    """
     action = scope.request.actions[uses.partition("@")[0].lower()]
-    stream = LogStream(scope, index, env)
     github = contexts.get("github")
     call = ActionCall(
         uses=uses,
@@ -37,18 +50,45 @@ async def run_native(
         env=scope.process_env(env, identity),
         source=scope.request.source,
         github=github if isinstance(github, dict) else {},
-        output=stream.feed,
+        output=_unused_output,
+        path=path,
+        run_id=scope.request.run_id,
+        job_key=scope.leg.key,
+        home=scope.request.home,
+        settings=scope.request.action_settings,
     )
+    outcome, result = await run_call(scope, index, env, action.run, call)
+    if result.declined:
+        scope.log(index, f"baton's native {uses.partition('@')[0]} steps aside ({result.declined}): the real action runs")
+        return None
+    posts: tuple[PostStep, ...] = ()
+    if isinstance(action, PostAction):
+        after = replace(call, state=dict(result.state))
+        post_action = action
+
+        async def post(scope: JobScope, state: JobState, index: int) -> StepResult:
+            outcome, _ = await run_call(scope, index, state.env, post_action.post, after)
+            return StepResult(outcome=outcome)
+
+        condition = Condition(parse_condition(action.post_if), action.post_if, Mark(uses, 1, 1))
+        posts = (PostStep(name="", action="", condition=condition, inputs=inputs, run=post),)
+    return StepResult(outcome=outcome, outputs=result.outputs, env=result.env, path=result.path, posts=posts)
+
+
+async def run_call(
+    scope: JobScope, index: int, env: dict[str, str], run: NativeRun, call: ActionCall
+) -> tuple[Conclusion, ActionResult]:
+    """Run a native action's main or post step, logging into step ``index``."""
+    stream = LogStream(scope, index, env)
     try:
-        result = await action.run(call, scope.session)
+        result = await run(replace(call, output=stream.feed), scope.session)
     finally:
         stream.close()
-    return StepResult(
-        outcome=Conclusion.SUCCESS if result.is_success and not stream.has_failed else Conclusion.FAILURE,
-        outputs=result.outputs,
-        env=result.env,
-        path=result.path,
-    )
+    return (Conclusion.SUCCESS if result.is_success and not stream.has_failed else Conclusion.FAILURE), result
+
+
+def _unused_output(chunk: bytes) -> None:
+    """A call's output before :func:`run_call` gives it the step's log."""
 
 
 async def run_image(

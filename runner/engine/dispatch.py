@@ -48,7 +48,9 @@ async def dispatch(
     if uses.startswith(("./", "../")):
         return await run_local_action(scope, state, index, uses, inputs, env, run_nested)
     if is_native(scope, uses):
-        return await run_native(scope, index, identity, uses, inputs, env, step_contexts)
+        result = await run_native(scope, index, identity, uses, inputs, env, step_contexts, path=state.path)
+        if result is not None:
+            return result
     return await run_remote_action(scope, state, index, parse_action_ref(uses), inputs, env, run_nested)
 
 

@@ -23,7 +23,7 @@ from runner.launch.planning import Launch, PlannedRun, Trigger, plan_runs
 
 if TYPE_CHECKING:
     from runner.launch.runtime import Notify, RemoteActions, Runtime, collect_garbage, open_runtime, provided_node
-    from runner.launch.start import start_runs
+    from runner.launch.start import new_runs, start_runs
 
 __all__ = [
     "Capacity",
@@ -36,6 +36,7 @@ __all__ = [
     "collect_garbage",
     "complete_event",
     "missing_inputs",
+    "new_runs",
     "occurrence_of",
     "open_runtime",
     "plan_runs",
@@ -45,7 +46,7 @@ __all__ = [
 
 
 _RUNNING = {"Notify": "runtime", "Runtime": "runtime", "collect_garbage": "runtime", "open_runtime": "runtime",
-            "RemoteActions": "runtime", "provided_node": "runtime", "start_runs": "start"}
+            "RemoteActions": "runtime", "provided_node": "runtime", "new_runs": "start", "start_runs": "start"}
 """Names imported when first used: they pull in the engine, the store and the executors'
 registry, which planning alone (``baton run -n``) does not need."""
 
