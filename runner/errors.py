@@ -115,6 +115,10 @@ class MissingPathError(ExecutorError):
     """A session path asked for (``Session.download``) does not exist."""
 
 
+class DeliveryError(BatonError):
+    """A notification could not be delivered (the receiver refused it, or never answered)."""
+
+
 class StoreError(BatonError):
     """The run store cannot be opened or written."""
 

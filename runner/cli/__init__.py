@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "runs": ("runner.cli.runs", "list recent runs from the store: number, id, workflow, ref, conclusion, timing"),
     "logs": ("runner.cli.logs", "print (or --follow) the logs of a run, a job or a step"),
     "artifacts": ("runner.cli.artifacts", "list the artifacts a run uploaded, or copy one out (--to DIR)"),
+    "watch": ("runner.cli.watch", "the service: run workflows on push, schedule and dispatch for watched repositories"),
     "ui": ("runner.cli.ui", "the live dashboard: runs, job graphs, logs; cancel and re-run from the keyboard"),
 }
 """Sub-command → (module, one-line help); each module has ``add_arguments`` and ``run``."""

@@ -62,8 +62,9 @@ def is_native(scope: JobScope, uses: str) -> bool:
 
 def step_inputs(scope: JobScope, step: Step, contexts: dict[str, Value]) -> dict[str, str]:
     """A ``uses`` step's ``with`` values, evaluated."""
-    given = resolve_texts(step.with_, contexts, "with", hash_files=scope.hash_files())
-    return {k: to_display_string(v.evaluate(contexts)) for k, v in given.items()}
+    hash_files = scope.hash_files()
+    given = resolve_texts(step.with_, contexts, "with", hash_files=hash_files)
+    return {k: to_display_string(v.evaluate(contexts, hash_files=hash_files)) for k, v in given.items()}
 
 
 def step_timeout(step: Step, contexts: dict[str, Value]) -> float | None:

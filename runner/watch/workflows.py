@@ -1,0 +1,63 @@
+"""The workflows of a commit, read from its git objects (never from a checked-out tree),
+each either loaded or broken with its located errors."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from runner.errors import Diagnostic, Mark, WorkflowError
+from runner.watch.repository import Repository
+from runner.workflow import parse_bytes
+from runner.workflow.model import Workflow
+
+CACHED_COMMITS = 64
+"""Commits whose workflows stay parsed (a schedule reads the same head again and again)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Broken:
+    """A workflow file that does not load."""
+
+    path: str
+    diagnostics: tuple[Diagnostic, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommitWorkflows:
+    """Every workflow file of one commit."""
+
+    workflows: tuple[Workflow, ...]
+    broken: tuple[Broken, ...]
+
+
+class WorkflowCache:
+    """Parsed workflows by commit, for one repository (a commit never changes)."""
+
+    def __init__(self) -> None:
+        self._by_commit: OrderedDict[str, CommitWorkflows] = OrderedDict()
+
+    def read(self, repository: Repository, commit: str) -> CommitWorkflows:
+        """The workflows of ``commit`` (blocking: call it in a worker thread)."""
+        found = self._by_commit.get(commit)
+        if found is None:
+            found = read_workflows(repository, commit)
+            self._by_commit[commit] = found
+            while len(self._by_commit) > CACHED_COMMITS:
+                self._by_commit.popitem(last=False)
+        else:
+            self._by_commit.move_to_end(commit)
+        return found
+
+
+def read_workflows(repository: Repository, commit: str) -> CommitWorkflows:
+    """Parse each ``.github/workflows/*.yml|yaml`` of ``commit``."""
+    workflows: list[Workflow] = []
+    broken: list[Broken] = []
+    for path, data in repository.workflow_files(commit):
+        try:
+            workflows.append(parse_bytes(data, path))
+        except WorkflowError as exc:
+            errors = tuple(d for d in exc.diagnostics if d.severity == "error")
+            broken.append(Broken(path=path, diagnostics=errors or (Diagnostic(Mark(path, 1, 1), exc.message),)))
+    return CommitWorkflows(workflows=tuple(workflows), broken=tuple(broken))
