@@ -44,6 +44,8 @@ class RepoWatch:
         """Every ref as last polled."""
         self.problem = ""
         self.failures = 0
+        self.attempts = 0
+        """Polls done (or failed) so far."""
         self.last_poll_at: float | None = None
         self.next_poll_at: float | None = None
         self._wake = asyncio.Event()
@@ -92,6 +94,7 @@ class RepoWatch:
                 self._healthy()
             except BatonError as exc:
                 self._unwell(str(exc))
+            self.attempts += 1
             delay = self._delay()
             if wake_at is not None:
                 delay = max(0.0, min(delay, wake_at - time.time()))

@@ -4,13 +4,15 @@ each either loaded or broken with its located errors."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 from runner.errors import Diagnostic, Mark, WorkflowError
 from runner.watch.repository import Repository
 from runner.workflow import parse_bytes
 from runner.workflow.model import Workflow
 
+_SECRET = re.compile(rb"""secrets\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_-]*)|\[\s*['"]([^'"]+)['"]\s*\])""")
 CACHED_COMMITS = 64
 """Commits whose workflows stay parsed (a schedule reads the same head again and again)."""
 
@@ -29,6 +31,8 @@ class CommitWorkflows:
 
     workflows: tuple[Workflow, ...]
     broken: tuple[Broken, ...]
+    secrets: dict[str, frozenset[str]] = field(default_factory=dict)
+    """The secret names each workflow file reads (``secrets.NAME``, ``secrets['NAME']``), by path."""
 
 
 class WorkflowCache:
@@ -54,10 +58,12 @@ def read_workflows(repository: Repository, commit: str) -> CommitWorkflows:
     """Parse each ``.github/workflows/*.yml|yaml`` of ``commit``."""
     workflows: list[Workflow] = []
     broken: list[Broken] = []
+    secrets: dict[str, frozenset[str]] = {}
     for path, data in repository.workflow_files(commit):
+        secrets[path] = frozenset((a or b).decode(errors="replace") for a, b in _SECRET.findall(data))
         try:
             workflows.append(parse_bytes(data, path))
         except WorkflowError as exc:
             errors = tuple(d for d in exc.diagnostics if d.severity == "error")
             broken.append(Broken(path=path, diagnostics=errors or (Diagnostic(Mark(path, 1, 1), exc.message),)))
-    return CommitWorkflows(workflows=tuple(workflows), broken=tuple(broken))
+    return CommitWorkflows(workflows=tuple(workflows), broken=tuple(broken), secrets=secrets)
