@@ -13,12 +13,12 @@ from pathlib import Path
 
 from runner.api import Command
 from runner.confinement import resolve_inside
-from runner.engine.actions import ActionError, run_image
+from runner.engine.actions import run_image
 from runner.engine.job_state import JobScope, JobState, NestedStepRunner, PostStep, StepResult, as_value
 from runner.engine.logstream import LogStream
 from runner.engine.node import find_node
 from runner.engine.script import read_command_files, with_command_files
-from runner.errors import BatonError, WorkflowError
+from runner.errors import ActionError, BatonError, WorkflowError
 from runner.expr import Value, to_display_string
 from runner.status import Conclusion
 from runner.workflow.action import ActionManifest, parse_action

@@ -10,15 +10,11 @@ from runner.api import ActionCall, ActionResult, Command, ContainerSpec, PostAct
 from runner.engine.job_state import JobScope, JobState, PostStep, StepIdentity, StepResult
 from runner.engine.logstream import LogStream
 from runner.engine.script import read_command_files, with_command_files
-from runner.errors import BatonError, Mark
+from runner.errors import ActionError, Mark
 from runner.expr import Value
 from runner.expr.condition import parse_condition
 from runner.workflow.text import Condition
 from runner.status import Conclusion
-
-
-class ActionError(BatonError):
-    """An action that baton cannot run (missing, invalid, of an unsupported kind)."""
 
 
 NativeRun = Callable[[ActionCall, Session], Awaitable[ActionResult]]

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from runner.confinement import resolve_inside
 from runner.engine.action_kinds import ActionSite, action_inputs, find_manifest, run_action
-from runner.engine.actions import ActionError
+from runner.errors import ActionError
 from runner.engine.job_state import JobScope, JobState, NestedStepRunner, StepResult
 from runner.workflow.action_ref import ActionRef
 
