@@ -137,6 +137,9 @@ class JobSpec:
     """A ``node`` binary on this machine that baton provides for JavaScript actions, used
     where the job's environment has none: a container executor mounts its folder read-only
     at :data:`NODE_FOLDER`; an executor on this machine finds it where it is."""
+    secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """The run's secrets, for the executor's own credentials (an SSH host's
+    ``identity_secret``); never put in a command's environment by the executor itself."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -14,6 +14,9 @@ from runner.config import load_config
 from runner.engine.capacity import Capacity
 from runner.watch.settings import watched_repos
 
+NOTIFY_WAIT_SECONDS = 5
+"""How long a stopping service waits for notifications under way (SIGTERM must end it within 10 s)."""
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags of ``baton watch``."""
@@ -23,10 +26,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--executor", help="auto (default: Docker if an engine answers, else the host), docker, local, …")
     parser.add_argument("--pull", choices=("missing", "always", "never"), help="when to pull images (default: missing)")
     parser.add_argument("--jobs", type=int, metavar="N", help="jobs running at once, over every run (default: the CPU count)")
+    parser.add_argument("--status", action="store_true", help="show how the running service's repositories are doing, and exit")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Watch until stopped; exit 0 after a clean stop."""
+    """Watch until stopped; exit 0 after a clean stop. ``--status`` asks the running service."""
+    if args.status:
+        from runner.cli.service_status import print_status
+
+        return print_status()
     return asyncio.run(_main(args))
 
 
@@ -40,6 +48,8 @@ async def _main(args: argparse.Namespace) -> int:
     from runner.cli.executors import prepare
     from runner.cli.run import parse_platforms
     from runner.launch import open_runtime
+    from runner.launch.notifications import Notifications, notification_rules
+    from runner.watch.api_server import serve_api
     from runner.watch.service import Service
 
     config = load_config(None)
@@ -50,6 +60,7 @@ async def _main(args: argparse.Namespace) -> int:
                           pull, (), config.executors, sources=sources)  # fmt: skip
     for note in setup.notes:
         say(note)
+    rules = notification_rules(config, os.environ)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -57,13 +68,18 @@ async def _main(args: argparse.Namespace) -> int:
     async with open_runtime(
         executors=setup.executors,
         placement=setup.placement,
-        capacity=Capacity(args.jobs or config.jobs or os.cpu_count() or 2),
+        capacity=Capacity(args.jobs or config.jobs or os.cpu_count() or 2, limits=setup.placement.limits()),
         pull=pull,
         notify=say,
     ) as runtime:
+        notifications = Notifications(rules, recorder=runtime.recorder, secrets=(), say=say)
+        notifications.attach(runtime.bus)
         service = Service(runtime, repos, say=say)
-        say(f"watching {len(repos)} repositor{'y' if len(repos) == 1 else 'ies'} (store: {runtime.home})")
-        await service.serve(stop)
+        async with serve_api(service, home=runtime.home, bus=runtime.bus) as socket:
+            say(f"watching {len(repos)} repositor{'y' if len(repos) == 1 else 'ies'} (store: {runtime.home}; API: {socket})")
+            await service.serve(stop)
+        if not await asyncio.to_thread(notifications.close, NOTIFY_WAIT_SECONDS):
+            say(f"notifications still not delivered after {NOTIFY_WAIT_SECONDS} s: given up")
     say("stopped")
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.remove_signal_handler(sig)

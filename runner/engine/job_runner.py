@@ -180,6 +180,7 @@ class JobRunner:
             repository=req.info.repository,
             pull=req.pull,
             node=req.node,
+            secrets=req.secrets,
         )
 
     def _container(self, container: Container, contexts: dict[str, Value], where: str) -> ContainerSpec:

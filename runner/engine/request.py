@@ -52,6 +52,28 @@ class RunRequest:
     """Where remote actions and workflows come from; None: this run cannot use any."""
     node: Path | None = None
     """baton's own ``node`` binary for JavaScript actions, where a job's environment has none."""
+    kept: dict[str, KeptJob] = field(default_factory=dict)
+    """Jobs (by id) not run again but taken as they ended in an earlier run: a re-run of
+    failed jobs keeps the others, their outputs feeding ``needs`` as before."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KeptLeg:
+    """One recorded leg of a kept job, as it ended."""
+
+    key: str
+    name: str
+    matrix: dict[str, Value] = field(default_factory=dict)
+    conclusion: Conclusion
+    outputs: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KeptJob:
+    """A job of an earlier run that a re-run keeps: its legs are recorded again, as they ended."""
+
+    from_run: RunId
+    legs: tuple[KeptLeg, ...]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from runner.engine.contexts import RunInfo, github_context
+from runner.engine.request import KeptJob
 from runner.expr import Value, to_display_string
 from runner.launch.event import complete_event, occurrence_of, pull_request_refs, workflow_inputs
 from runner.plan import Plan, compile_plan
@@ -55,6 +56,9 @@ class Launch:
     """Run only these job ids and what they need; None runs all."""
     matrix_filter: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Run only matrix legs whose values match."""
+    kept: Mapping[str, KeptJob] = field(default_factory=dict)
+    """Jobs taken as they ended in an earlier run instead of running (a re-run of failed
+    jobs: :func:`runner.launch.rerun.plan_rerun`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -188,9 +188,10 @@ class Repository:
             raise RepositoryError(f"commit {sha} is not in {self.location}")
         return found[0]
 
-    def workflow_files(self, commit: str) -> Iterator[tuple[str, bytes]]:
+    def workflow_files(self, commit: str, max_bytes: int) -> Iterator[tuple[str, bytes | int]]:
         """``(path, content)`` of each ``.github/workflows/*.yml|yaml`` in the commit's tree
-        (git objects, not the checked-out files), by path."""
+        (git objects, not the checked-out files), by path; a file larger than ``max_bytes``
+        gives its size instead, unread."""
         import git
 
         try:
@@ -202,7 +203,7 @@ class Repository:
             raise RepositoryError(f"cannot read commit {commit} of {self.location}: {exc}") from None
         for item in sorted(folder, key=lambda i: i.path):
             if item.type == "blob" and item.name.endswith((".yml", ".yaml")):
-                yield item.path, item.data_stream.read()
+                yield item.path, item.size if item.size > max_bytes else item.data_stream.read()
 
     # --- git ---------------------------------------------------------------------------------
 

@@ -16,8 +16,9 @@ from dataclasses import replace
 
 from runner.errors import BatonError
 from runner.launch import Launch, Runtime, Trigger, collect_garbage
+from runner.launch.rerun import plan_rerun, recorded_trigger
 from runner.source.repo import RepoFacts, repository_name
-from runner.status import Conclusion, RunId
+from runner.status import RunId
 from runner.store import get_run, jobs_of
 from runner.store.starts import begin_runs
 from runner.store.watched import RefMove, Tick, first_sight, schedule_ticks, watched_refs
@@ -128,20 +129,10 @@ class Service:
         chosen = next((w for w in found.workflows if w.path == record.workflow_path), None)
         if chosen is None:
             raise BatonError(f"{record.workflow_path} does not load at {record.sha[:12]}")
-        only: frozenset[str] | None = None
-        if is_failed_only:
-            jobs = await self.store.call(jobs_of, run_id)
-            bad = (Conclusion.FAILURE, Conclusion.CANCELLED, Conclusion.INTERRUPTED)
-            only = frozenset(j.job_id for j in jobs if j.conclusion in bad)
-            if not only:
-                raise BatonError(f"run {run_id} has no failed jobs")
-        payload, given = record.trigger.get("payload"), record.trigger.get("inputs")
-        facts = await self._facts(watch, record.sha, record.ref)
-        trigger = Trigger(event_name=record.event, payload=payload if isinstance(payload, dict) else {}, facts=facts, commit=record.sha)
-        inputs = {str(k): str(v) for k, v in given.items()} if isinstance(given, dict) else {}
-        planned, failed = await self.starter.launch(
-            self._launch(watch, trigger, (chosen,), inputs=inputs, only_jobs=only), secrets_read=found.secrets
-        )
+        jobs = await self.store.call(jobs_of, run_id) if is_failed_only else ()
+        trigger, inputs = recorded_trigger(record, await self._facts(watch, record.sha, record.ref))
+        launch, _ = plan_rerun(self._launch(watch, trigger, (chosen,), inputs=inputs), record, jobs, is_failed_only=is_failed_only)
+        planned, failed = await self.starter.launch(launch, secrets_read=found.secrets)
         if not planned:
             raise BatonError(f"{record.workflow_path} cannot run again" + (f": see run {failed[0].run_id}" if failed else ""))
         return planned[0].run_id

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from runner.errors import Diagnostic, Mark, WorkflowError
 from runner.watch.repository import Repository
 from runner.workflow import parse_bytes
+from runner.workflow.loader import MAX_FILE_BYTES
 from runner.workflow.model import Workflow
 
 _SECRET = re.compile(rb"""secrets\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_-]*)|\[\s*['"]([^'"]+)['"]\s*\])""")
@@ -59,7 +60,11 @@ def read_workflows(repository: Repository, commit: str) -> CommitWorkflows:
     workflows: list[Workflow] = []
     broken: list[Broken] = []
     secrets: dict[str, frozenset[str]] = {}
-    for path, data in repository.workflow_files(commit):
+    for path, data in repository.workflow_files(commit, MAX_FILE_BYTES):
+        if isinstance(data, int):
+            message = f"file is {data:,} bytes; a workflow may be at most {MAX_FILE_BYTES:,} bytes"
+            broken.append(Broken(path=path, diagnostics=(Diagnostic(Mark(path, 1, 1), message),)))
+            continue
         secrets[path] = frozenset((a or b).decode(errors="replace") for a, b in _SECRET.findall(data))
         try:
             workflows.append(parse_bytes(data, path))

@@ -150,6 +150,14 @@ async def test_an_invalid_workflow_becomes_a_failed_run_showing_located_errors(
         assert ".github/workflows/broken.yml:5:5: error:" in log_of(home, broken.id)
         assert by_workflow["CI"].conclusion is Conclusion.SUCCESS
 
+        # a huge one is refused unread; the service goes on
+        remote.commit({".github/workflows/broken.yml": None, ".github/workflows/huge.yml": "# " + "x" * 5_000_000 + "\n"}, "huge")
+        remote.push("main")
+        runs = await running.runs_settled(4)
+        huge = next(r for r in runs if r.workflow == ".github/workflows/huge.yml")
+        assert huge.conclusion is Conclusion.FAILURE
+        assert "a workflow may be at most 4,194,304 bytes" in log_of(home, huge.id)
+
 
 DISPATCHED = """\
 name: Deploy
