@@ -80,6 +80,8 @@ def load_config(repository: Path | None) -> Config:
     repos_files: dict[str, Path] = {}
     for path in reversed(paths):  # the user's first, so the repository's overrides it
         data = _read(path)
+        if repository is not None and path == repository / "baton.toml":
+            _check_repository_file(data, path)
         merged["run"].update(_table(data, "run", path))
         merged["labels"].update(_table(data, "labels", path))
         merged["actions"].update(_table(data, "actions", path))
@@ -140,6 +142,35 @@ def parse_size(value: object, setting: str, where: str) -> int:
     unit = (match[2] or "").lower()
     factor = _UNITS[unit[:1]] if "i" not in unit else 1024 ** "bkmgt".index(unit[0])
     return int(float(match[1]) * factor)
+
+
+_REPOSITORY_EXECUTOR_OPTIONS = frozenset({"grace_seconds", "health_timeout_seconds"})
+"""What a repository's baton.toml may set in ``[executors.<name>]``: timings only."""
+
+
+def _check_repository_file(data: dict[str, Any], path: Path) -> None:
+    """Refuse what in a repository's own baton.toml would send its jobs out of a container.
+
+    A checkout's workflows may be anyone's (a pull request), so only the user (their own
+    baton.toml, the command line) sends jobs to this machine, to an SSH host or to other
+    folders: ``[run] executor`` other than auto/docker, a label mapped to ``-self-hosted``
+    or ``NAME://HOST``, and executor options other than timings.
+    """
+    where, mine = str(path), user_config_path()
+    run, labels, executors = (data.get(name, {}) for name in ("run", "labels", "executors"))
+    executor = run.get("executor") if isinstance(run, dict) else None
+    if executor not in (None, "auto", "docker"):
+        raise ConfigError(f"[run] executor = {executor!r} would run jobs outside a container; a repository's "
+                          f"baton.toml cannot choose that (set it in {mine}, or pass --executor {executor})", where=where)
+    for label, image in labels.items() if isinstance(labels, dict) else ():
+        if isinstance(image, str) and (image == "-self-hosted" or "://" in image):
+            raise ConfigError(f"[labels] {label} = {image!r} would run jobs outside a container; a repository's "
+                              f"baton.toml cannot send them there (set it in {mine}, or pass -P {label}={image})",
+                              where=where)
+    for name, options in executors.items() if isinstance(executors, dict) else ():
+        for key in sorted(set(options) - _REPOSITORY_EXECUTOR_OPTIONS) if isinstance(options, dict) else ():
+            raise ConfigError(f"[executors.{name}] {key} may be set only in your own baton.toml ({mine}), "
+                              "not in a repository's", where=where)
 
 
 def _read(path: Path) -> dict[str, Any]:
