@@ -16,7 +16,9 @@ command-line flags win over both. Example::
     [executors.docker]       # options handed to an executor plugin
     grace_seconds = 10
 
-    [actions]                # native actions (artifacts, cache, setup-*, checkout)
+    [actions]
+    source = "https://github.com"    # where owner/repo@ref actions come from (or a folder of repositories)
+    node = "/usr/bin/node"           # the node baton provides to JavaScript actions
     not-native = ["actions/cache"]   # run these as the real actions ("all": every one)
     cache-size-limit = "10 GB"       # the repository's cache, least recently used evicted
 
@@ -40,6 +42,7 @@ from runner.expr import Value
 _RUN_KEYS = {"executor": str, "jobs": int, "pull": str}
 _PULL = ("missing", "always", "never")
 _TABLES = ("run", "labels", "executors", "actions", "notify", "repos")
+_ACTION_PATHS = ("source", "node")
 _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?\s*", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "k": 1000, "m": 1000**2, "g": 1000**3, "t": 1000**4}
 
@@ -56,7 +59,8 @@ class Config:
     executors: dict[str, dict[str, Value]] = field(default_factory=dict)
     """Executor name → its options."""
     actions: dict[str, Value] = field(default_factory=dict)
-    """The ``[actions]`` table (checked: ``not-native`` a list of names, ``cache-size-limit``)."""
+    """The ``[actions]`` table (checked: ``source`` and ``node`` strings, ``not-native`` a list of
+    names, ``cache-size-limit`` a size)."""
     notify: dict[str, dict[str, Value]] = field(default_factory=dict)
     """Notifier name → its ``[notify.<name>]`` table (checked by :mod:`runner.launch.notifications`)."""
     files: tuple[Path, ...] = ()
@@ -124,6 +128,9 @@ def load_config(repository: Path | None) -> Config:
 
 
 def _check_actions(table: dict[str, Any], paths: list[Path]) -> None:
+    for key in _ACTION_PATHS:
+        if key in table and (not isinstance(table[key], str) or not table[key]):
+            raise ConfigError(f"[actions] {key} must be a URL or a path, not {table[key]!r}", where=_where(paths))
     names = table.get("not-native", [])
     if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
         raise ConfigError("[actions] not-native must be a list of action names (\"actions/cache\", or \"all\")",

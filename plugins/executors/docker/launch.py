@@ -20,7 +20,7 @@ from plugins.executors.docker.mounts import port_bindings, volume_bindings
 from plugins.executors.docker.options import ContainerOptions, parse_options
 from plugins.executors.docker.run import path_of
 from plugins.executors.docker.services import ServicePlan, create_network, start_services
-from plugins.executors.docker.session import WORK, DockerSession, mounts
+from plugins.executors.docker.session import WORK, DockerSession, mounts, node_mount
 from plugins.executors.hostfs.job_folder import JobFolder, safe_name
 from plugins.executors.settings import ExecutorSettings
 from runner.api import ContainerSpec, ExecutorError, JobSpec
@@ -93,7 +93,7 @@ async def _start_job_container(client: Any, job: JobSpec, spec: ContainerSpec, f
             name=name, entrypoint=KEEP_ALIVE, command=[],
             environment={**options.env(), **job.env, **spec.env},
             working_dir=arguments.pop("working_dir", str(WORK / folder.workspace.relative_to(folder.work))),
-            volumes=[*mounts(folder), *volumes],
+            volumes=[*mounts(folder), *node_mount(job), *volumes],
             ports=port_bindings([*spec.ports, *options.lists.get("--publish", ())]),
             network=chosen or network,
             labels={**arguments.pop("labels", {}), **labels},
