@@ -14,6 +14,7 @@ from pathlib import Path
 
 from runner.api import Executor, NativeAction, Pull
 from runner.engine.capacity import Capacity
+from runner.engine.job_groups import JobGroups
 from runner.engine.placement import Placement
 from runner.errors import ConfigError
 from runner.events import EventBus
@@ -43,6 +44,8 @@ class Runtime:
     """Which executor (and image) each ``runs-on`` label maps to."""
     capacity: Capacity
     """The process's job slots, shared by every run started here."""
+    job_groups: JobGroups = field(default_factory=JobGroups)
+    """The job-level ``concurrency`` groups of every run started here."""
     pull: Pull
     recorder: Recorder
     """Writes every event of :attr:`bus` into the store."""

@@ -105,6 +105,7 @@ def _request(runtime: Runtime, launch: Launch, run: PlannedRun, source: Path) ->
         home=runtime.home,
         action_settings=dict(runtime.action_settings),
         capacity=runtime.capacity,
+        job_groups=runtime.job_groups,
         only_jobs=launch.only_jobs,
         matrix_filter=dict(launch.matrix_filter),
         kept=dict(launch.kept),
