@@ -81,7 +81,7 @@ class SshExecutor:
             raise ExecutorError(f"job '{job.name}' asks for a container or services, which the ssh executor cannot provide")
         host = self._host(job)
         try:
-            connection = await to_completion(self._thread_call(connections.acquire, host, []))
+            connection = await to_completion(self._thread_call(connections.acquire, host, [], job.secrets))
             try:
                 session = SshSession(connection, self._pool, self.grace_seconds)
                 try:
