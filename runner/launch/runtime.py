@@ -64,9 +64,18 @@ class Runtime:
         """The baton home the runs are recorded in."""
         return self.recorder.home
 
+    is_stopping: bool = False
+    """Every run was cancelled (:meth:`cancel` with no id): runs still being prepared never start."""
+    cancelled_early: set[RunId] = field(default_factory=set)
+    """Runs cancelled while being prepared (recorded, not started yet): they never start."""
+
     def cancel(self, run_id: RunId | None = None) -> None:
         """Cancel one run (or, with no id, every run): steps stop, sessions clean up,
-        the run is recorded ``cancelled``."""
+        the run is recorded ``cancelled``; a run still being prepared never starts."""
+        if run_id is None:
+            self.is_stopping = True
+        elif run_id not in self.running:
+            self.cancelled_early.add(run_id)
         for rid, task in list(self.running.items()):
             if run_id is None or rid == run_id:
                 task.cancel()
