@@ -193,20 +193,20 @@ class Repository:
             raise RepositoryError(f"commit {sha} is not in {self.location}")
         return found[0]
 
-    def workflow_files(self, commit: str, max_bytes: int) -> Iterator[tuple[str, bytes | int]]:
-        """``(path, content)`` of each ``.github/workflows/*.yml|yaml`` in the commit's tree
+    def workflow_files(self, commit: str, max_bytes: int, folder: str = WORKFLOWS) -> Iterator[tuple[str, bytes | int]]:
+        """``(path, content)`` of each ``*.yml|yaml`` of ``folder`` in the commit's tree
         (git objects, not the checked-out files), by path; a file larger than ``max_bytes``
         gives its size instead, unread."""
         import git
 
         try:
             tree = self._repo.commit(commit).tree
-            folder = tree / WORKFLOWS
+            files = tree / folder
         except KeyError:
             return
         except (git.GitError, ValueError) as exc:
             raise RepositoryError(f"cannot read commit {commit} of {self.location}: {exc}") from None
-        for item in sorted(folder, key=lambda i: i.path):
+        for item in sorted(files, key=lambda i: i.path):
             if item.type == "blob" and item.name.endswith((".yml", ".yaml")):
                 yield item.path, item.size if item.size > max_bytes else item.data_stream.read()
 
