@@ -26,7 +26,8 @@ def run_id(request: pytest.FixtureRequest) -> Iterator[str]:
     value = f"test-{uuid.uuid4().hex[:12]}"
     yield value
     if "docker_client" in request.fixturenames:
-        from plugins.executors.docker.engine import RUN_LABEL, remove_labelled
+        from plugins.executors.docker.engine import RUN_LABEL
+        from plugins.executors.docker.leftovers import remove_labelled
 
         leftovers = remove_labelled(request.getfixturevalue("docker_client"), {RUN_LABEL: value})
         assert not leftovers, f"the test left docker objects behind: {leftovers}"
