@@ -24,8 +24,10 @@ COLOURS: dict[str, tuple[str, ...]] = {
 }
 """Colour of each conclusion (and of the status of what has not concluded yet)."""
 
-_HEADERS = ("#", "ID", "WORKFLOW", "EVENT", "REF", "SHA", "CONCLUSION", "STARTED", "DURATION")
+_HEADERS = ("#", "ID", "REPO", "WORKFLOW", "EVENT", "REF", "SHA", "CONCLUSION", "STARTED", "DURATION", "TITLE")
+_CONCLUSION = _HEADERS.index("CONCLUSION")
 _MIN_ID = 8
+_TITLE_WIDTH = 50
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -55,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
         (
             str(r.number),
             ids[r.id],
+            r.repo or "-",
             r.workflow,
             r.event,
             short_ref(r.ref),
@@ -62,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
             state(r),
             relative_time(r.started_at, now),
             format_duration(duration_seconds(r, now)),
+            shorten(r.title, _TITLE_WIDTH),
         )
         for r in runs
     ]
@@ -69,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     lines = ["  ".join(h.ljust(w) for h, w in zip(_HEADERS, widths)).rstrip()]
     for row in rows:
         cells = [cell.ljust(width) for cell, width in zip(row, widths)]
-        cells[6] = style(cells[6], *COLOURS.get(row[6], ()))
+        cells[_CONCLUSION] = style(cells[_CONCLUSION], *COLOURS.get(row[_CONCLUSION], ()))
         lines.append("  ".join(cells).rstrip())
     lines[0] = style(lines[0], "bold")
     sys.stdout.write("\n".join(lines) + "\n")
@@ -87,6 +91,11 @@ def short_ref(ref: str) -> str:
         if ref.startswith(prefix):
             return ref[len(prefix) :]
     return ref
+
+
+def shorten(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, an ellipsis marking the cut."""
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def short_ids(ids: list[str]) -> dict[str, str]:

@@ -23,7 +23,7 @@ from runner.launch.planning import Launch, PlannedRun, Trigger, plan_runs
 
 if TYPE_CHECKING:
     from runner.launch.runtime import Notify, Runtime, collect_garbage, open_runtime
-    from runner.launch.start import start_runs
+    from runner.launch.start import new_runs, start_runs
 
 __all__ = [
     "Capacity",
@@ -35,6 +35,7 @@ __all__ = [
     "collect_garbage",
     "complete_event",
     "missing_inputs",
+    "new_runs",
     "occurrence_of",
     "open_runtime",
     "plan_runs",
@@ -43,7 +44,7 @@ __all__ = [
 
 
 _RUNNING = {"Notify": "runtime", "Runtime": "runtime", "collect_garbage": "runtime", "open_runtime": "runtime",
-            "start_runs": "start"}
+            "new_runs": "start", "start_runs": "start"}
 """Names imported when first used: they pull in the engine, the store and the executors'
 registry, which planning alone (``baton run -n``) does not need."""
 

@@ -32,6 +32,8 @@ class Trigger:
     commit: str | None = None
     """Snapshot exactly this commit for checkouts; None: the working tree as it is now
     (uncommitted changes included, as ``baton run`` does)."""
+    repo: str | None = None
+    """The watched repository's name (``[repos.NAME]``) when the watch service starts it."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

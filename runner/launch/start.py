@@ -13,6 +13,8 @@ from runner.launch.planning import Launch, PlannedRun, plan_runs
 from runner.launch.runtime import Runtime, collect_garbage
 from runner.source.snapshot import new_snapshot_folder, snapshot_commit, snapshot_worktree
 from runner.status import Conclusion
+from runner.store import Store
+from runner.store.starts import NewRun, begin_runs
 from runner.workflow.model import Job
 
 
@@ -36,6 +38,7 @@ async def start_runs(
     runs = tuple(plan_runs(launch) if planned is None else planned)
     if not runs:
         return ()
+    await asyncio.to_thread(_begin, runtime.home, new_runs(launch, runs))
     source = new_snapshot_folder()
     try:
         snapshot = asyncio.create_task(asyncio.to_thread(_snapshot, launch, runs, source))
@@ -48,6 +51,32 @@ async def start_runs(
         return await _run_all(runtime, requests)
     finally:
         await asyncio.to_thread(shutil.rmtree, source, True)
+
+
+def new_runs(launch: Launch, planned: Sequence[PlannedRun]) -> tuple[NewRun, ...]:
+    """The store's records of ``planned`` before they start (to record them with the ref
+    moves or schedule ticks that start them: :func:`runner.store.starts.begin_runs`)."""
+    trigger = launch.trigger
+    return tuple(
+        NewRun(
+            run_id=run.run_id,
+            workflow=run.info.workflow,
+            workflow_path=run.info.workflow_path,
+            event=run.info.event_name,
+            ref=run.info.ref,
+            sha=run.info.sha,
+            repository=run.info.repository,
+            repo=trigger.repo,
+            title=trigger.facts.title,
+            trigger={"payload": run.info.event, "inputs": dict(launch.inputs)},
+        )
+        for run in planned
+    )
+
+
+def _begin(home: Path, runs: Sequence[NewRun]) -> None:
+    with Store.open(home) as store:
+        begin_runs(store, runs)
 
 
 async def _settle(task: asyncio.Task[None]) -> None:

@@ -33,6 +33,8 @@ class RepoFacts:
     """``owner/name`` from the ``origin`` remote, else ``local/<folder>``."""
     actor: str
     default_branch: str
+    title: str = ""
+    """The first line of the commit's message."""
 
 
 def open_repo(root: Path) -> git.Repo | None:
@@ -67,6 +69,7 @@ def read_facts(root: Path) -> RepoFacts:
     match = _REMOTE.search(url) if url else None
     folder = Path(top)
     branch = ref.rpartition("/")[2] if ref.startswith("refs/heads/") else "main"
+    title = (_git(root, "log", "-1", "--format=%s", sha) or "") if sha != NO_COMMIT else ""
     return RepoFacts(
         root=folder,
         sha=sha,
@@ -74,6 +77,7 @@ def read_facts(root: Path) -> RepoFacts:
         repository=f"{match.group(1)}/{match.group(2)}" if match else f"local/{folder.name}",
         actor=settings.get("user.name", "baton"),
         default_branch=branch,
+        title=title,
     )
 
 

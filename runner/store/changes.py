@@ -8,6 +8,7 @@ a job never queued (a matrix expanded late, a set-up step) gets a row from its k
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from dataclasses import dataclass
 from typing import assert_never
@@ -24,6 +25,7 @@ from runner.events import (
     StepFinished,
     StepStarted,
 )
+from runner.process import host_name, process_start
 from runner.progress import JobView, Progress, StepView
 from runner.status import RunId
 from runner.store.logfiles import StepLogs
@@ -40,6 +42,12 @@ class Process:
     host: str
     started: str | None
     """Boot id and start time, to tell this process from a later one with the same pid."""
+
+    @classmethod
+    def current(cls) -> Process:
+        """This process."""
+        pid = os.getpid()
+        return cls(pid=pid, host=host_name(), started=process_start(pid))
 
 
 def is_boundary(event: Event) -> bool:
@@ -67,7 +75,10 @@ def apply(connection: sqlite3.Connection, logs: StepLogs, progress: Progress, ev
             connection.execute(
                 "INSERT INTO runs (id, number, workflow, workflow_path, event, ref, sha, repository, status,"
                 " started_at, pid, host, process_start)"
-                " VALUES (?, (SELECT COALESCE(MAX(number), 0) + 1 FROM runs), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, (SELECT COALESCE(MAX(number), 0) + 1 FROM runs), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                # Recorded before it started (begin_runs): keep its number, repo, title and trigger.
+                " ON CONFLICT (id) DO UPDATE SET status = excluded.status, started_at = excluded.started_at,"
+                " pid = excluded.pid, host = excluded.host, process_start = excluded.process_start",
                 (
                     event.run_id, event.workflow, event.workflow_path, event.event, event.ref, event.sha,
                     event.repository, _RUNNING, event.at, process.pid, process.host, process.started,

@@ -121,6 +121,42 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE runs ADD COLUMN heartbeat_at REAL",
         ),
     ),
+    Migration(
+        version=4,
+        description="the watch service: last-seen refs and schedule ticks, and what each run was started for",
+        statements=(
+            # The watched repository's name in baton.toml (NULL for `baton run`).
+            "ALTER TABLE runs ADD COLUMN repo TEXT",
+            # The commit's first line.
+            "ALTER TABLE runs ADD COLUMN title TEXT NOT NULL DEFAULT ''",
+            # JSON {"payload": the event payload, "inputs": the inputs given}: enough to
+            # run it again on the same commit and event. Never secrets or variables.
+            "ALTER TABLE runs ADD COLUMN \"trigger\" TEXT NOT NULL DEFAULT '{}'",
+            "CREATE INDEX runs_by_repo ON runs (repo, number) WHERE repo IS NOT NULL",
+            # Each watched repository once seen: its refs are then in watched_refs (maybe none).
+            "CREATE TABLE watched_repos (repo TEXT PRIMARY KEY, seen_at REAL NOT NULL)",
+            # Where each ref of a watched repository was last seen; written in the same
+            # transaction as the runs its move starts.
+            """
+            CREATE TABLE watched_refs (
+                repo TEXT NOT NULL,
+                ref  TEXT NOT NULL,
+                sha  TEXT NOT NULL,
+                PRIMARY KEY (repo, ref)
+            ) WITHOUT ROWID
+            """,
+            # The last tick of each schedule that was run (or passed over on first sight).
+            """
+            CREATE TABLE schedule_ticks (
+                repo          TEXT NOT NULL,
+                workflow_path TEXT NOT NULL,
+                cron          TEXT NOT NULL,
+                tick_at       REAL NOT NULL,
+                PRIMARY KEY (repo, workflow_path, cron)
+            ) WITHOUT ROWID
+            """,
+        ),
+    ),
 )
 """Every migration, in order; the last one's number is the current schema version."""
 

@@ -12,7 +12,6 @@ line is in the file.
 from __future__ import annotations
 
 import logging
-import os
 import queue
 import sqlite3
 import threading
@@ -30,7 +29,6 @@ from runner.store.changes import Process, apply, beat, is_boundary
 from runner.store.db import connect, store_error
 from runner.store.logfiles import StepLogs
 from runner.store.paths import baton_home, database_path, ensure_home
-from runner.process import host_name, process_start
 
 FLUSH_SECONDS = 0.1
 """The longest a recorded event waits before readers can see it."""
@@ -73,7 +71,7 @@ class Recorder:
         self._path = database_path(home)
         self._connection = connection
         self._logs = StepLogs(home)
-        self._process = Process(pid=os.getpid(), host=host_name(), started=process_start(os.getpid()))
+        self._process = Process.current()
         self._progress = Progress()
         """The runs being recorded, folded: the rows are written from it (writer thread only)."""
         self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()

@@ -37,6 +37,13 @@ class RunRecord:
     """The process that runs (or ran) it."""
     host: str | None
     """The host name of that process."""
+    repo: str | None = None
+    """The watched repository's name (in ``baton.toml``) that started it; None for ``baton run``."""
+    title: str = ""
+    """The commit's first line."""
+    trigger: dict[str, Value] = field(default_factory=dict)
+    """What it was started for, enough to run it again on the same commit and event:
+    ``payload`` (the event payload) and ``inputs`` (the inputs given). Never secrets."""
 
     @property
     def is_completed(self) -> bool:
@@ -132,6 +139,9 @@ def run_from_row(row: sqlite3.Row) -> RunRecord:
         finished_at=row["finished_at"],
         pid=row["pid"],
         host=row["host"],
+        repo=row["repo"],
+        title=row["title"],
+        trigger=_json(row["trigger"], {}),
     )
 
 

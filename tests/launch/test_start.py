@@ -89,6 +89,8 @@ async def test_a_headless_launch_runs_a_commit_records_its_runs_and_prints_nothi
         assert sorted(r.number for r in runs) == [1, 2]
         assert {r.id for r in runs} == {p.run_id for p in planned}
         assert all(r.sha == facts.sha for r in runs)
+        assert all((r.repo, r.title) == (None, "one") for r in runs), "the commit's first line"
+        assert all(r.trigger["payload"]["before"] == "1" * 40 and r.trigger["inputs"] == {} for r in runs)  # type: ignore[index]
         assert all(j.conclusion == Conclusion.SUCCESS for r in runs for j in jobs_of(store, r.id))
         beats = store.connection.execute("SELECT heartbeat_at FROM runs").fetchall()
         assert all(row[0] is not None for row in beats), "each run beat while it ran"

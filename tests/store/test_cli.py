@@ -17,7 +17,8 @@ import pytest
 from runner.cli import main
 from runner.events import EventBus, JobFinished, JobQueued, JobStarted, LogLines, RunFinished, StepFinished, StepStarted
 from runner.status import Conclusion, RunId
-from runner.store import Recorder
+from runner.store import Recorder, Store
+from runner.store.starts import NewRun, begin_runs
 from tests.store.events import publish, run_started, whole_run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,16 +39,41 @@ def test_runs_table(bus: EventBus, recorder: Recorder, capsys: pytest.CaptureFix
 
     assert main(["runs"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["#", "ID", "WORKFLOW", "EVENT", "REF", "SHA", "CONCLUSION", "STARTED", "DURATION"]
-    assert lines[1].split() == ["3", "0000aaaa", "CI", "push", "v1.0", "0123456", "running", "5", "s", "ago", "5s"]
-    assert lines[2].split() == ["2", "f6e5d4c3", "CI", "push", "main", "0123456", "failure", "3", "h", "ago", "7s"]
-    assert lines[3].split() == ["1", "a1b2c3d4", "CI", "push", "main", "0123456", "success", "3", "min", "ago", "7s"]
+    assert lines[0].split() == [
+        "#", "ID", "REPO", "WORKFLOW", "EVENT", "REF", "SHA", "CONCLUSION", "STARTED", "DURATION", "TITLE",
+    ]  # fmt: skip
+    assert lines[1].split() == ["3", "0000aaaa", "-", "CI", "push", "v1.0", "0123456", "running", "5", "s", "ago", "5s"]
+    assert lines[2].split() == ["2", "f6e5d4c3", "-", "CI", "push", "main", "0123456", "failure", "3", "h", "ago", "7s"]
+    assert lines[3].split() == ["1", "a1b2c3d4", "-", "CI", "push", "main", "0123456", "success", "3", "min", "ago", "7s"]
 
     assert main(["runs", "--limit", "1", "--format", "json"]) == 0
     (row,) = json.loads(capsys.readouterr().out)
     assert (row["id"], row["number"], row["status"], row["conclusion"], row["ref"]) == (
         "0000aaaa1111", 3, "running", None, "refs/tags/v1.0",
     )  # fmt: skip
+    assert (row["repo"], row["title"], row["trigger"]) == (None, "", {})
+
+
+def test_runs_show_the_watched_repository_and_the_title(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with Store.open(home) as store:
+        begin_runs(store, [NewRun(
+            run_id=RunId("abcd0000"), workflow="CI", workflow_path=".github/workflows/ci.yml", event="push",
+            ref="refs/heads/feature", sha="0123456789abcdef0123456789abcdef01234567", repository="local/app",
+            repo="app", title="Fix the parser " + "x" * 60, trigger={"payload": {"ref": "refs/heads/feature"}, "inputs": {}},
+        )])  # fmt: skip
+
+    assert main(["runs"]) == 0
+    row = capsys.readouterr().out.splitlines()[1]
+    assert row.split()[:8] == ["1", "abcd0000", "app", "CI", "push", "feature", "0123456", "queued"]
+    assert row.endswith("Fix the parser " + "x" * 34 + "…")
+
+    assert main(["runs", "--format", "json"]) == 0
+    (record,) = json.loads(capsys.readouterr().out)
+    assert (record["repo"], record["ref"], record["sha"], record["event"], record["workflow"]) == (
+        "app", "refs/heads/feature", "0123456789abcdef0123456789abcdef01234567", "push", "CI",
+    )  # fmt: skip
+    assert record["title"].startswith("Fix the parser")
+    assert record["trigger"] == {"payload": {"ref": "refs/heads/feature"}, "inputs": {}}
 
 
 def test_runs_rejects_a_bad_limit(home: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -130,6 +130,7 @@ def test_no_column_can_hold_an_environment(store: Store) -> None:
         "runs": [
             "id", "number", "workflow", "workflow_path", "event", "ref", "sha", "repository", "status",
             "conclusion", "started_at", "finished_at", "pid", "host", "process_start", "heartbeat_at",
+            "repo", "title", "trigger",  # trigger: the event payload and inputs, never secrets or vars
         ],
         "jobs": [
             "id", "run_id", "job_key", "job_id", "name", "needs", "matrix", "executor", "status", "conclusion",
