@@ -93,13 +93,15 @@ class Printer:
         self.stream.flush()
 
     def _lines(self, event: LogLines) -> None:
+        if not event.lines:
+            return
         prefix = self._prefix(event.run_id, event.job_key) + self.style("│ ", "dim")
-        out = []
-        for line in event.lines:
-            if line.startswith("##["):
-                line = self._directive(line)
-            out.append(prefix + line)
-        self.stream.write("\n".join(out) + "\n")
+        # One join for the whole batch (a flood prints 200,000 lines); a line at a time
+        # only when the batch holds a ``##[`` directive to style.
+        body = "\n".join(event.lines)
+        if body.startswith("##[") or "\n##[" in body:
+            body = "\n".join(self._directive(line) if line.startswith("##[") else line for line in event.lines)
+        self.stream.write(prefix + body.replace("\n", "\n" + prefix) + "\n")
         now = time.monotonic()
         if now - self.flushed > FLUSH_SECONDS:  # live, without a system call per batch of lines
             self.stream.flush()
