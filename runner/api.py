@@ -15,14 +15,34 @@ from typing import Literal, Protocol, runtime_checkable
 
 import pluggy
 
-from runner.errors import ConfigError, ExecutorError
+from runner.artifact_store import Artifact, ArtifactError, ArtifactStore, retention_days
+from runner.artifact_store import check_name as check_artifact_name
+from runner.atomic import human_size
+from runner.cache_store import CacheEntry, CacheError, CacheStore, OverLimit, cache_version
+from runner.errors import ConfigError, ExecutorError, MissingPathError
 from runner.expr import Value
+from runner.expr.hashfiles import FileGlob, compile_file_globs
 from runner.process import is_owner_alive, owner_token
 
 __all__ = [
     "API_VERSION",
     "ActionCall",
     "ActionResult",
+    "Artifact",
+    "ArtifactError",
+    "ArtifactStore",
+    "CacheEntry",
+    "CacheError",
+    "CacheStore",
+    "FileGlob",
+    "MissingPathError",
+    "OverLimit",
+    "PostAction",
+    "cache_version",
+    "check_artifact_name",
+    "retention_days",
+    "compile_file_globs",
+    "human_size",
     "ConfigError",
     "ContainerSpec",
     "Command",
@@ -97,8 +117,9 @@ class JobSpec:
     env: dict[str, str] = field(default_factory=dict)
     """Variables every command of the job gets (CI, GITHUB_*, RUNNER_*); secrets excluded."""
     host: str | None = None
-    """The host a host-pool executor must use (``-P LABEL=ssh://TARGET``); None lets it
-    choose among its hosts by ``labels``."""
+    """The host a host-pool executor must use: the one ``-P LABEL=ssh://TARGET`` names,
+    or the one with a free slot that the engine chose among those whose labels fit; None
+    (outside the engine) lets the executor take the first host whose labels fit."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -227,6 +248,12 @@ class HostPool(Protocol):
         """Each host's name → its lower-case labels."""
         ...
 
+    def host_capacities(self) -> dict[str, int]:
+        """Each host's name → how many jobs may run on it at once (the engine counts
+        them across every run of the process, and hands the session a host with a free
+        slot in :attr:`JobSpec.host`)."""
+        ...
+
     def notes(self) -> list[str]:
         """Lines a run shows before it starts (hosts whose keys are not checked, …)."""
         ...
@@ -248,6 +275,17 @@ class ActionCall:
     """The ``github`` context."""
     output: OutputSink
     """Where the action's log goes."""
+    path: tuple[str, ...] = ()
+    """Folders ``GITHUB_PATH`` added so far, first wins (for a :class:`Command` the action runs)."""
+    run_id: str = ""
+    job_key: str = ""
+    home: Path | None = None
+    """The baton home: where native actions keep what outlives the job (artifacts of the
+    run, caches of the repository). None when the run keeps nothing."""
+    settings: Mapping[str, Value] = field(default_factory=dict)
+    """The ``[actions]`` table of baton.toml (``cache-size-limit``, …)."""
+    state: Mapping[str, str] = field(default_factory=dict)
+    """In a post step: what the main step saved (:attr:`ActionResult.state`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -260,6 +298,11 @@ class ActionResult:
     """Variables added to the job's environment, as ``GITHUB_ENV`` would."""
     path: tuple[str, ...] = ()
     """Folders prepended to ``PATH``, as ``GITHUB_PATH`` would."""
+    state: dict[str, str] = field(default_factory=dict)
+    """What the post step gets back as :attr:`ActionCall.state` (``GITHUB_STATE``)."""
+    declined: str = ""
+    """Why the native implementation steps aside (non-empty): the real action runs
+    instead (``setup-python`` asked for a version the job environment does not have)."""
 
 
 class NativeAction(Protocol):
@@ -270,6 +313,19 @@ class NativeAction(Protocol):
 
     async def run(self, call: ActionCall, session: Session) -> ActionResult:
         """Do the action's work in ``session``."""
+        ...
+
+
+@runtime_checkable
+class PostAction(Protocol):
+    """What a native action with a post step adds (``actions/cache`` saves after the job)."""
+
+    post_if: str
+    """When the post step runs, as an action's ``post-if``: ``success()`` or ``always()``."""
+
+    async def post(self, call: ActionCall, session: Session) -> ActionResult:
+        """The post step, after the job's steps (in reverse order of the main steps), with
+        the main step's inputs and :attr:`ActionCall.state`."""
         ...
 
 

@@ -15,11 +15,16 @@ command-line flags win over both. Example::
 
     [executors.docker]       # options handed to an executor plugin
     grace_seconds = 10
+
+    [actions]                # native actions (artifacts, cache, setup-*, checkout)
+    not-native = ["actions/cache"]   # run these as the real actions ("all": every one)
+    cache-size-limit = "10 GB"       # the repository's cache, least recently used evicted
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +36,9 @@ from runner.expr import Value
 
 _RUN_KEYS = {"executor": str, "jobs": int, "pull": str}
 _PULL = ("missing", "always", "never")
+_TABLES = ("run", "labels", "executors", "actions")
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?\s*", re.IGNORECASE)
+_UNITS = {"": 1, "b": 1, "k": 1000, "m": 1000**2, "g": 1000**3, "t": 1000**4}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,6 +52,8 @@ class Config:
     """runs-on label → image (or ``-self-hosted``)."""
     executors: dict[str, dict[str, Value]] = field(default_factory=dict)
     """Executor name → its options."""
+    actions: dict[str, Value] = field(default_factory=dict)
+    """The ``[actions]`` table (checked: ``not-native`` a list of names, ``cache-size-limit``)."""
     files: tuple[Path, ...] = ()
     """The files read, most specific first."""
 
@@ -57,11 +67,12 @@ def user_config_path() -> Path:
 def load_config(repository: Path | None) -> Config:
     """The settings of the repository's and the user's ``baton.toml`` (either may be absent)."""
     paths = [p for p in ((repository / "baton.toml") if repository else None, user_config_path()) if p and p.is_file()]
-    merged: dict[str, Any] = {"run": {}, "labels": {}, "executors": {}}
+    merged: dict[str, Any] = {"run": {}, "labels": {}, "executors": {}, "actions": {}}
     for path in reversed(paths):  # the user's first, so the repository's overrides it
         data = _read(path)
         merged["run"].update(_table(data, "run", path))
         merged["labels"].update(_table(data, "labels", path))
+        merged["actions"].update(_table(data, "actions", path))
         for name, options in _table(data, "executors", path).items():
             if not isinstance(options, dict):
                 raise ConfigError(f"[executors.{name}] must be a table of options", where=str(path))
@@ -78,6 +89,7 @@ def load_config(repository: Path | None) -> Config:
     for label, image in merged["labels"].items():
         if not isinstance(image, str) or not image:
             raise ConfigError(f"[labels] {label} must be an image name (or \"-self-hosted\")", where=_where(paths))
+    _check_actions(merged["actions"], paths)
     pull: Pull | None = run.get("pull")
     return Config(
         executor=run.get("executor"),
@@ -85,8 +97,30 @@ def load_config(repository: Path | None) -> Config:
         pull=pull,
         labels=dict(merged["labels"]),
         executors=merged["executors"],
+        actions=merged["actions"],
         files=tuple(paths),
     )
+
+
+def _check_actions(table: dict[str, Any], paths: list[Path]) -> None:
+    names = table.get("not-native", [])
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise ConfigError("[actions] not-native must be a list of action names (\"actions/cache\", or \"all\")",
+                          where=_where(paths))
+    if "cache-size-limit" in table:
+        table["cache-size-limit"] = parse_size(table["cache-size-limit"], "[actions] cache-size-limit", _where(paths))
+
+
+def parse_size(value: object, setting: str, where: str) -> int:
+    """A size in bytes from ``10 GB``, ``500MB``, ``1.5 GiB`` or a whole number of bytes."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    match = _SIZE.fullmatch(value) if isinstance(value, str) else None
+    if match is None or float(match[1]) <= 0:
+        raise ConfigError(f"{setting} must be a size such as \"10 GB\" or \"500 MB\", not {value!r}", where=where)
+    unit = (match[2] or "").lower()
+    factor = _UNITS[unit[:1]] if "i" not in unit else 1024 ** "bkmgt".index(unit[0])
+    return int(float(match[1]) * factor)
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -103,9 +137,9 @@ def _table(data: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
     value = data.get(name, {})
     if not isinstance(value, dict):
         raise ConfigError(f"[{name}] must be a table", where=str(path))
-    unknown = sorted(set(data) - {"run", "labels", "executors"})
+    unknown = sorted(set(data) - set(_TABLES))
     if unknown:
-        raise ConfigError(f"unknown table [{unknown[0]}] (known: run, labels, executors)", where=str(path))
+        raise ConfigError(f"unknown table [{unknown[0]}] (known: {', '.join(_TABLES)})", where=str(path))
     return value
 
 

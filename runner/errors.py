@@ -111,6 +111,10 @@ class ExecutorError(BatonError):
     exit_code = 3
 
 
+class MissingPathError(ExecutorError):
+    """A session path asked for (``Session.download``) does not exist."""
+
+
 class StoreError(BatonError):
     """The run store cannot be opened or written."""
 

@@ -43,6 +43,9 @@ class JobQueued:
     name: str
     needs: tuple[str, ...]
     matrix: dict[str, Value] = field(default_factory=dict)
+    waiting_for: str = ""
+    """Why a job whose needs are done still waits (``waiting for a slot on build-1 (2/2
+    busy)``): published again each time that changes; empty while needs are pending."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -70,7 +70,8 @@ class JobView:
     summary: str = ""
     """The job's ``GITHUB_STEP_SUMMARY`` markdown."""
     reason: str = ""
-    """Why it failed or was skipped, when that is not a step's doing."""
+    """Why it failed or was skipped, when that is not a step's doing; while it is queued,
+    why it waits (a busy host)."""
     steps: dict[int, StepView] = field(default_factory=dict)
     """Its steps by index, in the order they began."""
 
@@ -113,9 +114,11 @@ class Progress:
                 current = self.jobs.get((event.run_id, event.job_key))
                 if current is None:
                     current = JobView(run_id=event.run_id, key=event.job_key, job_id=event.job_id, name=event.name)
-                return self._put(replace(current, job_id=event.job_id, name=event.name, needs=event.needs, matrix=dict(event.matrix)))
+                return self._put(replace(current, job_id=event.job_id, name=event.name, needs=event.needs,
+                                         matrix=dict(event.matrix), reason=event.waiting_for))
             case JobStarted():
-                return self._put(replace(self.job(event.run_id, event.job_key), status="running", executor=event.executor, started=event.at))
+                return self._put(replace(self.job(event.run_id, event.job_key), status="running", executor=event.executor,
+                                         started=event.at, reason=""))
             case JobFinished():
                 return self._put(
                     replace(

@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "eval": ("runner.cli.evaluate", "evaluate a ${{ }} expression, to debug an if: before pushing"),
     "runs": ("runner.cli.runs", "list recent runs from the store: number, id, workflow, ref, conclusion, timing"),
     "logs": ("runner.cli.logs", "print (or --follow) the logs of a run, a job or a step"),
+    "artifacts": ("runner.cli.artifacts", "list the artifacts a run uploaded, or copy one out (--to DIR)"),
     "ui": ("runner.cli.ui", "the live dashboard: runs, job graphs, logs; cancel and re-run from the keyboard"),
 }
 """Sub-command → (module, one-line help); each module has ``add_arguments`` and ``run``."""

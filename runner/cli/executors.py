@@ -58,7 +58,9 @@ async def prepare(
         executor = executors.get(name) or _build(classes, name, settings, sources)
         executors[name] = executor
         if isinstance(executor, HostPool):
-            hosts += [PoolHost(executor=name, name=host, labels=found) for host, found in executor.host_labels().items()]
+            capacities = executor.host_capacities()
+            hosts += [PoolHost(executor=name, name=host, labels=found, capacity=capacities.get(host, 1))
+                      for host, found in executor.host_labels().items()]
             notes += executor.notes()
     host_images = {label: image for label, image in platforms.items() if "://" in image}
     placement = Placement.build(container_executor=container, images={**images, **host_images}, explicit=platforms, hosts=hosts)

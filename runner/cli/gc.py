@@ -1,4 +1,4 @@
-"""``baton gc``: remove what runs whose process died left behind."""
+"""``baton gc``: remove what runs whose process died left behind, and artifacts past their retention."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import asyncio
 from pathlib import Path
 
+from runner.artifact_store import ArtifactStore
 from runner.cli.paths import repository_root
 from runner.config import load_config
 from runner.errors import ExecutorError
@@ -21,13 +22,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Mark dead runs interrupted, then let every executor remove their leftovers (on the
-    SSH hosts of the current repository's and the user's baton.toml too)."""
+    SSH hosts of the current repository's and the user's baton.toml too); then remove the
+    artifacts whose retention ended."""
     with Store.open() as store:
         recovered = recover(store)
         active = active_run_ids(store)
+        home = store.home
     for run_id in recovered:
         print(f"run {run_id}: marked interrupted (its process is gone)")
-    removed = asyncio.run(_collect(active)) + remove_stale_snapshots()
+    removed = asyncio.run(_collect(active)) + remove_stale_snapshots() + ArtifactStore(home).remove_expired()
     for line in removed:
         print(line)
     if not removed and not recovered and not args.quiet:

@@ -71,6 +71,8 @@ class Printer:
                 self._step_finished(event)
             case JobQueued():
                 self.colours.setdefault((event.run_id, event.job_key), _COLOURS[len(self.colours) % len(_COLOURS)])
+                if event.waiting_for:
+                    self._say(event.run_id, event.job_key, self.style(f"queued: {event.waiting_for}", "dim"))
             case JobStarted():
                 self._say(event.run_id, event.job_key, self.style(f"job started on {event.executor}", "dim"))
             case JobFinished():

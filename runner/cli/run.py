@@ -59,6 +59,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ui", action="store_true", help="show the runs in the live dashboard (quitting it asks whether to cancel them)")
     parser.add_argument("--committed", action="store_true", help="run exactly HEAD, not the working tree")
     parser.add_argument("-a", "--actor", help="github.actor (default: git's user.name)")
+    parser.add_argument("--not-native", action="append", metavar="ACTION",
+                        help="run the real ACTION (owner/repo, or all), not baton's native one; repeatable")
     parser.add_argument("-C", "--directory", metavar="DIR", help="the repository (default: the current folder)")
 
 
@@ -142,9 +144,11 @@ async def _main(args: argparse.Namespace) -> int:
     async with open_runtime(
         executors=setup.executors,
         placement=setup.placement,
-        capacity=Capacity(jobs),
+        capacity=Capacity(jobs, limits=setup.placement.limits()),
         pull=pull,
         notify=lambda line: print(f"baton: {line}", file=out),
+        not_native=_not_native(args.not_native, config.actions.get("not-native")),
+        action_settings=config.actions,
     ) as runtime:
         runtime.bus.subscribe(printer)
         if args.ui:
@@ -227,6 +231,12 @@ def _platforms(items: list[str] | None) -> dict[str, str]:
             raise UsageError(f"-P '{item}' needs the form LABEL=IMAGE (or LABEL=-self-hosted)")
         out[label] = image
     return out
+
+
+def _not_native(flags: list[str] | None, configured: object) -> list[str]:
+    """The native actions switched off by ``--not-native`` (comma-separated too) and baton.toml."""
+    names = [name for flag in flags or [] for name in flag.split(",")]
+    return names + [str(name) for name in configured] if isinstance(configured, list) else names
 
 
 def _matrix_filter(items: list[str] | None) -> dict[str, tuple[str, ...]]:

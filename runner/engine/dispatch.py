@@ -46,7 +46,8 @@ async def dispatch(
         return await run_image(scope, index, identity, uses[len("docker://") :], inputs, env, state.path)
     if uses.startswith(("./", "../")):
         return await run_local_action(scope, state, step, index, uses, inputs, env, run_nested)
-    return await run_native(scope, index, identity, uses, inputs, env, step_contexts)
+    return await run_native(scope, index, identity, uses, inputs, env, step_contexts, path=state.path,
+                            name=scope.masker.mask(step.display_name))
 
 
 def step_timeout(step: Step, contexts: dict[str, Value]) -> float | None:

@@ -8,9 +8,11 @@ import logging
 import posixpath
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from runner.api import ContainerSpec, Executor, HostPool, JobSpec, Session
+from runner.engine.capacity import host_key
 from runner.engine.contexts import default_env, github_context, runner_context
 from runner.engine.masking import Masker
 from runner.engine.placement import Target
@@ -19,7 +21,7 @@ from runner.engine.request import JobResult, RunRequest
 from runner.engine.job_state import JobScope, JobState
 from runner.engine.step_runner import run_steps
 from runner.errors import BatonError, internal_failure
-from runner.events import Annotation, EventBus, JobFinished, JobStarted
+from runner.events import Annotation, EventBus, JobFinished, JobQueued, JobStarted
 from runner.expr import Value, to_display_string
 from runner.plan import Leg
 from runner.status import Conclusion
@@ -56,8 +58,7 @@ class JobRunner:
         was prepared); never raises except on cancellation: even a bug in baton becomes
         this leg's failure."""
         try:
-            async with self.request.capacity.slot():
-                return await self._run(leg, needs, warm)
+            return await self._run(leg, needs, warm)
         except asyncio.CancelledError:
             self.finish(leg, Conclusion.CANCELLED, {}, reason="cancelled")
             raise
@@ -110,17 +111,23 @@ class JobRunner:
             minutes = resolve_number(job.timeout_minutes, contexts, "timeout-minutes")
             timeout = minutes * 60 if minutes is not None else None
             continues_on_error = resolve_flag(job.continue_on_error, contexts, "continue-on-error")
-            opened = warm.lease() if warm is not None and warm.spec == spec else executor.session(spec)
-            try:
-                async with asyncio.timeout(timeout):
-                    async with opened as session:
-                        self.bus.publish(
-                            JobStarted(run_id=req.run_id, job_key=leg.key, executor=target.describe(), at=time.time())
-                        )
-                        scope = self._scope(leg, contexts, session, await self._write_event(session))
-                        state = await run_steps(scope, job.steps)
-            except TimeoutError:
-                return self.finish(leg, Conclusion.FAILURE, {}, reason=f"the job timed out after {minutes:g} minutes")
+            keys = [host_key(target.host)] if target.host else []
+            async with req.capacity.slot(keys, any_of=[host_key(h) for h in target.hosts],
+                                         on_wait=lambda why: self._waiting(leg, why)) as chosen:
+                if chosen is not None:  # the host of the pool that had a free slot
+                    target = replace(target, host=chosen.partition(":")[2], hosts=())
+                    spec = replace(spec, host=target.host)
+                opened = warm.lease() if warm is not None and warm.spec == spec else executor.session(spec)
+                try:
+                    async with asyncio.timeout(timeout):
+                        async with opened as session:
+                            self.bus.publish(
+                                JobStarted(run_id=req.run_id, job_key=leg.key, executor=target.describe(), at=time.time())
+                            )
+                            scope = self._scope(leg, contexts, session, await self._write_event(session))
+                            state = await run_steps(scope, job.steps)
+                except TimeoutError:
+                    return self.finish(leg, Conclusion.FAILURE, {}, reason=f"the job timed out after {minutes:g} minutes")
         except BatonError as exc:
             return self.finish(leg, Conclusion.FAILURE, {}, reason=self.masker.mask(str(exc)))
         outputs = self._outputs(leg, state)
@@ -128,6 +135,12 @@ class JobRunner:
         if conclusion == Conclusion.FAILURE and continues_on_error:
             conclusion = Conclusion.SUCCESS
         return self.finish(leg, conclusion, outputs, summary=state.summary)
+
+    def _waiting(self, leg: Leg, why: str) -> None:
+        """Tell that ``leg`` could start but waits for a busy host (the run shows it queued, with why)."""
+        job = leg.job
+        self.bus.publish(JobQueued(run_id=self.request.run_id, job_key=leg.key, job_id=job.id, name=leg.name,
+                                   needs=job.needs, matrix=leg.matrix, waiting_for=why))
 
     def job_contexts(self, leg: Leg, needs: dict[str, Value]) -> dict[str, Value]:
         """Contexts of a leg's job-level expressions (``runs-on``, ``container``, ``env``, …)."""

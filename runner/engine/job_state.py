@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from runner.api import ExecutorError, RemoteFiles, Session
+from runner.api import ActionCall, ExecutorError, PostAction, RemoteFiles, Session
 from runner.engine.masking import Masker
 from runner.engine.request import RunRequest
 from runner.events import EventBus, LogLines
@@ -120,6 +120,8 @@ class JobState:
     """The step running now (None between steps)."""
     action_counts: dict[str, int] = field(default_factory=dict)
     """How often each ``GITHUB_ACTION`` base name was used, for ``__run_2`` and so on."""
+    posts: tuple[PendingPost, ...] = ()
+    """Post steps of the native actions that ran, in the order of their main steps."""
 
     @property
     def status_inputs(self) -> Status:
@@ -148,6 +150,17 @@ def as_value(mapping: dict[str, str]) -> dict[str, Value]:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PendingPost:
+    """A native action's post step, waiting for the job's steps to end."""
+
+    name: str
+    """The main step's display name (the post step shows as ``Post <name>``)."""
+    action: PostAction
+    call: ActionCall
+    """The main step's call, with the state it saved; its ``output`` is replaced."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StepResult:
     """What one step produced."""
 
@@ -156,6 +169,8 @@ class StepResult:
     env: dict[str, str] = field(default_factory=dict)
     path: tuple[str, ...] = ()
     summary: str = ""
+    post: PendingPost | None = None
+    """The step's post step, when its action has one."""
 
 
 class NestedStepRunner(Protocol):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from runner.engine.capacity import host_key
 
 DEFAULT_IMAGES: dict[str, str] = {
     "ubuntu-latest": "ubuntu:24.04",
@@ -27,11 +28,14 @@ class Target:
     executor: str
     image: str | None = None
     host: str | None = None
+    hosts: tuple[str, ...] = ()
+    """Hosts of a host pool whose labels fit the job, when placement chose the pool but
+    not the host: the job takes whichever has a free slot first (then it is ``host``)."""
     problem: str | None = None
     """Why jobs mapped here cannot run (an image that cannot be had): they fail with it."""
 
     def describe(self) -> str:
-        """``docker (ubuntu:24.04)``, ``ssh box`` or ``local``."""
+        """``docker (ubuntu:24.04)``, ``ssh box`` or ``local`` (once ``host`` is chosen)."""
         if self.host:
             return f"{self.executor} {self.host}"
         return f"{self.executor} ({self.image})" if self.image else self.executor
@@ -44,6 +48,8 @@ class PoolHost:
     executor: str
     name: str
     labels: frozenset[str]
+    capacity: int = 1
+    """Jobs at once on the host, across every run of the process."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -71,9 +77,10 @@ class Placement:
             if label in self.explicit:
                 return self.targets[label]
         wanted = set(lowered)
-        for host in self.hosts:
-            if wanted and wanted <= host.labels:
-                return Target(executor=host.executor)
+        fitting = [host for host in self.hosts if wanted and wanted <= host.labels]
+        if fitting:
+            executor = fitting[0].executor
+            return Target(executor=executor, hosts=tuple(host.name for host in fitting if host.executor == executor))
         if self.hosts and not wanted <= set(self.targets):
             return None  # a label only a host could have: not this machine because it says self-hosted
         for label in lowered:
@@ -81,6 +88,12 @@ class Placement:
             if target is not None:
                 return target
         return None
+
+    def limits(self) -> dict[str, int]:
+        """The process's keyed job limits (:class:`Capacity`) these hosts need: each pool
+        host's capacity, and one job at a time on a host that ``-P`` names ad hoc."""
+        limits = {host_key(target.host): 1 for target in self.targets.values() if target.host}
+        return {**limits, **{host_key(host.name): host.capacity for host in self.hosts}}
 
     def describe_hosts(self) -> str:
         """``box (box, linux, self-hosted); gpu-1 (…)``: what placement could choose from."""

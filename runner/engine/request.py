@@ -36,6 +36,10 @@ class RunRequest:
     """Executors by name, ready to open sessions."""
     actions: dict[str, NativeAction] = field(default_factory=dict)
     """Native actions by ``owner/repo[/path]`` (lower case)."""
+    home: Path | None = None
+    """The baton home, where native actions keep artifacts and caches (None: nowhere)."""
+    action_settings: dict[str, Value] = field(default_factory=dict)
+    """The ``[actions]`` table of baton.toml, as native actions read it."""
     capacity: Capacity
     """The process's pool of job slots, shared by every run it holds (not the run's own)."""
     only_jobs: frozenset[str] | None = None

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from runner.engine.dispatch import dispatch
 from runner.engine.envfiles import prepend_paths
+from runner.engine.post_steps import run_posts
 from runner.engine.job_state import JobScope, JobState, StepIdentity, StepResult, as_value
 from runner.errors import BatonError, internal_failure
 from runner.events import Event, StepFinished, StepStarted
@@ -30,7 +31,7 @@ async def run_steps(scope: JobScope, steps: tuple[Step, ...]) -> JobState:
     state = initial_state(scope)
     for step in steps:
         state = await run_step(scope, state, step, step.index)
-    return state
+    return await run_posts(scope, state, len(steps))
 
 
 def initial_state(scope: JobScope) -> JobState:
@@ -104,6 +105,7 @@ async def run_step(scope: JobScope, state: JobState, step: Step, index: int, *, 
         exported={**state.exported, **result.env},
         path=prepend_paths(state.path, list(result.path)),
         summary=state.summary + result.summary,
+        posts=state.posts + ((result.post,) if result.post is not None else ()),
     )
 
 

@@ -68,6 +68,30 @@ def hash_through(workspace: str, patterns: Sequence[str],
     return total.hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class FileGlob:
+    """Workspace patterns as ``hashFiles``, ``upload-artifact`` and ``cache`` read them."""
+
+    _patterns: tuple[_Pattern, ...]
+
+    @property
+    def search_paths(self) -> tuple[str, ...]:
+        """The literal folders or files (workspace-relative, '' for the workspace) that
+        the including patterns start from, sorted; only paths under them can match."""
+        return tuple(sorted({"/".join(_literal_prefix(p.segments)) for p in self._patterns if not p.is_negated}))
+
+    def matches(self, path: str) -> bool:
+        """Whether workspace-relative ``path`` is included (the last matching pattern decides)."""
+        return _is_included(self._patterns, path)
+
+
+def compile_file_globs(workspace: str, patterns: Sequence[str]) -> FileGlob:
+    """The patterns of ``patterns`` (each may hold several lines; ``!`` excludes, ``#``
+    comments); absolute paths are taken relative to ``workspace``, and a pattern leading
+    outside it matches nothing (callers that must refuse it check first)."""
+    return FileGlob(tuple(pattern for text in patterns for pattern in _compile_all(workspace, text)))
+
+
 def _literal_prefix(segments: Sequence[str]) -> list[str]:
     prefix: list[str] = []
     for segment in segments:

@@ -7,7 +7,7 @@ life and starts every run through it, so runs share executors, capacity and the 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +15,9 @@ from pathlib import Path
 from runner.api import Executor, NativeAction, Pull
 from runner.engine.capacity import Capacity
 from runner.engine.placement import Placement
+from runner.errors import ConfigError
 from runner.events import EventBus
+from runner.expr import Value
 from runner.registry import native_actions, plugin_manager
 from runner.source.snapshot import remove_stale_snapshots
 from runner.status import RunId
@@ -48,6 +50,8 @@ class Runtime:
     """Every run's events; subscribe a printer or a live view here."""
     actions: Mapping[str, NativeAction] = field(default_factory=dict)
     """Native actions by ``owner/repo[/path]``."""
+    action_settings: Mapping[str, Value] = field(default_factory=dict)
+    """The ``[actions]`` table of baton.toml, handed to native actions."""
     notify: Notify = _quiet
     running: dict[RunId, asyncio.Task[object]] = field(default_factory=dict)
     """The runs going on now, by id; cancel one with :meth:`cancel`."""
@@ -74,9 +78,14 @@ async def open_runtime(
     pull: Pull = "missing",
     home: Path | None = None,
     notify: Notify = _quiet,
+    not_native: Collection[str] = (),
+    action_settings: Mapping[str, Value] | None = None,
 ) -> AsyncIterator[Runtime]:
     """Open the store of ``home`` (default: ``$BATON_HOME``) for recording, and yield the
     runtime; leaving the block writes what is queued and closes the store.
+
+    ``not_native`` names native actions (``actions/cache``, or ``all``) switched off:
+    their steps run the real action. ``action_settings`` go to native actions.
 
     Raises :class:`~runner.errors.StoreError` when the store cannot be opened, or
     (on leaving) when a write failed.
@@ -91,7 +100,8 @@ async def open_runtime(
         pull=pull,
         recorder=recorder,
         bus=bus,
-        actions=native_actions(plugin_manager()),
+        actions=without(native_actions(plugin_manager()), not_native),
+        action_settings=dict(action_settings or {}),
         notify=notify,
     )
     heart = asyncio.create_task(_beat(runtime), name="baton heartbeat")
@@ -101,6 +111,18 @@ async def open_runtime(
         heart.cancel()
         await asyncio.wait({heart})
         await asyncio.to_thread(recorder.close)
+
+
+def without(actions: Mapping[str, NativeAction], names: Collection[str]) -> dict[str, NativeAction]:
+    """``actions`` minus those ``names`` switches off (``owner/repo``, any case; ``all``: every one)."""
+    off = {name.strip().lower().partition("@")[0] for name in names if name.strip()}
+    if "all" in off:
+        return {}
+    unknown = sorted(off - set(actions))
+    if unknown:
+        raise ConfigError(f"'{unknown[0]}' is not a native action, so it cannot be switched off "
+                          f"(native: {', '.join(sorted(actions)) or 'none'}; or all)", where="--not-native / [actions] not-native")
+    return {name: action for name, action in actions.items() if name not in off}
 
 
 async def _beat(runtime: Runtime) -> None:

@@ -102,6 +102,8 @@ def _request(runtime: Runtime, launch: Launch, run: PlannedRun, source: Path) ->
         placement=runtime.placement,
         executors=dict(runtime.executors),
         actions=dict(runtime.actions),
+        home=runtime.home,
+        action_settings=dict(runtime.action_settings),
         capacity=runtime.capacity,
         only_jobs=launch.only_jobs,
         matrix_filter=dict(launch.matrix_filter),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import signal
+import sqlite3
 import time
 import uuid
 from collections.abc import Callable
@@ -48,11 +49,13 @@ jobs:
 """
 
 
-def write_config(home: Path, table: dict[str, object]) -> dict[str, str]:
-    """A user baton.toml (under XDG_CONFIG_HOME) with host ``box``; the env that finds it."""
+def write_config(home: Path, table: dict[str, object], **more: dict[str, object]) -> dict[str, str]:
+    """A user baton.toml (under XDG_CONFIG_HOME) with host ``box`` (and the hosts of
+    ``more``, by name); the env that finds it."""
     config = home / "config"
     (config / "baton").mkdir(parents=True)
-    (config / "baton" / "baton.toml").write_text(toml_table("box", table))
+    tables = {"box": table, **more}
+    (config / "baton" / "baton.toml").write_text("".join(toml_table(name, t) for name, t in tables.items()))
     return {"XDG_CONFIG_HOME": str(config)}
 
 
@@ -138,3 +141,54 @@ def test_a_wrong_setting_or_label_is_one_clear_message(what: str, shared_sshd: A
     else:  # skipped, as a job whose labels map to nothing always is, saying why
         assert "no executor for runs-on ['self-hosted', 'gpu']" in out
         assert "no SSH host has all of those labels (hosts: box (box, linux, self-hosted))" in out
+
+
+GPU = """
+on: push
+jobs:
+  train:
+    runs-on: [self-hosted, gpu]
+    strategy: {{matrix: {{n: [1, 2]}}}}
+    steps:
+      - run: while [ ! -e {gate} ]; do sleep 0.05; done
+"""
+
+
+def test_busy_hosts_keep_jobs_queued_saying_why_across_runs_and_jobs_name_their_host(
+        sshd: Callable[..., Any], git_repo: Callable[..., Any], tmp_path: Path) -> None:
+    first, second = sshd(), sshd("127.0.0.2")
+    gate = tmp_path / "gate"
+    workflows = {f".github/workflows/{name}.yml": GPU.format(gate=gate) for name in ("one", "two")}
+    root = Path(git_repo(workflows).working_tree_dir)
+    home = tmp_path / "home"
+    env = write_config(tmp_path, host_table(first, labels=["gpu"], capacity=1),
+                       **{"gpu-2": host_table(second, labels=["gpu"], capacity=1)})
+    proc = baton(["run", "--jobs", "8", "--executor", "local"], root, home, env)  # two runs, one process
+    try:
+        waiting = "waiting for a slot on box (1/1 busy) or gpu-2 (1/1 busy)"
+        deadline = time.monotonic() + 60
+        expected = [("queued", waiting)] * 2 + [("running", "")] * 2  # the store (and so the dashboard) says why
+        while sorted(job_rows(home)) != expected:
+            if not (time.monotonic() < deadline and proc.poll() is None):
+                proc.kill()
+                raise AssertionError(f"{job_rows(home)}: {proc.communicate()}")
+            time.sleep(0.05)
+        gate.touch()
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, out + err
+    assert out.count(f"queued: {waiting}") >= 2
+    with sqlite3.connect(home / "baton.db") as db:
+        executors = sorted(row[0] for row in db.execute("SELECT executor FROM jobs"))
+    assert executors == ["ssh box", "ssh box", "ssh gpu-2", "ssh gpu-2"]
+
+
+def job_rows(home: Path) -> list[tuple[str, str]]:
+    """(status, reason) of every job in ``home``'s store."""
+    if not (home / "baton.db").exists():
+        return []
+    with sqlite3.connect(home / "baton.db") as db:
+        return list(db.execute("SELECT status, reason FROM jobs"))

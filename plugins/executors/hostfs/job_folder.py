@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from plugins.executors.hostfs import hostpath
-from runner.api import ExecutorError, JobSpec, is_owner_alive, owner_token
+from runner.api import ExecutorError, JobSpec, MissingPathError, is_owner_alive, owner_token
 
 MARKER = ".baton-run"
 OWNER_MARKER = ".baton-owner"
@@ -131,7 +131,7 @@ class JobFolder:
         try:
             hostpath.copy_out_of(self.root, self.locate(source), destination, shown_as=shown_as)
         except FileNotFoundError:
-            raise ExecutorError(f"cannot download {shown_as}: it does not exist in the session") from None
+            raise MissingPathError(f"cannot download {shown_as}: it does not exist in the session") from None
         except OSError as exc:
             raise ExecutorError(f"cannot download {shown_as} to {destination}: {exc}") from exc
 

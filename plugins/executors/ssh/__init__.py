@@ -16,8 +16,14 @@ from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from plugins.executors.processes.completion import to_completion
+<<<<<<< HEAD
 from plugins.executors.ssh import slots
+=======
+from plugins.executors.ssh import connection as connections
+from plugins.executors.ssh.channel import run_command
+>>>>>>> main
 from plugins.executors.ssh.hosts import Host, read_hosts, resolve_target
+from plugins.executors.ssh.leftovers import end_script
 from plugins.executors.ssh.remote_script import q
 from runner.api import (
     ConfigError,
@@ -60,6 +66,10 @@ class SshExecutor:
         """Each configured host's labels (its ``labels``, its name and ``self-hosted``)."""
         return {name: host.labels for name, host in self.hosts.items()}
 
+    def host_capacities(self) -> dict[str, int]:
+        """Each configured host's ``capacity``: jobs at once there."""
+        return {name: host.capacity for name, host in self.hosts.items()}
+
     def notes(self) -> list[str]:
         """What a run should say up front: hosts whose keys are not checked."""
         return [f"host {host.name}: host key not checked (host_key_policy = \"insecure\")"
@@ -70,13 +80,17 @@ class SshExecutor:
 
     @asynccontextmanager
     async def session(self, job: JobSpec) -> AsyncIterator[Session]:
-        """A folder on a matching host with a free slot (waiting for one); leaving removes it."""
+        """A folder on the job's host (see :meth:`_host`); leaving removes it."""
         if job.container is not None or job.services:
             raise ExecutorError(f"job '{job.name}' asks for a container or services, which the ssh executor cannot provide")
+<<<<<<< HEAD
         from plugins.executors.ssh import connection as connections
         from plugins.executors.ssh.session import SshSession
 
         host = await slots.take(self._candidates(job))
+=======
+        host = self._host(job)
+>>>>>>> main
         try:
             connection = await to_completion(self._thread_call(connections.acquire, host, []))
             try:
@@ -90,24 +104,25 @@ class SshExecutor:
                 await to_completion(self._thread_call(connections.release, connection))
         except connections.ConnectionLost as exc:
             raise ExecutorError(exc.message) from None
-        finally:
-            slots.give_back(host)
 
     async def collect_garbage(self, active_runs: Collection[str]) -> list[str]:
-        """Remove job folders that runs not in ``active_runs`` left on the configured hosts
-        (a host that cannot be reached now is left for the next time)."""
+        """Stop the processes and remove the job folders that runs not in ``active_runs``
+        left on the configured hosts (a host that cannot be reached now is left for the
+        next time)."""
         removed: list[str] = []
         for host in self.hosts.values():
             try:
-                removed += await self._thread_call(_collect_on, host, active_runs)
+                removed += await self._thread_call(_collect_on, host, active_runs, self.grace_seconds)
             except ExecutorError:
                 continue
         return removed
 
-    def _candidates(self, job: JobSpec) -> list[Host]:
+    def _host(self, job: JobSpec) -> Host:
+        """The host ``job.host`` names (the engine chose it, counting slots), or else the
+        first whose labels hold all of the job's."""
         if job.host is not None:
             try:
-                return [resolve_target(job.host, self.hosts)]
+                return resolve_target(job.host, self.hosts)
             except ConfigError as exc:
                 raise ExecutorError(exc.message) from None
         wanted = {label.lower() for label in job.labels}
@@ -115,16 +130,20 @@ class SshExecutor:
         if not found:
             known = "; ".join(f"{h.name}: {', '.join(sorted(h.labels))}" for h in self.hosts.values()) or "none configured"
             raise ExecutorError(f"no SSH host has all of the labels {sorted(wanted)} (hosts: {known})")
-        return found
+        return found[0]
 
     async def _thread_call(self, function: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._pool, function, *args)
 
 
+<<<<<<< HEAD
 def _collect_on(host: Host, active_runs: Collection[str]) -> list[str]:
     from plugins.executors.ssh import connection as connections
     from plugins.executors.ssh.channel import run_command
 
+=======
+def _collect_on(host: Host, active_runs: Collection[str], grace_seconds: float) -> list[str]:
+>>>>>>> main
     connection = connections.acquire(host, [])
     try:
         listing = (f"for d in {q(host.work_root)}/baton-*/; do [ -f \"$d.baton-run\" ] || continue; "
@@ -136,7 +155,7 @@ def _collect_on(host: Host, active_runs: Collection[str]) -> list[str]:
             if run_id in active_runs or (owner and is_owner_alive(owner)):
                 continue
             folder = path.rstrip("/")
-            run_command(connection, f"chmod -R u+rwx -- {q(folder)} 2>/dev/null; rm -rf -- {q(folder)}")
+            run_command(connection, end_script(folder, (), grace_seconds), timeout=grace_seconds + 30)
             removed.append(f"folder {folder} on {host.name} (run {run_id})")
         return removed
     finally:

@@ -60,8 +60,8 @@ def verify(host: Host, key: paramiko.PKey, *, notes: list[str]) -> None:
     if known:
         raise ExecutorError(
             f"host {host.name} ({host.key_name}) presented a host key that does not match the known one: "
-            f"{key.get_name()} {fingerprint(key)} (known: {', '.join(fingerprint(k) for k in known)}); "
-            "someone may be intercepting the connection, or the host was reinstalled: check it, then fix known_hosts"
+            f"{key.get_name()} {fingerprint(key)} (known in {_where_known(host)}: {', '.join(fingerprint(k) for k in known)}); "
+            f"someone may be intercepting the connection, or the host was reinstalled: check it, then fix {_where_known(host)}"
         )
     if host.host_key_policy == "accept-new":
         path = _paths(host)[0]
@@ -108,6 +108,13 @@ def preferred_types(host: Host) -> list[str]:
     except ExecutorError:
         return []
     return list(dict.fromkeys(kinds))
+
+
+def _where_known(host: Host) -> str:
+    """Where the known key came from: the pin, or the known_hosts files that exist."""
+    if host.host_key is not None:
+        return f"host_key of host {host.name}"
+    return " and ".join(str(path) for path in _paths(host) if path.exists())
 
 
 def _paths(host: Host) -> list[Path]:

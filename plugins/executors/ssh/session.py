@@ -22,10 +22,12 @@ from plugins.executors.hostfs import transfer
 from plugins.executors.hostfs.job_folder import MARKER, OWNER_MARKER, repository_name, safe_name
 from plugins.executors.processes.completion import to_completion
 from plugins.executors.processes.output_relay import OutputRelay
+from plugins.executors.processes.tracking import VARIABLE
 from plugins.executors.ssh.channel import StepChannel, run_command, stop_group
 from plugins.executors.ssh.connection import Connection, ConnectionLost
+from plugins.executors.ssh.leftovers import end_script, tracking_id
 from plugins.executors.ssh.remote_script import q, step_script
-from runner.api import Command, ContainerSpec, ExecutorError, JobSpec, Outcome, OutputSink, owner_token
+from runner.api import Command, ContainerSpec, ExecutorError, JobSpec, MissingPathError, Outcome, OutputSink, owner_token
 
 T = TypeVar("T")
 
@@ -88,7 +90,7 @@ class SshSession:
         cwd = self._path(command.cwd)
         files = {self._path(posixpath.join(cwd, name)): content for name, content in command.files.items()}
         script = step_script(
-            argv=command.argv, env={**self._job_env, **command.env}, path=command.path, cwd=cwd, files=files,
+            argv=command.argv, env={**self._job_env, **command.env, VARIABLE: tracking_id(self.root)}, path=command.path, cwd=cwd, files=files,
             scripts={self._path(posixpath.join(cwd, word)) for word in command.argv},
             collect=[posixpath.join(cwd, name) for name in command.collect],
         )
@@ -140,7 +142,7 @@ class SshSession:
             run_command, self._connection, f"[ -e {q(path)} ] || exit 3; cd {q(parent or '/')} && tar -czf - -- {q(name)}"
         )
         if code == 3:
-            raise ExecutorError(f"cannot download {source}: it does not exist in the session")
+            raise MissingPathError(f"cannot download {source}: it does not exist in the session")
         if code != 0:
             raise ExecutorError(f"cannot download {source} from {self.host_name}: {err.decode(errors='replace').strip()}")
         await asyncio.to_thread(transfer.extract_tar, [out], path, destination)
@@ -163,12 +165,13 @@ class SshSession:
         return {name: bytes.fromhex(line.lstrip(b"\\")[:64].decode()) for name, line in zip(wanted, lines)}
 
     def close(self) -> None:
-        """Kill what the steps left running, then remove the job folder (blocking)."""
-        kills = "".join(f"kill -KILL -- -{group} 2>/dev/null; " for group in self._groups)
+        """Stop what the steps left running (TERM, KILL after the grace period: marked
+        processes and the steps' groups), then remove the job folder (blocking)."""
         if not self.root:
             return
         try:
-            run_command(self._connection, f"{kills}chmod -R u+rwx -- {q(self.root)} 2>/dev/null; rm -rf -- {q(self.root)}")
+            run_command(self._connection, end_script(self.root, tuple(self._groups), self._grace),
+                        timeout=self._grace + 30)
         except ConnectionLost:
             pass  # nothing can be removed on a host that is gone; ``baton gc`` does it later
 

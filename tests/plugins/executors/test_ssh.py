@@ -1,5 +1,5 @@
-"""The ssh executor beyond the contract: host keys, unreachable and dying hosts, labels and
-capacity, jumps, ``~/.ssh/config``, hashing files on the host, settings errors.
+"""The ssh executor beyond the contract: host keys, unreachable and dying hosts, labels,
+jumps, ``~/.ssh/config``, hashing files on the host, settings errors.
 
 Every server is a real sshd on a loopback address; the "host" is this machine, so the
 tests look at its folders and processes directly.
@@ -21,7 +21,6 @@ from typing import Any
 import pytest
 
 from plugins.executors.ssh import SshExecutor
-from plugins.executors.ssh import slots
 from plugins.executors.ssh.session import SshSession
 from runner.api import Command, ConfigError, ExecutorError, JobSpec
 from runner.cli.executors import prepare
@@ -57,7 +56,7 @@ async def test_a_changed_host_key_is_refused_with_its_fingerprint_and_nothing_ru
         async with executor.session(job("box")):
             raise AssertionError("a session opened on a host with the wrong key")
     message = str(caught.value)
-    assert "box" in message and "does not match" in message
+    assert "box" in message and "does not match" in message and f"known in {known}" in message
     assert ssh_fingerprint(server.host_public_key, tmp_path) in message
     assert work_folders(server) == []
 
@@ -111,23 +110,18 @@ async def test_a_host_dying_mid_step_fails_its_job_naming_it_and_others_go_on(ss
     kill_command_line(f"sleep {marker}")  # what the dead host left: gone with the host in real life
 
 
-async def test_labels_choose_the_host_and_capacity_is_counted_across_executors(
-        sshd: Callable[..., Any]) -> None:
+async def test_labels_choose_the_host_or_say_which_hosts_have_which(sshd: Callable[..., Any]) -> None:
     first, second = sshd(), sshd("127.0.0.2")
-    hosts = {"gpu-1": host_table(first, labels=["linux", "gpu"], capacity=1),
-             "arm-1": host_table(second, labels=["linux", "arm64"])}
-    one, two = SshExecutor({"hosts": hosts}), SshExecutor({"hosts": hosts})  # as two runs of one process
-    async with one.session(job("self-hosted", "GPU")) as session:
-        assert isinstance(session, SshSession) and session.host_name == "gpu-1"
-        waiting = asyncio.ensure_future(_open_and_name(two, job("gpu")))
-        outcome, _ = await run(session, "true")  # the other job had time to try: it must still wait
-        assert outcome.exit_code == 0 and not waiting.done()
-        assert slots.busy(one.hosts["gpu-1"]) == 1
-    assert await waiting == "gpu-1"
-    async with one.session(job("arm64")) as session:
+    executor = SshExecutor({"hosts": {"gpu-1": host_table(first, labels=["linux", "gpu"], capacity=2),
+                                      "arm-1": host_table(second, labels=["linux", "arm64"])}})
+    assert executor.host_capacities() == {"gpu-1": 2, "arm-1": 1}  # the engine counts the slots
+    for labels, name in [(("self-hosted", "GPU"), "gpu-1"), (("arm64",), "arm-1")]:
+        async with executor.session(job(*labels)) as session:
+            assert isinstance(session, SshSession) and session.host_name == name
+    async with executor.session(job("gpu", host="arm-1")) as session:  # the engine's choice wins
         assert isinstance(session, SshSession) and session.host_name == "arm-1"
     with pytest.raises(ExecutorError, match=r"no SSH host has all of the labels \['gpu', 'windows'\].*gpu-1: gpu, gpu-1"):
-        async with one.session(job("gpu", "windows")):
+        async with executor.session(job("gpu", "windows")):
             pass
 
 
@@ -139,12 +133,6 @@ def kill_command_line(line: str) -> None:
                 os.kill(int(entry.name), signal.SIGKILL)
         except OSError:
             continue
-
-
-async def _open_and_name(executor: SshExecutor, spec: JobSpec) -> str:
-    async with executor.session(spec) as session:
-        assert isinstance(session, SshSession)
-        return session.host_name
 
 
 async def test_jump_host_and_ssh_config_alias(sshd: Callable[..., Any], tmp_path: Path,
@@ -215,3 +203,40 @@ async def test_step_files_are_the_users_alone_and_links_are_not_read(shared_sshd
         _, modes = await run(session, f"stat -c '%a' {session.root} {session.temp} {script}")
     assert outcome.exit_code == 0 and outcome.files == {}  # the planted link was not followed
     assert modes.split() == ["700", "700", "700"]
+
+
+ESCAPES = ("nohup sleep {m}1 >/dev/null 2>&1 &", "setsid sleep {m}2 &", "(setsid sh -c 'sleep {m}3 &' &)",
+           "setsid sh -c 'trap \"\" TERM; sleep {m}4' &")
+"""Orphans that leave the step's process group: nohup, setsid, a double fork, one ignoring TERM."""
+
+
+async def test_closing_stops_orphans_that_left_the_steps_group(shared_sshd: Any) -> None:
+    marker = sleeper()
+    executor = SshExecutor({"grace_seconds": 1.0, "hosts": {"box": host_table(shared_sshd)}})
+    async with executor.session(job("box")) as session:
+        outcome, _ = await run(session, "\n".join(line.format(m=marker) for line in ESCAPES))
+        assert outcome.exit_code == 0
+        outcome, text = await run(session, f"sleep 0.2; pgrep -fx 'sleep {marker}[1-4]' | wc -l")
+        assert text.strip() == "4"  # they serve later steps of the job, as on GitHub
+    await no_process_with(f"sleep {marker}")
+    assert work_folders(shared_sshd) == []
+
+
+async def test_gc_stops_what_a_killed_run_left_and_removes_its_folder(shared_sshd: Any) -> None:
+    from tests.plugins.executors.test_contract import AllRunsBut
+
+    marker = sleeper()
+    folder = shared_sshd.directory / "work" / f"baton-dead-build-{uuid.uuid4().hex[:8]}"
+    (folder / "work").mkdir(parents=True)
+    (folder / ".baton-run").write_text("dead")
+    # what the dead run's step left on the host: detached, marked as every step's processes are
+    orphan = subprocess.Popen(["setsid", "sleep", marker], env={**os.environ, "RUNNER_TRACKING_ID": f"baton_{folder.name}"})
+    try:
+        executor = SshExecutor({"grace_seconds": 1.0, "hosts": {"box": host_table(shared_sshd)}})
+        removed = await executor.collect_garbage(AllRunsBut("dead"))
+        assert removed == [f"folder {folder} on box (run dead)"]
+        assert orphan.wait(timeout=10) == -signal.SIGTERM
+        assert not folder.exists()
+    finally:
+        orphan.kill()
+        orphan.wait()
