@@ -16,12 +16,6 @@ from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from plugins.executors.processes.completion import to_completion
-<<<<<<< HEAD
-from plugins.executors.ssh import slots
-=======
-from plugins.executors.ssh import connection as connections
-from plugins.executors.ssh.channel import run_command
->>>>>>> main
 from plugins.executors.ssh.hosts import Host, read_hosts, resolve_target
 from plugins.executors.ssh.leftovers import end_script
 from plugins.executors.ssh.remote_script import q
@@ -83,14 +77,10 @@ class SshExecutor:
         """A folder on the job's host (see :meth:`_host`); leaving removes it."""
         if job.container is not None or job.services:
             raise ExecutorError(f"job '{job.name}' asks for a container or services, which the ssh executor cannot provide")
-<<<<<<< HEAD
         from plugins.executors.ssh import connection as connections
         from plugins.executors.ssh.session import SshSession
 
-        host = await slots.take(self._candidates(job))
-=======
         host = self._host(job)
->>>>>>> main
         try:
             connection = await to_completion(self._thread_call(connections.acquire, host, []))
             try:
@@ -136,14 +126,10 @@ class SshExecutor:
         return await asyncio.get_running_loop().run_in_executor(self._pool, function, *args)
 
 
-<<<<<<< HEAD
-def _collect_on(host: Host, active_runs: Collection[str]) -> list[str]:
+def _collect_on(host: Host, active_runs: Collection[str], grace_seconds: float) -> list[str]:
     from plugins.executors.ssh import connection as connections
     from plugins.executors.ssh.channel import run_command
 
-=======
-def _collect_on(host: Host, active_runs: Collection[str], grace_seconds: float) -> list[str]:
->>>>>>> main
     connection = connections.acquire(host, [])
     try:
         listing = (f"for d in {q(host.work_root)}/baton-*/; do [ -f \"$d.baton-run\" ] || continue; "
