@@ -19,7 +19,8 @@ from runner.artifact_store import Artifact, ArtifactError, ArtifactStore, retent
 from runner.artifact_store import check_name as check_artifact_name
 from runner.atomic import human_size
 from runner.cache_store import CacheEntry, CacheError, CacheStore, OverLimit, cache_version
-from runner.errors import ConfigError, ExecutorError, MissingPathError
+from runner.cache_store import check_key as check_cache_key
+from runner.errors import ActionError, ConfigError, DeliveryError, ExecutorError, MissingPathError
 from runner.expr import Value
 from runner.expr.hashfiles import FileGlob, compile_file_globs
 from runner.process import is_owner_alive, owner_token
@@ -27,6 +28,7 @@ from runner.process import is_owner_alive, owner_token
 __all__ = [
     "API_VERSION",
     "ActionCall",
+    "ActionError",
     "ActionResult",
     "Artifact",
     "ArtifactError",
@@ -40,10 +42,16 @@ __all__ = [
     "PostAction",
     "cache_version",
     "check_artifact_name",
+    "check_cache_key",
     "retention_days",
     "compile_file_globs",
     "human_size",
     "ConfigError",
+    "DeliveryError",
+    "FailedJob",
+    "Notice",
+    "Notifier",
+    "NotifierClass",
     "ContainerSpec",
     "Command",
     "Executor",
@@ -336,4 +344,58 @@ class ExecutorClass(Protocol):
 
     def __call__(self, options: Mapping[str, Value]) -> Executor:
         """Build the executor from its settings (``[executors.<name>]`` of baton.toml, flags)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FailedJob:
+    """A job that did not succeed, in a :class:`Notice`."""
+
+    name: str
+    conclusion: str
+    """``failure``, ``cancelled``, ``interrupted``."""
+    error: str = ""
+    """Its first error annotation (``app.py:3: lint found 1 problem``), or why it failed."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Notice:
+    """What a notifier is told about one finished run. Secrets are already masked."""
+
+    repository: str
+    workflow: str
+    ref: str
+    sha: str
+    run: int
+    """The run's number in the store (``baton logs <run>``)."""
+    conclusion: str
+    """``success``, ``failure``, ``cancelled``, ``interrupted``."""
+    reason: str
+    """Which of a notifier's ``on`` values this is: ``success``, ``failure``,
+    ``cancelled`` or ``fixed`` (failed before, passes now)."""
+    jobs: tuple[FailedJob, ...] = ()
+    """The jobs that did not succeed."""
+    logs: str = ""
+    """How to see the logs (``baton logs 12``)."""
+
+
+class Notifier(Protocol):
+    """Tells people about finished runs; one per ``[notify.<name>]`` table of baton.toml."""
+
+    def send(self, notice: Notice) -> None:
+        """Deliver ``notice``, retrying what may heal; called on a worker thread, never on
+        the event loop. Raises :class:`DeliveryError` saying why it could not."""
+        ...
+
+
+class NotifierClass(Protocol):
+    """What ``baton_register_notifiers`` returns: a notifier class (or factory) with a ``kind``."""
+
+    kind: str
+    """The ``kind = "..."`` of baton.toml's ``[notify.<name>]`` tables it serves."""
+
+    def __call__(self, name: str, options: Mapping[str, Value], secret: str | None) -> Notifier:
+        """Build the notifier from its table (``url``, ...) and the value of the secret
+        its ``secret`` key names (None when it names none). Raises :class:`ConfigError`
+        naming the table and key at fault."""
         ...

@@ -19,6 +19,9 @@ command-line flags win over both. Example::
     [actions]                # native actions (artifacts, cache, setup-*, checkout)
     not-native = ["actions/cache"]   # run these as the real actions ("all": every one)
     cache-size-limit = "10 GB"       # the repository's cache, least recently used evicted
+
+    [repos.app]              # watched by `baton watch` (see runner.watch.settings)
+    path = "/srv/git/app.git"
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from runner.expr import Value
 
 _RUN_KEYS = {"executor": str, "jobs": int, "pull": str}
 _PULL = ("missing", "always", "never")
-_TABLES = ("run", "labels", "executors", "actions")
+_TABLES = ("run", "labels", "executors", "actions", "notify", "repos")
 _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?\s*", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "k": 1000, "m": 1000**2, "g": 1000**3, "t": 1000**4}
 
@@ -54,8 +57,14 @@ class Config:
     """Executor name → its options."""
     actions: dict[str, Value] = field(default_factory=dict)
     """The ``[actions]`` table (checked: ``not-native`` a list of names, ``cache-size-limit``)."""
+    notify: dict[str, dict[str, Value]] = field(default_factory=dict)
+    """Notifier name → its ``[notify.<name>]`` table (checked by :mod:`runner.launch.notifications`)."""
     files: tuple[Path, ...] = ()
     """The files read, most specific first."""
+    repos: dict[str, dict[str, Value]] = field(default_factory=dict)
+    """``[repos.NAME]`` tables, for ``baton watch`` (checked by :mod:`runner.watch.settings`)."""
+    repos_files: dict[str, Path] = field(default_factory=dict)
+    """The file each ``[repos.NAME]`` came from."""
 
 
 def user_config_path() -> Path:
@@ -67,16 +76,23 @@ def user_config_path() -> Path:
 def load_config(repository: Path | None) -> Config:
     """The settings of the repository's and the user's ``baton.toml`` (either may be absent)."""
     paths = [p for p in ((repository / "baton.toml") if repository else None, user_config_path()) if p and p.is_file()]
-    merged: dict[str, Any] = {"run": {}, "labels": {}, "executors": {}, "actions": {}}
+    merged: dict[str, Any] = {"run": {}, "labels": {}, "executors": {}, "actions": {}, "notify": {}, "repos": {}}
+    repos_files: dict[str, Path] = {}
     for path in reversed(paths):  # the user's first, so the repository's overrides it
         data = _read(path)
         merged["run"].update(_table(data, "run", path))
         merged["labels"].update(_table(data, "labels", path))
         merged["actions"].update(_table(data, "actions", path))
-        for name, options in _table(data, "executors", path).items():
-            if not isinstance(options, dict):
-                raise ConfigError(f"[executors.{name}] must be a table of options", where=str(path))
-            merged["executors"].setdefault(name, {}).update(options)
+        for group in ("executors", "notify"):
+            for name, options in _table(data, group, path).items():
+                if not isinstance(options, dict):
+                    raise ConfigError(f"[{group}.{name}] must be a table of options", where=str(path))
+                merged[group].setdefault(name, {}).update(options)
+        for name, settings in _table(data, "repos", path).items():
+            if not isinstance(settings, dict):
+                raise ConfigError(f"[repos.{name}] must be a table of settings (path = \"...\" or url = \"...\")", where=str(path))
+            merged["repos"][name] = settings  # a repository's settings are read whole, from one file
+            repos_files[name] = path
     run = merged["run"]
     for key, value in run.items():
         kind = _RUN_KEYS.get(key)
@@ -98,7 +114,10 @@ def load_config(repository: Path | None) -> Config:
         labels=dict(merged["labels"]),
         executors=merged["executors"],
         actions=merged["actions"],
+        notify=merged["notify"],
         files=tuple(paths),
+        repos=merged["repos"],
+        repos_files=repos_files,
     )
 
 

@@ -111,8 +111,17 @@ class ExecutorError(BatonError):
     exit_code = 3
 
 
+class ActionError(BatonError):
+    """An action that baton cannot run (missing, remote without network, unsupported kind),
+    or a native action's input that it refuses."""
+
+
 class MissingPathError(ExecutorError):
     """A session path asked for (``Session.download``) does not exist."""
+
+
+class DeliveryError(BatonError):
+    """A notification could not be delivered (the receiver refused it, or never answered)."""
 
 
 class StoreError(BatonError):

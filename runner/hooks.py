@@ -1,8 +1,7 @@
 """Hook specifications: empty functions whose docstrings are the contract.
 
 A plugin implements any of them with ``@runner.api.hookimpl``; built-in plugins load
-through the same entry points (group ``baton``) as third-party ones. (Notifiers,
-expression functions and executor selection come with the watch service.)
+through the same entry points (group ``baton``) as third-party ones.
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ from collections.abc import Sequence
 
 import pluggy
 
-from runner.api import ExecutorClass, NativeAction
+from runner.api import ExecutorClass, NativeAction, NotifierClass
 
 hookspec = pluggy.HookspecMarker("baton")
 
@@ -24,3 +23,8 @@ def baton_register_executors() -> Sequence[ExecutorClass]:  # type: ignore[empty
 @hookspec
 def baton_register_actions() -> Sequence[NativeAction]:  # type: ignore[empty-body]
     """Native actions (``actions/checkout``, …) this plugin implements."""
+
+
+@hookspec
+def baton_register_notifiers() -> Sequence[NotifierClass]:  # type: ignore[empty-body]
+    """Notifier classes this plugin provides; each has a unique ``kind``."""

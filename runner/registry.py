@@ -10,7 +10,7 @@ from importlib.metadata import EntryPoint, entry_points
 import pluggy
 
 from runner import hooks
-from runner.api import API_VERSION, Executor, ExecutorClass, NativeAction
+from runner.api import API_VERSION, Executor, ExecutorClass, NativeAction, NotifierClass
 from runner.errors import ConfigError
 from runner.expr import Value
 
@@ -67,6 +67,15 @@ def native_actions(manager: pluggy.PluginManager) -> dict[str, NativeAction]:
         for action in batch:
             for name in action.names:
                 found[name.lower()] = action
+    return found
+
+
+def notifier_classes(manager: pluggy.PluginManager) -> dict[str, NotifierClass]:
+    """Notifier classes by ``kind``."""
+    found: dict[str, NotifierClass] = {}
+    for batch in manager.hook.baton_register_notifiers():
+        for cls in batch:
+            found[cls.kind] = cls
     return found
 
 

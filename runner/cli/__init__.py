@@ -23,7 +23,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "eval": ("runner.cli.evaluate", "evaluate a ${{ }} expression, to debug an if: before pushing"),
     "runs": ("runner.cli.runs", "list recent runs from the store: number, id, workflow, ref, conclusion, timing"),
     "logs": ("runner.cli.logs", "print (or --follow) the logs of a run, a job or a step"),
+    "cancel": ("runner.cli.cancel", "cancel a run of the watch service or of a `baton run` on this machine"),
+    "rerun": ("runner.cli.rerun", "run a recorded run again on the same commit and event (--failed: its failed jobs)"),
+    "dispatch": ("runner.cli.dispatch", "start a workflow_dispatch run in the watch service, inputs checked"),
     "artifacts": ("runner.cli.artifacts", "list the artifacts a run uploaded, or copy one out (--to DIR)"),
+    "watch": ("runner.cli.watch", "the service: run workflows on push, schedule and dispatch for watched repositories"),
     "ui": ("runner.cli.ui", "the live dashboard: runs, job graphs, logs; cancel and re-run from the keyboard"),
 }
 """Sub-command → (module, one-line help); each module has ``add_arguments`` and ``run``."""

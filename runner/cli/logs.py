@@ -1,26 +1,24 @@
 """``baton logs RUN [JOB [STEP]] [--follow]``: the output of a run's steps, from the store.
 
 Works from any process: it reads the database and the step log files that the
-recording process writes. With ``--follow`` it polls both until what it shows has
-completed; the recorder flushes a step's log before it commits the step's end, so
-once "completed" is read, the files hold every line.
+recording process writes. With ``--follow`` it reads both again at each event of the
+run (from the watch service's stream, :mod:`runner.cli.run_events`), or every 0.2 s,
+until what it shows has completed; the recorder flushes a step's log before it commits
+the step's end, so once "completed" is read, the files hold every line.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-import time
 from dataclasses import dataclass, field
 
+from runner.cli.run_events import RunNews
 from runner.cli.runs import COLOURS
 from runner.cli.style import Style
 from runner.errors import BatonError
 from runner.status import Conclusion
 from runner.store import JobRecord, RunRecord, StepRecord, Store, find_job, find_step, get_run, jobs_of, steps_of
-
-POLL_SECONDS = 0.2
-"""How often ``--follow`` looks for new lines and new states."""
 
 _CHUNK = 1 << 20
 
@@ -39,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
         view = _View(store=store, style=Style(sys.stdout), job_ref=args.job, step_ref=args.step)
         run_record = get_run(store, args.run)
         if args.follow:
-            return view.follow(run_record)
+            with RunNews(store.home, run_record) as news:
+                return view.follow(run_record, news)
         return view.print_all(run_record)
 
 
@@ -117,8 +116,9 @@ class _View:
                     self._copy(step)
         return 0 if selection.conclusion is Conclusion.SUCCESS else 1
 
-    def follow(self, run: RunRecord) -> int:
-        """Print lines as they are written until the selection completes."""
+    def follow(self, run: RunRecord, news: RunNews) -> int:
+        """Print lines as they are written until the selection completes (looking
+        again whenever ``news`` says there may be more)."""
         announced: set[str] = set()
         while True:
             # The state is read before the files: once it says completed, the files are whole.
@@ -137,7 +137,7 @@ class _View:
                 print(f"{what}: {Style(sys.stderr)(state, *COLOURS.get(state, ()))}", file=sys.stderr)
                 return 0 if selection.conclusion is Conclusion.SUCCESS else 1
             sys.stdout.flush()
-            time.sleep(POLL_SECONDS)
+            news.wait()
 
     def _follow_step(self, job: JobRecord, step: StepRecord, steps: tuple[StepRecord, ...]) -> None:
         key = (job.job_key, step.index)

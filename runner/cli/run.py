@@ -32,6 +32,9 @@ from runner.workflow.model import Workflow
 from runner.workflow.text import Text, Tree
 from runner.workflow.unapplied import unapplied_settings
 
+NOTIFY_WAIT_SECONDS = 30
+"""How long ``baton run --notify`` waits, once its runs ended, for notifications under way."""
+
 if TYPE_CHECKING:
     from runner.launch import Runtime
 
@@ -61,6 +64,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-a", "--actor", help="github.actor (default: git's user.name)")
     parser.add_argument("--not-native", action="append", metavar="ACTION",
                         help="run the real ACTION (owner/repo, or all), not baton's native one; repeatable")
+    parser.add_argument("--notify", action="store_true",
+                        help="send baton.toml's [notify.*] notifications for these runs (off by default when testing locally)")
     parser.add_argument("-C", "--directory", metavar="DIR", help="the repository (default: the current folder)")
 
 
@@ -134,13 +139,15 @@ async def _main(args: argparse.Namespace) -> int:
     from runner.cli.printer import Printer
     from runner.cli.report import json_document, print_summary
     from runner.launch import open_runtime, start_runs
+    from runner.launch.notifications import Notifications, notification_rules
 
     labels = {label.lower() for one in planned for job in one.plan.jobs.values() for label in _literal_labels(job.job.runs_on)}
-    setup = await prepare(executor, {**config.labels, **_platforms(args.platform)}, pull, labels, config.executors,
+    setup = await prepare(executor, {**config.labels, **parse_platforms(args.platform)}, pull, labels, config.executors,
                           sources=" or ".join(str(path) for path in config.files) or "baton.toml")
     for note in setup.notes:
         print(f"baton: {note}", file=out)
     printer = Printer(out, names=[name for one in planned for name in one.leg_names])
+    rules = notification_rules(config, values.secrets) if args.notify else ()
     async with open_runtime(
         executors=setup.executors,
         placement=setup.placement,
@@ -151,6 +158,9 @@ async def _main(args: argparse.Namespace) -> int:
         action_settings=config.actions,
     ) as runtime:
         runtime.bus.subscribe(printer)
+        notifications = Notifications(rules, recorder=runtime.recorder, secrets=values.secrets.values(),
+                                      say=lambda line: print(line, file=sys.stderr))
+        notifications.attach(runtime.bus)
         if args.ui:
             from runner.cli.run_ui import run_with_dashboard
 
@@ -159,6 +169,8 @@ async def _main(args: argparse.Namespace) -> int:
             )
         else:
             conclusions = await _until_signalled(runtime, start_runs(runtime, launch, planned))
+        if rules and not await asyncio.to_thread(notifications.close, NOTIFY_WAIT_SECONDS):
+            print(f"baton: notifications still not delivered after {NOTIFY_WAIT_SECONDS} s: given up", file=sys.stderr)
         home = runtime.home
     print_summary(printer, planned, conclusions, out)
     if args.format == "json":
@@ -223,7 +235,8 @@ def _literal_labels(runs_on: Tree) -> list[str]:
     return []
 
 
-def _platforms(items: list[str] | None) -> dict[str, str]:
+def parse_platforms(items: list[str] | None) -> dict[str, str]:
+    """``-P LABEL=IMAGE`` flags as a label map."""
     out: dict[str, str] = {}
     for item in items or []:
         label, sep, image = item.partition("=")

@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from runner.cli.dotenv import parse_assignments, read_dotenv
+from runner.dotenv import parse_assignments, read_dotenv
 from runner.errors import UsageError
 from runner.expr import Value
 

@@ -1,4 +1,5 @@
-"""``baton ui``: the live dashboard over every run of this machine's store."""
+"""``baton ui``: the live dashboard over every run of this machine's store; its actions go
+through the watch service when it runs (:class:`~runner.cli.control.ServiceControl`)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ def run(args: argparse.Namespace) -> int:
     from runner.store.paths import baton_home
     from runner.tui.access import Access
     from runner.tui.app import BatonApp
-    from runner.tui.control import LocalControl
+    from runner.cli.control import ServiceControl
     from runner.tui.feed import StoreFeed
 
     home = baton_home()
@@ -24,6 +25,6 @@ def run(args: argparse.Namespace) -> int:
     if args.run:
         with Store.open(home) as store:
             first = get_run(store, args.run).id
-    app = BatonApp(Access(StoreFeed(home), LocalControl()), first_run=first)
+    app = BatonApp(Access(StoreFeed(home), ServiceControl(home)), first_run=first)
     app.run()
     return app.return_code or 0

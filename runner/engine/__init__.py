@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from runner.engine.capacity import Capacity
-from runner.engine.request import JobResult, RunRequest
+from runner.engine.request import JobResult, KeptJob, KeptLeg, RunRequest
 
 if TYPE_CHECKING:
     from runner.events import EventBus
     from runner.status import Conclusion
 
-__all__ = ["Capacity", "JobResult", "RunRequest", "execute_run"]
+__all__ = ["Capacity", "JobResult", "KeptJob", "KeptLeg", "RunRequest", "execute_run"]
 
 
 async def execute_run(request: RunRequest, bus: EventBus) -> Conclusion:

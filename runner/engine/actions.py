@@ -12,13 +12,9 @@ from runner.api import ActionCall, ActionResult, Command, ContainerSpec, PostAct
 from runner.engine.job_state import JobScope, PendingPost, StepIdentity, StepResult
 from runner.engine.logstream import LogStream
 from runner.engine.script import read_command_files, with_command_files
-from runner.errors import BatonError
+from runner.errors import ActionError
 from runner.expr import Value
 from runner.status import Conclusion
-
-
-class ActionError(BatonError):
-    """An action that baton cannot run (missing, remote without network, unsupported kind)."""
 
 
 NativeRun = Callable[[ActionCall, Session], Awaitable[ActionResult]]

@@ -40,8 +40,9 @@ async def dispatch(
         )
     uses = step.uses or ""
     step_contexts = state.expression_contexts(env)
-    given = resolve_texts(step.with_, step_contexts, "with", hash_files=scope.hash_files())
-    inputs = {k: to_display_string(v.evaluate(step_contexts)) for k, v in given.items()}
+    hash_files = scope.hash_files()
+    given = resolve_texts(step.with_, step_contexts, "with", hash_files=hash_files)
+    inputs = {k: to_display_string(v.evaluate(step_contexts, hash_files=hash_files)) for k, v in given.items()}
     if uses.startswith("docker://"):
         return await run_image(scope, index, identity, uses[len("docker://") :], inputs, env, state.path)
     if uses.startswith(("./", "../")):

@@ -7,12 +7,12 @@ import tempfile
 from pathlib import Path
 
 from runner.api import Command
-from runner.engine.actions import ActionError, run_image
+from runner.engine.actions import run_image
 from runner.engine.job_state import JobScope, JobState, NestedStepRunner, StepResult, as_value
 from runner.engine.logstream import LogStream
 from runner.engine.script import read_command_files, with_command_files
 from runner.confinement import resolve_inside
-from runner.errors import BatonError, OutsideRootError, WorkflowError
+from runner.errors import ActionError, BatonError, OutsideRootError, WorkflowError
 from runner.expr import Value, to_display_string
 from runner.status import Conclusion
 from runner.workflow.action import ActionManifest, parse_action

@@ -47,6 +47,28 @@ class RunRequest:
     matrix_filter: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Run only matrix legs whose values match (``--matrix key:value``)."""
     pull: Pull = "missing"
+    kept: dict[str, KeptJob] = field(default_factory=dict)
+    """Jobs (by id) not run again but taken as they ended in an earlier run: a re-run of
+    failed jobs keeps the others, their outputs feeding ``needs`` as before."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KeptLeg:
+    """One recorded leg of a kept job, as it ended."""
+
+    key: str
+    name: str
+    matrix: dict[str, Value] = field(default_factory=dict)
+    conclusion: Conclusion
+    outputs: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KeptJob:
+    """A job of an earlier run that a re-run keeps: its legs are recorded again, as they ended."""
+
+    from_run: RunId
+    legs: tuple[KeptLeg, ...]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -58,7 +58,7 @@ async def call_workflow(caller: JobRunner, leg: Leg, needs: dict[str, Value], ru
         return caller.finish(leg, Conclusion.FAILURE, {}, reason=caller.masker.mask(str(exc)))
     for secret in secrets.values():
         caller.masker.add(secret)
-    nested_request = replace(req, plan=plan, inputs=inputs, secrets=secrets, only_jobs=None, matrix_filter={})
+    nested_request = replace(req, plan=plan, inputs=inputs, secrets=secrets, only_jobs=None, matrix_filter={}, kept={})
     conclusion, results = await run_called(nested_request, leg)
     jobs: dict[str, Value] = {job_id: result.as_context() for job_id, result in results.items()}
     outputs: dict[str, str] = {}

@@ -18,7 +18,7 @@ from runner.engine.contexts import github_context
 from runner.engine.job_runner import JobRunner
 from runner.engine.masking import Masker
 from runner.engine.prewarm import WarmSession
-from runner.engine.request import JobResult, RunRequest
+from runner.engine.request import JobResult, KeptJob, RunRequest
 from runner.engine.reusable import call_workflow
 from runner.errors import BatonError, internal_failure
 from runner.events import EventBus, JobFinished, JobQueued, RunFinished, RunStarted
@@ -93,6 +93,11 @@ class Scheduler:
         return roots | self._ancestors(roots)
 
     async def _job(self, job: Job) -> None:
+        kept = self.request.kept.get(job.id) if self.caller is None else None
+        if kept is not None:
+            self.results[job.id] = self._keep(job, kept)
+            self.done[job.id].set()
+            return
         warm = self._prewarm(job) if any(not self.done[n].is_set() for n in job.needs) else {}
         try:
             for need in job.needs:
@@ -227,6 +232,17 @@ class Scheduler:
         """Contexts of job-level expressions before a job has a session."""
         req = self.request
         return {"github": github_context(req.info, job="", workspace=""), "inputs": req.inputs, "vars": req.vars}
+
+    def _keep(self, job: Job, kept: KeptJob) -> JobResult:
+        """Record a kept job's legs as they ended in ``kept.from_run``, and take their result."""
+        req = self.request
+        reason = f"kept from run {kept.from_run} (only failed jobs were run again)"
+        for leg in kept.legs:
+            self.bus.publish(JobQueued(run_id=req.run_id, job_key=leg.key, job_id=job.id, name=leg.name, needs=job.needs, matrix=leg.matrix))
+            self.bus.publish(
+                JobFinished(run_id=req.run_id, job_key=leg.key, conclusion=leg.conclusion, outputs=leg.outputs, at=time.time(), reason=reason)
+            )
+        return merge_legs([JobResult(conclusion=leg.conclusion, outputs=leg.outputs) for leg in kept.legs])
 
     def _finish_unrun(self, job: Job, conclusion: Conclusion, reason: str) -> JobResult:
         req = self.request

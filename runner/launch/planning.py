@@ -7,9 +7,10 @@ write the run ids into its own tables), then starts what it planned.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from runner.engine.contexts import RunInfo, github_context
+from runner.engine.request import KeptJob
 from runner.expr import Value, to_display_string
 from runner.launch.event import complete_event, occurrence_of, pull_request_refs, workflow_inputs
 from runner.plan import Plan, compile_plan
@@ -34,6 +35,8 @@ class Trigger:
     (uncommitted changes included, as ``baton run`` does)."""
     repo: str | None = None
     """The watched repository's name (``[repos.NAME]``) when the watch service starts it."""
+    changed_paths: tuple[str, ...] | None = None
+    """Files the event changed, for ``paths`` filters; None when unknown (the filters pass)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,6 +56,9 @@ class Launch:
     """Run only these job ids and what they need; None runs all."""
     matrix_filter: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Run only matrix legs whose values match."""
+    kept: Mapping[str, KeptJob] = field(default_factory=dict)
+    """Jobs taken as they ended in an earlier run instead of running (a re-run of failed
+    jobs: :func:`runner.launch.rerun.plan_rerun`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -82,7 +88,7 @@ def plan_runs(launch: Launch) -> tuple[PlannedRun, ...]:
     """
     trigger = launch.trigger
     payload = complete_event(trigger.event_name, dict(trigger.payload), trigger.facts)
-    occurrence = occurrence_of(trigger.event_name, payload, trigger.facts)
+    occurrence = replace(occurrence_of(trigger.event_name, payload, trigger.facts), changed_paths=trigger.changed_paths)
     return tuple(
         _plan(workflow, launch, payload) for workflow in launch.workflows if workflow.on.matches(occurrence)
     )

@@ -107,6 +107,7 @@ def _request(runtime: Runtime, launch: Launch, run: PlannedRun, source: Path) ->
         capacity=runtime.capacity,
         only_jobs=launch.only_jobs,
         matrix_filter=dict(launch.matrix_filter),
+        kept=dict(launch.kept),
         pull=runtime.pull,
     )
 

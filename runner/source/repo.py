@@ -65,8 +65,6 @@ def read_facts(root: Path) -> RepoFacts:
     for entry in (_git(root, "config", "-z", "--get-regexp", r"^(user\.name|remote\.origin\.url)$") or "").split("\0"):
         key, _, value = entry.partition("\n")
         settings[key] = value
-    url = settings.get("remote.origin.url", "")
-    match = _REMOTE.search(url) if url else None
     folder = Path(top)
     branch = ref.rpartition("/")[2] if ref.startswith("refs/heads/") else "main"
     title = (_git(root, "log", "-1", "--format=%s", sha) or "") if sha != NO_COMMIT else ""
@@ -74,11 +72,17 @@ def read_facts(root: Path) -> RepoFacts:
         root=folder,
         sha=sha,
         ref=ref,
-        repository=f"{match.group(1)}/{match.group(2)}" if match else f"local/{folder.name}",
+        repository=repository_name(settings.get("remote.origin.url"), folder.name),
         actor=settings.get("user.name", "baton"),
         default_branch=branch,
         title=title,
     )
+
+
+def repository_name(url: str | None, folder: str) -> str:
+    """``owner/name`` of a remote URL, else ``local/<folder>``."""
+    match = _REMOTE.search(url) if url else None
+    return f"{match.group(1)}/{match.group(2)}" if match else f"local/{folder}"
 
 
 def _git(root: Path, *args: str) -> str | None:

@@ -49,12 +49,16 @@ def remove_stale_snapshots() -> list[str]:
 
 def snapshot_worktree(root: Path, destination: Path) -> int:
     """Copy the working tree of ``root`` into ``destination``; returns the file count."""
-    import git  # here: a run whose jobs neither check out nor call a local workflow never loads GitPython
-
-    repo = open_repo(root)
+    repo = open_repo(root)  # GitPython is imported here: a run that never checks out never loads it
     if repo is None or repo.working_tree_dir is None:
         return _copy_folder(root, destination)
-    root = Path(repo.working_tree_dir)
+    with repo:  # closed: its cat-file processes end now, not when a cycle collection comes
+        return _copy_worktree(repo, Path(repo.working_tree_dir), destination)
+
+
+def _copy_worktree(repo: git.Repo, root: Path, destination: Path) -> int:
+    import git
+
     try:
         listing: str = repo.git.ls_files("-z", "--cached", "--others", "--exclude-standard")
     except git.GitCommandError as exc:
@@ -75,7 +79,8 @@ def snapshot_worktree(root: Path, destination: Path) -> int:
             shutil.copy2(source, target)
         count += 1
     if clone is not None:
-        clone.git.reset("-q")  # the index as at HEAD: the working tree's changes show as changes
+        with clone:
+            clone.git.reset("-q")  # the index as at HEAD: the working tree's changes show as changes
     return count
 
 
@@ -86,9 +91,17 @@ def snapshot_commit(root: Path, commit: str, destination: Path) -> int:
     repo = open_repo(root)
     if repo is None:
         raise SnapshotError(f"{root} is not a git repository")
+    with repo:
+        return _extract_commit(repo, root, commit, destination)
+
+
+def _extract_commit(repo: git.Repo, root: Path, commit: str, destination: Path) -> int:
+    import git
+
     if repo.head.is_valid() and repo.head.commit.hexsha == commit:
         clone = _shallow_clone(repo, destination, checkout=True)
         if clone is not None:
+            clone.close()
             return sum(len(files) for folder, _, files in os.walk(destination) if ".git" not in Path(folder).parts)
     with tempfile.TemporaryFile() as archive:
         try:

@@ -12,7 +12,7 @@ from runner.store.db import Store
 from runner.store.paths import baton_home
 from runner.store.records import AnnotationRecord, JobRecord, RunRecord, StepRecord
 from runner.store.recovery import active_run_ids, recover
-from runner.store.runs import annotations_of, find_job, find_step, get_run, jobs_of, list_runs, steps_of
+from runner.store.runs import annotations_of, find_job, find_step, get_run, jobs_of, list_runs, previous_run, steps_of
 
 __all__ = [
     "AnnotationRecord",
@@ -29,6 +29,7 @@ __all__ = [
     "get_run",
     "jobs_of",
     "list_runs",
+    "previous_run",
     "recover",
     "steps_of",
 ]

@@ -66,8 +66,16 @@ def private_folders(home: Path, folder: Path) -> None:
 
 
 def private_file(path: Path) -> None:
-    """Create ``path`` if missing and make it readable by its owner only (0600, whatever the umask)."""
+    """Create ``path`` if missing and make it readable by its owner only (0600, whatever the umask).
+
+    An existing file is never opened here: closing any descriptor of a database file
+    drops every POSIX lock this process holds on it, those of SQLite's open connections
+    included, and another process could then write under them and corrupt the file."""
     try:
+        if path.exists() and not path.is_symlink():
+            if path.stat().st_mode & 0o777 != PRIVATE_FILE:
+                os.chmod(path, PRIVATE_FILE)
+            return
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, PRIVATE_FILE)
         try:
             os.fchmod(fd, PRIVATE_FILE)

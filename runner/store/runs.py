@@ -65,6 +65,18 @@ def get_run(store: Store, run_ref: str) -> RunRecord:
     return run_from_row(rows[0])
 
 
+def previous_run(store: Store, run: RunRecord) -> RunRecord | None:
+    """The last completed run before ``run`` of the same workflow, repository and ref
+    (what "fixed" compares with), or None."""
+    with translated(store.path):
+        row = store.connection.execute(
+            "SELECT * FROM runs WHERE repository = ? AND workflow_path = ? AND ref = ? AND number < ?"
+            " AND status = 'completed' ORDER BY number DESC LIMIT 1",
+            (run.repository, run.workflow_path, run.ref, run.number),
+        ).fetchone()
+    return None if row is None else run_from_row(row)
+
+
 def jobs_of(store: Store, run_id: RunId) -> tuple[JobRecord, ...]:
     """The jobs of a run, in the order they were queued."""
     with translated(store.path):

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-from pathlib import Path
 from typing import Protocol
 
 from runner.errors import UsageError
 from runner.launch import Runtime
-from runner.process import host_name, is_process_alive
+from runner.launch.local_runs import cancel_local_run, rerun_needs_service
+from runner.process import host_name
 from runner.status import RunId
 from runner.store.records import RunRecord
 
@@ -36,33 +35,15 @@ class Control(Protocol):
 
 
 class LocalControl:
-    """Acts on the runs of this machine's baton processes directly."""
+    """Acts on the runs of this machine's baton processes directly (no service)."""
 
     def cancel(self, run: RunRecord) -> str:
         """SIGTERM to the ``baton run`` process that runs ``run``."""
-        if run.is_completed:
-            raise UsageError(f"run #{run.number} has already ended ({run.conclusion.value if run.conclusion else 'done'})")
-        if run.host not in (None, host_name()):
-            raise UsageError(f"run #{run.number} runs on {run.host}, not on this machine")
-        if not is_process_alive(run.pid):
-            raise UsageError(f"run #{run.number}'s process ({run.pid}) is gone; `baton gc` marks the run interrupted")
-        assert run.pid is not None
-        if "watch" in _arguments(run.pid):
-            raise UsageError(f"run #{run.number} belongs to the watch service (pid {run.pid}); cancel it through the service")
-        os.kill(run.pid, signal.SIGTERM)
-        return f"cancelling run #{run.number} (SIGTERM to baton process {run.pid})"
+        return cancel_local_run(run)
 
     def rerun(self, run: RunRecord, *, is_failed_only: bool) -> str:
         """Re-runs need the watch service, which owns the repository's checkout."""
-        what = "its failed jobs" if is_failed_only else "it"
-        raise UsageError(f"re-running {what} needs `baton watch` running for {run.repository}")
-
-
-def _arguments(pid: int) -> list[str]:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
-    except OSError:
-        return []
+        raise rerun_needs_service(run, is_failed_only=is_failed_only)
 
 
 class InProcessControl(LocalControl):

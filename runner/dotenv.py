@@ -11,8 +11,10 @@ _LINE = re.compile(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*?)\s*$
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "$": "$"}
 
 
-def read_dotenv(path: str) -> dict[str, str]:
-    """The variables of a dotenv file: ``#`` comments, ``export``, quotes, ``\\n`` escapes."""
+def read_dotenv(path: str, *, is_secret: bool = False) -> dict[str, str]:
+    """The variables of a dotenv file: ``#`` comments, ``export``, quotes, ``\\n`` escapes.
+
+    An error about a file of secrets never quotes the line at fault."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
@@ -27,7 +29,8 @@ def read_dotenv(path: str) -> dict[str, str]:
             continue
         match = _LINE.fullmatch(line)
         if match is None:
-            raise UsageError(f"{path}:{number}: expected KEY=VALUE, got {line.strip()[:40]!r}")
+            shown = "" if is_secret else f", got {line.strip()[:40]!r}"
+            raise UsageError(f"{path}:{number}: expected KEY=VALUE{shown}")
         key, raw = match.groups()
         if raw[:1] in ("'", '"'):
             quote = raw[0]

@@ -1,0 +1,110 @@
+"""Re-runs of recorded runs, all jobs or only the failed ones and their dependents,
+with real runs on the host executor and the real store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from plugins.executors.local import LocalExecutor
+from runner.engine.capacity import Capacity
+from runner.engine.placement import Placement
+from runner.errors import UsageError
+from runner.launch import Launch, Trigger, open_runtime, plan_runs, start_runs
+from runner.launch.rerun import plan_rerun, recorded_trigger
+from runner.source.repo import read_facts
+from runner.status import Conclusion
+from runner.store import Store, get_run, jobs_of, steps_of
+from runner.workflow import parse_file
+
+WORKFLOW = """\
+name: flaky
+on: push
+jobs:
+  make:
+    runs-on: self-hosted
+    outputs:
+      value: ${{ steps.v.outputs.value }}
+    steps:
+      - id: v
+        run: echo "value=$(date +%s%N)" >> "$GITHUB_OUTPUT"
+  side:
+    runs-on: self-hosted
+    steps:
+      - run: echo side
+  flaky:
+    needs: make
+    runs-on: self-hosted
+    strategy:
+      matrix:
+        leg: [1, 2]
+    steps:
+      - run: test "${{ matrix.leg }}" = 1 || test -f "$MARKER"
+  after:
+    needs: [make, flaky]
+    runs-on: self-hosted
+    steps:
+      - run: echo "made ${{ needs.make.outputs.value }}"
+"""
+
+
+@pytest.fixture
+def workflow_repo(git_repo: Callable[..., Any]) -> Path:
+    return Path(git_repo({".github/workflows/flaky.yml": WORKFLOW}).working_tree_dir)
+
+
+async def test_a_rerun_of_failed_jobs_runs_them_and_their_dependents_and_keeps_the_others_outputs(
+    workflow_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BATON_HOME", str(tmp_path / "home"))
+    marker = tmp_path / "marker"
+    facts = read_facts(workflow_repo)
+    workflow = parse_file(workflow_repo / ".github" / "workflows" / "flaky.yml", display=".github/workflows/flaky.yml")
+    first = Launch(trigger=Trigger(event_name="push", payload={"before": "1" * 40}, facts=facts, commit=facts.sha),
+                   workflows=(workflow,), env={"MARKER": str(marker)})  # fmt: skip
+    (planned,) = plan_runs(first)
+    async with open_runtime(
+        executors={"local": LocalExecutor({"host_dir": str(tmp_path / "jobs")})},
+        placement=Placement.build(container_executor=None, images={}),
+        capacity=Capacity(2),
+    ) as runtime:
+        assert await start_runs(runtime, first, [planned]) == (Conclusion.FAILURE,)
+        with Store.open() as store:
+            record = get_run(store, planned.run_id)
+            jobs = jobs_of(store, record.id)
+        made = {j.job_key: j for j in jobs}["make"].outputs["value"]
+        assert {j.job_key: j.conclusion for j in jobs}["after"] is Conclusion.SKIPPED
+        marker.touch()
+
+        trigger, inputs = recorded_trigger(record, facts)
+        assert (trigger.commit, trigger.payload["before"], inputs) == (facts.sha, "1" * 40, {})
+        base = Launch(trigger=trigger, workflows=(workflow,), inputs=inputs, env={"MARKER": str(marker)})
+        launch, again = plan_rerun(base, record, jobs, is_failed_only=True)
+        assert sorted(launch.kept) == ["make", "side"]
+        assert await start_runs(runtime, launch, [again]) == (Conclusion.SUCCESS,)
+        with Store.open() as store:
+            rerun = get_run(store, again.run_id)
+            rerun_jobs = {j.job_key: j for j in jobs_of(store, rerun.id)}
+            assert (rerun.sha, rerun.event, rerun.number) == (record.sha, "push", 2)
+            assert {k: j.conclusion for k, j in rerun_jobs.items()} == dict.fromkeys(
+                ["make", "side", "flaky.1", "flaky.2", "after"], Conclusion.SUCCESS
+            )
+            assert rerun_jobs["make"].outputs == {"value": made}
+            assert "kept from run" in rerun_jobs["make"].reason
+            assert steps_of(store, rerun.id, "make") == (), "a kept job runs no step"
+            after_log = [s for s in steps_of(store, rerun.id, "after") if s.log_path]
+            assert any(f"made {made}" in store.log_file(s.log_path).read_text() for s in after_log if s.log_path)
+
+            with pytest.raises(UsageError, match="run #2 has no failed jobs to run again"):
+                plan_rerun(base, rerun, tuple(rerun_jobs.values()), is_failed_only=True)
+
+            launch, whole = plan_rerun(base, record, jobs, is_failed_only=False)
+            assert launch.kept == {}
+        assert await start_runs(runtime, launch, [whole]) == (Conclusion.SUCCESS,)
+        with Store.open() as store:
+            again_all = {j.job_key: j for j in jobs_of(store, whole.run_id)}
+        assert again_all["make"].outputs["value"] != made, "a whole re-run runs every job"
+        assert len(steps_of_all := [j for j in again_all.values() if j.reason]) == 0, steps_of_all
