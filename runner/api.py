@@ -128,6 +128,9 @@ class JobSpec:
     """The host a host-pool executor must use: the one ``-P LABEL=ssh://TARGET`` names,
     or the one with a free slot that the engine chose among those whose labels fit; None
     (outside the engine) lets the executor take the first host whose labels fit."""
+    secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """The run's secrets, for the executor's own credentials (an SSH host's
+    ``identity_secret``); never put in a command's environment by the executor itself."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

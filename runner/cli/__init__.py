@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "logs": ("runner.cli.logs", "print (or --follow) the logs of a run, a job or a step"),
     "cancel": ("runner.cli.cancel", "cancel a run of the watch service or of a `baton run` on this machine"),
     "rerun": ("runner.cli.rerun", "run a recorded run again on the same commit and event (--failed: its failed jobs)"),
+    "hook": ("runner.cli.hook", "install a git hook that pokes the watch service at each push or commit"),
     "dispatch": ("runner.cli.dispatch", "start a workflow_dispatch run in the watch service, inputs checked"),
     "artifacts": ("runner.cli.artifacts", "list the artifacts a run uploaded, or copy one out (--to DIR)"),
     "watch": ("runner.cli.watch", "the service: run workflows on push, schedule and dispatch for watched repositories"),

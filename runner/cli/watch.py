@@ -14,6 +14,9 @@ from runner.config import load_config
 from runner.engine.capacity import Capacity
 from runner.watch.settings import watched_repos
 
+NOTIFY_WAIT_SECONDS = 5
+"""How long a stopping service waits for notifications under way (SIGTERM must end it within 10 s)."""
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags of ``baton watch``."""
@@ -45,6 +48,7 @@ async def _main(args: argparse.Namespace) -> int:
     from runner.cli.executors import prepare
     from runner.cli.run import parse_platforms
     from runner.launch import open_runtime
+    from runner.launch.notifications import Notifications, notification_rules
     from runner.watch.api_server import serve_api
     from runner.watch.service import Service
 
@@ -56,6 +60,7 @@ async def _main(args: argparse.Namespace) -> int:
                           pull, (), config.executors, sources=sources)  # fmt: skip
     for note in setup.notes:
         say(note)
+    rules = notification_rules(config, os.environ)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -63,14 +68,18 @@ async def _main(args: argparse.Namespace) -> int:
     async with open_runtime(
         executors=setup.executors,
         placement=setup.placement,
-        capacity=Capacity(args.jobs or config.jobs or os.cpu_count() or 2),
+        capacity=Capacity(args.jobs or config.jobs or os.cpu_count() or 2, limits=setup.placement.limits()),
         pull=pull,
         notify=say,
     ) as runtime:
+        notifications = Notifications(rules, recorder=runtime.recorder, secrets=(), say=say)
+        notifications.attach(runtime.bus)
         service = Service(runtime, repos, say=say)
         async with serve_api(service, home=runtime.home, bus=runtime.bus) as socket:
             say(f"watching {len(repos)} repositor{'y' if len(repos) == 1 else 'ies'} (store: {runtime.home}; API: {socket})")
             await service.serve(stop)
+        if not await asyncio.to_thread(notifications.close, NOTIFY_WAIT_SECONDS):
+            say(f"notifications still not delivered after {NOTIFY_WAIT_SECONDS} s: given up")
     say("stopped")
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.remove_signal_handler(sig)

@@ -180,6 +180,7 @@ class JobRunner:
             services={name: spec for name, spec in services.items() if spec.image},
             repository=req.info.repository,
             pull=req.pull,
+            secrets=req.secrets,
         )
 
     def _container(self, container: Container, contexts: dict[str, Value], where: str) -> ContainerSpec:

@@ -27,16 +27,13 @@ from runner.status import RunId
 from runner.store import Store, get_run, jobs_of, list_runs, steps_of
 from runner.store.paths import PRIVATE_FILE, ensure_home, private_opener
 from runner.watch.service_api import ServiceApi
-from runner.watch.wire import LOCK_NAME, MAX_LINE, VERSION, ApiError, decode, encode, error_reply, socket_path
+from runner.watch.wire import LOCK_NAME, MAX_LINE, VERSION, ApiError, decode, encode, error_reply, socket_address, socket_path
 
 EVENT_BACKLOG = 10_000
 """Events queued for one client before it counts as stuck and is disconnected."""
 
 LOG_CHUNK = 1 << 20
 """The most bytes of a step log one ``log`` request returns."""
-
-MAX_SOCKET_PATH = 107
-"""Linux's limit on a Unix socket's path (``sun_path`` less its terminating zero)."""
 
 _log = logging.getLogger("baton.api")
 
@@ -52,8 +49,6 @@ async def serve_api(service: ServiceApi, *, home: Path, bus: EventBus) -> AsyncI
     """
     home = ensure_home(home)
     path = socket_path(home)
-    if len(os.fsencode(path)) > MAX_SOCKET_PATH:
-        raise ApiError(f"the socket path is longer than {MAX_SOCKET_PATH} bytes; use a shorter BATON_HOME", where=str(path))
     lock = _take_lock(home)
     server: asyncio.AbstractServer | None = None
     try:
@@ -71,7 +66,8 @@ async def serve_api(service: ServiceApi, *, home: Path, bus: EventBus) -> AsyncI
                 connections.discard(task)
 
         try:
-            server = await asyncio.start_unix_server(accept, path=str(staging), limit=MAX_LINE)
+            with socket_address(staging) as address:
+                server = await asyncio.start_unix_server(accept, path=address, limit=MAX_LINE)
             os.chmod(staging, PRIVATE_FILE)
             os.replace(staging, path)  # atomically over a stale socket of a killed service
         except OSError as exc:

@@ -17,7 +17,7 @@ from typing import Any
 
 from runner.status import RunId
 from runner.watch.service_api import RepoState
-from runner.watch.wire import ApiError, decode, encode, raise_error, socket_path
+from runner.watch.wire import ApiError, decode, encode, raise_error, socket_address, socket_path
 
 TIMEOUT_SECONDS = 5.0
 """How long a quick request (status, cancel, a read) may take."""
@@ -49,7 +49,8 @@ class ServiceClient:
         connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         connection.settimeout(timeout)
         try:
-            connection.connect(str(path))
+            with socket_address(path) as address:
+                connection.connect(address)
         except (FileNotFoundError, ConnectionRefusedError):
             connection.close()
             return None  # no service, or the socket of one that was killed

@@ -11,7 +11,10 @@ and :mod:`runner.watch.client` only.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +44,28 @@ class ApiError(BatonError):
 def socket_path(home: Path) -> Path:
     """Where the service of ``home`` listens."""
     return home / SOCKET_NAME
+
+
+MAX_SOCKET_PATH = 107
+"""Linux's limit on a Unix socket's address (``sun_path`` less its terminating zero)."""
+
+
+@contextlib.contextmanager
+def socket_address(path: Path) -> Iterator[str]:
+    """``path`` as an address to bind or connect: itself, or, when longer than Linux
+    allows (a deep ``BATON_HOME``), the same file reached through ``/proc/self/fd`` of its
+    folder, held open while the block runs."""
+    if len(os.fsencode(path)) <= MAX_SOCKET_PATH:
+        yield str(path)
+        return
+    try:
+        folder = os.open(path.parent, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError as exc:
+        raise ApiError(f"cannot open the socket's folder: {exc.strerror or exc}", where=str(path.parent)) from None
+    try:
+        yield f"/proc/self/fd/{folder}/{path.name}"
+    finally:
+        os.close(folder)
 
 
 def encode(message: dict[str, Any]) -> bytes:

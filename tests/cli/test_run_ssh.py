@@ -93,7 +93,7 @@ def test_runs_on_labels_land_on_the_host_and_ssh_runs_as_docker_does(
     assert list((shared_sshd.directory / "work").iterdir()) == []
 
 
-def test_ctrl_c_mid_step_leaves_no_process_folder_or_secret_on_the_host(
+def test_ctrl_c_mid_step_leaves_no_process_folder_or_secret_on_the_host_and_the_key_comes_from_a_secret(
         shared_sshd: Any, git_repo: Callable[..., Any], tmp_path: Path) -> None:
     marker = f"{uuid.uuid4().int % 90_000 + 10_000}"
     secret = f"s3cr3t-{uuid.uuid4().hex}"
@@ -102,14 +102,21 @@ def test_ctrl_c_mid_step_leaves_no_process_folder_or_secret_on_the_host(
                 f"        run: echo \"step-is-running ${{#TOKEN}}\"; sleep {marker} & sleep {marker}; wait\n")
     root = Path(git_repo({".github/workflows/ci.yml": workflow}).working_tree_dir)
     work_root = tmp_path / "work"
-    env = write_config(tmp_path, host_table(shared_sshd, work_root=str(work_root)))
+    table = host_table(shared_sshd, work_root=str(work_root), identity_secret="BOX_KEY")
+    del table["identity"]  # the client key comes from a secret, not a file
+    env = write_config(tmp_path, table)
+    key = shared_sshd.client_key_path.read_text()
+    secrets = tmp_path / "secrets.env"
+    secrets.write_text(f'BOX_KEY="{key}"\n')
     home = tmp_path / "home"
-    proc = baton(["run", "-s", "API_TOKEN"], root, home, {**env, "API_TOKEN": secret})
+    proc = baton(["run", "-s", "API_TOKEN", "--secret-file", str(secrets)], root, home, {**env, "API_TOKEN": secret})
     try:
         wait_for_log(home, f"step-is-running {len(secret)}", proc)
-        assert [line for line in host_command_lines() if secret in line] == []
+        secrets.unlink()
+        hidden = [secret, *(line for line in key.splitlines() if "PRIVATE KEY" not in line)]
+        assert [line for line in host_command_lines() if any(text in line for text in hidden)] == []
         assert [path for path in (*work_root.rglob("*"), *home.rglob("*"))
-                if path.is_file() and secret.encode() in path.read_bytes()] == []
+                if path.is_file() and any(text.encode() in path.read_bytes() for text in hidden)] == []
         proc.send_signal(signal.SIGINT)
         started = time.monotonic()
         while any(f"sleep {marker}" in line for line in host_command_lines()) or list(work_root.iterdir()):
@@ -186,9 +193,63 @@ def test_busy_hosts_keep_jobs_queued_saying_why_across_runs_and_jobs_name_their_
     assert executors == ["ssh box", "ssh box", "ssh gpu-2", "ssh gpu-2"]
 
 
-def job_rows(home: Path) -> list[tuple[str, str]]:
-    """(status, reason) of every job in ``home``'s store."""
-    if not (home / "baton.db").exists():
+def job_rows(home: Path, columns: str = "status, reason") -> list[tuple[str, str]]:
+    """``columns`` of every job in ``home``'s store."""
+    if not (home / "baton.db-wal").exists():  # before WAL, a reader could hold the recorder up
         return []
     with sqlite3.connect(home / "baton.db") as db:
-        return list(db.execute("SELECT status, reason FROM jobs"))
+        try:
+            return list(db.execute(f"SELECT {columns} FROM jobs"))
+        except sqlite3.OperationalError:  # made, not migrated yet
+            return []
+
+
+HOSTS_FAIL = """
+on: push
+jobs:
+  doomed:
+    runs-on: [self-hosted, doomed]
+    steps:
+      - run: echo step-is-running; sleep {marker}
+  dead:
+    runs-on: [self-hosted, dead]
+    steps: [{{run: 'true'}}]
+  healthy:
+    runs-on: [self-hosted, healthy]
+    steps:
+      - run: while [ ! -e {gate} ]; do sleep 0.05; done; echo healthy-done
+"""
+
+
+def test_a_lost_or_unreachable_host_fails_its_job_naming_it_and_the_run_goes_on(
+        sshd: Callable[..., Any], git_repo: Callable[..., Any], tmp_path: Path) -> None:
+    from tests.plugins.executors.test_ssh import kill_command_line
+    from tests.sshd import kill_server
+
+    doomed, dead, healthy = sshd(), sshd("127.0.0.2"), sshd("127.0.0.3")
+    kill_server(dead)
+    marker, gate = f"{uuid.uuid4().int % 90_000 + 10_000}", tmp_path / "gate"
+    root = Path(git_repo({".github/workflows/ci.yml": HOSTS_FAIL.format(marker=marker, gate=gate)}).working_tree_dir)
+    env = write_config(tmp_path, host_table(doomed), doomed=host_table(doomed), dead=host_table(dead),
+                       healthy=host_table(healthy))
+    home = tmp_path / "home"
+    proc = baton(["run", "--format", "json", "--executor", "local", "--jobs", "3"], root, home, env)
+    try:
+        wait_for_log(home, "step-is-running", proc)
+        kill_server(doomed)
+        started = time.monotonic()
+        while ("completed", "failure") not in job_rows(home, "status, conclusion"):
+            assert time.monotonic() - started < 45 and proc.poll() is None, job_rows(home)
+            time.sleep(0.05)
+        gate.touch()  # the healthy host's job was still running: it goes on to its end
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        kill_command_line(f"sleep {marker}")  # what the dead host left: gone with the host in real life
+    assert "Traceback" not in err
+    jobs = {job["key"]: job for job in json.loads(out)["jobs"]}
+    assert {key: job["conclusion"] for key, job in jobs.items()} == {"doomed": "failure", "dead": "failure", "healthy": "success"}
+    assert re.search(r"lost connection to doomed \(127\.0\.0\.1:\d+\)", Path(jobs["doomed"]["steps"][0]["log"]).read_text())
+    assert re.search(r"cannot connect to host dead \(127\.0\.0\.2:\d+\): Connection refused", jobs["dead"]["reason"])

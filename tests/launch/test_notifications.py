@@ -7,11 +7,8 @@ import hashlib
 import hmac
 import json
 import subprocess
-import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +20,9 @@ from runner.errors import ConfigError
 from runner.launch.notifications import notification_rules, reason_of
 from runner.status import Conclusion, RunId, Status
 from runner.store.records import RunRecord
+from tests.webhooks import Receiver, receiver
+
+__all__ = ["receiver"]  # the fixture, imported for pytest
 
 SECRET = "hook-secret-7f3a"
 FAILING = """
@@ -44,41 +44,6 @@ jobs:
         env:
           TOKEN: ${{ secrets.WEBHOOK_SECRET }}
 """
-
-
-@dataclass
-class Receiver:
-    """A webhook receiver on loopback: answers the queued statuses, then 200."""
-
-    url: str
-    statuses: list[int] = field(default_factory=list)
-    deliveries: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    found = Receiver(url="")
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            found.deliveries.append((dict(self.headers.items()), body))
-            self.send_response(found.statuses.pop(0) if found.statuses else 200)
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    found.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield found
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 @pytest.fixture

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import stat
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -19,10 +17,10 @@ from typing import Any
 import pytest
 
 from runner.cli import main
-from runner.errors import StoreError, UsageError
+from runner.errors import BatonError, StoreError, UsageError
 from runner.store import RunRecord, Store, get_run, jobs_of, list_runs
 from runner.watch.client import ServiceClient
-from runner.watch.wire import socket_path
+from runner.watch.wire import socket_address, socket_path
 
 QUICK = """\
 name: quick
@@ -68,14 +66,13 @@ def recorded(store: Store, run_id: str) -> RunRecord | None:
 
 
 @pytest.fixture
-def home(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A short BATON_HOME (a socket's path has at most 107 bytes)."""
-    folder = Path(tempfile.mkdtemp(prefix="bt-"))
-    monkeypatch.setenv("BATON_HOME", str(folder / "home"))
-    try:
-        yield folder / "home"
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A BATON_HOME deeper than a socket address may be long (107 bytes), and no user baton.toml."""
+    folder = tmp_path / ("deep-folder-" * 8) / "home"
+    assert len(str(folder / "baton.sock")) > 107
+    monkeypatch.setenv("BATON_HOME", str(folder))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    return folder
 
 
 @pytest.fixture
@@ -84,22 +81,35 @@ def repo(git_repo: Callable[..., Any]) -> Path:
     return Path(made.working_tree_dir)
 
 
+def watch_command(repo: Path) -> list[str]:
+    return [sys.executable, "-m", "runner", "watch", str(repo), "--interval", "60", "--executor", "local"]
+
+
 class Service:
-    """A service process serving :class:`tests.watch.api_service.SmallService`."""
+    """``baton watch REPO`` in its own process (polling every 60 s), its output in a file."""
 
     def __init__(self, home: Path, repo: Path) -> None:
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.watch.api_service", str(home), f"app={repo}"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT, text=True,
-        )
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        if line.strip() != "ready":
-            self.process.kill()
-            problem = self.process.stderr.read() if self.process.stderr else ""
-            self.stop()
-            raise AssertionError(f"the service did not start: {line!r} {problem}")
+        self.log = home.parent / f"watch-{time.monotonic_ns()}.log"
+        home.parent.mkdir(parents=True, exist_ok=True)
+        with self.log.open("w") as out:
+            self.process = subprocess.Popen(
+                watch_command(repo), stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT
+            )
+        wait_until(lambda: self.has_polled(home) or self.process.poll() is not None, 30, "the first poll")
+        assert self.process.poll() is None, self.output()
+
+    def has_polled(self, home: Path) -> bool:
+        try:
+            client = ServiceClient.connect(home)
+        except BatonError:
+            return False
+        if client is None:
+            return False
+        with client:
+            return client.pid == self.process.pid and all(state.last_poll_at for state in client.status())
+
+    def output(self) -> str:
+        return self.log.read_text()
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.process.poll() is None:
@@ -109,9 +119,6 @@ class Service:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        for stream in (self.process.stdout, self.process.stderr):
-            if stream is not None:
-                stream.close()
 
 
 @pytest.fixture
@@ -134,18 +141,20 @@ def connect(home: Path) -> ServiceClient:
 
 
 def test_the_socket_is_the_owners_only_and_answers_requests_and_clear_errors(
-    home: Path, repo: Path, services: Callable[[Path, Path], Service]
+    home: Path, repo: Path, services: Callable[[Path, Path], Service], capsys: pytest.CaptureFixture[str]
 ) -> None:
     service = services(home, repo)
+    wait_until(lambda: main(["watch", "--status"]) == 0, 20, "the repository polled and healthy")
+    assert f"  {repo.name}: {repo}: " in capsys.readouterr().out
     path = socket_path(home)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600 and stat.S_ISSOCK(path.stat().st_mode)
     assert stat.S_IMODE(home.stat().st_mode) == 0o700
     with connect(home) as client:
         assert client.pid == service.process.pid
         (state,) = client.status()
-        assert (state.name, state.location, state.is_healthy) == ("app", str(repo), True)
-        client.poke("app")
-        with pytest.raises(UsageError, match="no repository 'nope' is watched"):
+        assert (state.name, state.location) == (repo.name, str(repo))
+        client.poke(repo.name)
+        with pytest.raises(BatonError, match="no watched repository 'nope'"):
             client.poke("nope")
         with pytest.raises(UsageError, match="unknown request 'frobnicate'"):
             client.request("frobnicate")
@@ -154,7 +163,8 @@ def test_the_socket_is_the_owners_only_and_answers_requests_and_clear_errors(
         with pytest.raises(StoreError, match="no run '424242' in the store"):
             client.request("run", run="424242")
     raw = socket.socket(socket.AF_UNIX)
-    raw.connect(str(path))
+    with socket_address(path) as address:
+        raw.connect(address)
     with raw, raw.makefile("rwb") as wire:
         for line, answer in ((b"{nope\n", b"not a JSON line"), (b'{"v": 9, "op": "hello"}\n', b"speaks API version 1")):
             wire.write(line)
@@ -166,12 +176,9 @@ def test_a_second_service_on_the_same_home_refuses_and_a_killed_ones_socket_is_r
     home: Path, repo: Path, services: Callable[[Path, Path], Service]
 ) -> None:
     first = services(home, repo)
-    second = subprocess.run(
-        [sys.executable, "-m", "tests.watch.api_service", str(home), f"app={repo}"],
-        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT, timeout=60,
-    )
-    assert second.returncode != 0
-    assert f"baton watch is already running for {home} (pid {first.process.pid})" in second.stderr
+    second = subprocess.run(watch_command(repo), capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT, timeout=60)
+    assert second.returncode == 2
+    assert f"baton: baton watch is already running for {home} (pid {first.process.pid})" in second.stderr
     first.stop(signal.SIGKILL)
     assert socket_path(home).exists()  # left behind by kill -9
     assert ServiceClient.connect(home) is None
@@ -189,7 +196,7 @@ def test_dispatch_streams_events_and_cancel_stops_the_services_run(
     stream = listener.events()
     thread = threading.Thread(target=lambda: seen.extend(e for e in stream), daemon=True)
     thread.start()
-    assert main(["dispatch", "app", "quick.yml", "--input", "who=world"]) == 0
+    assert main(["dispatch", repo.name, "quick.yml", "--input", "who=world"]) == 0
     run_id = capsys.readouterr().out.strip().rpartition("run ")[2]
     wait_until(lambda: any(e["type"] == "RunFinished" and e["run_id"] == run_id for e in seen), 30, "the run's end streamed")
     types = [e["type"] for e in seen if e["run_id"] == run_id]
@@ -205,7 +212,7 @@ def test_dispatch_streams_events_and_cancel_stops_the_services_run(
         assert "hello world" in log["text"] and log["is_completed"]
         assert [r["id"] for r in client.request("runs", limit=5)] == [run_id]
 
-    assert main(["dispatch", "app", "slow.yml"]) == 0
+    assert main(["dispatch", repo.name, "slow.yml"]) == 0
     slow = capsys.readouterr().out.strip().rpartition("run ")[2]
     with Store.open(home) as store:
         wait_until(lambda: recorded(store, slow), 20, "the slow run recorded")
@@ -224,7 +231,7 @@ def test_dispatch_streams_events_and_cancel_stops_the_services_run(
             with Store.open(home) as store:
                 raise AssertionError(f"{lines} {list_runs(store)} {[ (j.job_key, j.status) for j in jobs_of(store, slow)]}") from None
         assert main(["cancel", slow]) == 0
-        assert capsys.readouterr().out.strip() == f"cancelling run {slow}"
+        assert capsys.readouterr().out.startswith(f"cancelling run {slow}")
         assert follow.wait(20) == 1
         assert follow.stderr is not None and "cancelled" in follow.stderr.read()
     finally:
@@ -241,6 +248,8 @@ def test_without_a_service_dispatch_and_rerun_say_they_need_it_and_cancel_signal
 ) -> None:
     assert main(["dispatch", "app", "quick.yml"]) == 2
     assert "dispatching quick.yml of app needs `baton watch` running" in capsys.readouterr().err
+    assert main(["watch", "--status"]) == 2
+    assert f"no baton watch is running for {home}" in capsys.readouterr().err
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     run = subprocess.Popen(
         [sys.executable, "-m", "runner", "run", "workflow_dispatch", "-W", ".github/workflows/slow.yml", "-P", "self-hosted=-self-hosted"],
@@ -248,7 +257,8 @@ def test_without_a_service_dispatch_and_rerun_say_they_need_it_and_cancel_signal
     )
     try:
         with Store.open(home) as store:
-            record = wait_until(lambda: next(iter(list_runs(store, 1)), None), 30, "the baton run recorded")
+            # started, not only recorded: a SIGTERM before the run's task exists finds nothing to cancel
+            record = wait_until(lambda: next((r for r in list_runs(store, 1) if r.started_at), None), 30, "the baton run started")
         assert main(["rerun", str(record.number), "--failed"]) == 2
         assert f"re-running run #{record.number} (its failed jobs) needs `baton watch` running" in capsys.readouterr().err
         assert main(["cancel", str(record.number)]) == 0

@@ -82,7 +82,7 @@ class SshExecutor:
 
         host = self._host(job)
         try:
-            connection = await to_completion(self._thread_call(connections.acquire, host, []))
+            connection = await to_completion(self._thread_call(connections.acquire, host, [], job.secrets))
             try:
                 session = SshSession(connection, self._pool, self.grace_seconds)
                 try:

@@ -16,6 +16,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import paramiko
@@ -94,8 +95,11 @@ _OPEN: dict[Host, Connection] = {}
 _CONNECTING: dict[Host, threading.Lock] = {}
 
 
-def acquire(host: Host, notes: list[str]) -> Connection:
-    """The shared connection to ``host``, opening it if needed (blocking); pair with :func:`release`."""
+def acquire(host: Host, notes: list[str], secrets: Mapping[str, str] | None = None) -> Connection:
+    """The shared connection to ``host``, opening it if needed (blocking); pair with :func:`release`.
+
+    ``identity_secret`` and ``password_secret`` name a secret of ``secrets`` (the run's),
+    else a variable of baton's environment."""
     with _LOCK:
         gate = _CONNECTING.setdefault(host, threading.Lock())
     with gate:  # one connect per host at a time: the others wait and share it
@@ -104,7 +108,7 @@ def acquire(host: Host, notes: list[str]) -> Connection:
             if found is not None and not found.is_lost and found.transport.is_active():
                 found.users += 1
                 return found
-        connection = _connect(host, notes)
+        connection = _connect(host, notes, {**os.environ, **(secrets or {})})
         with _LOCK:
             connection.users += 1
             _OPEN[host] = connection
@@ -122,13 +126,13 @@ def release(connection: Connection) -> None:
     connection.close()
 
 
-def _connect(host: Host, notes: list[str]) -> Connection:
-    via = acquire(host.jump, notes) if host.jump is not None else None
+def _connect(host: Host, notes: list[str], secrets: Mapping[str, str]) -> Connection:
+    via = acquire(host.jump, notes, secrets) if host.jump is not None else None
     try:
         transport = _handshake(host, via)
         try:
             verify(host, transport.get_remote_server_key(), notes=notes)
-            _authenticate(host, transport)
+            _authenticate(host, transport, secrets)
         except BaseException:
             transport.close()
             raise
@@ -182,9 +186,9 @@ def _algorithms(kinds: list[str], offered: list[str]) -> list[str]:
     return wanted
 
 
-def _authenticate(host: Host, transport: paramiko.Transport) -> None:
+def _authenticate(host: Host, transport: paramiko.Transport, secrets: Mapping[str, str]) -> None:
     tried: list[str] = []
-    for label, key in _keys(host):
+    for label, key in _keys(host, secrets):
         tried.append(label)
         try:
             transport.auth_publickey(host.user, key)
@@ -194,7 +198,7 @@ def _authenticate(host: Host, transport: paramiko.Transport) -> None:
         except paramiko.SSHException as exc:
             raise ExecutorError(f"host {host.name}: authentication failed: {exc}") from None
     if host.password_secret is not None:
-        password = os.environ.get(host.password_secret)
+        password = secrets.get(host.password_secret)
         if password is None:
             raise ExecutorError(f"host {host.name}: password_secret {host.password_secret} is not set")
         tried.append(f"password of {host.password_secret}")
@@ -207,10 +211,10 @@ def _authenticate(host: Host, transport: paramiko.Transport) -> None:
                         f"every credential tried ({', '.join(tried) or 'none found: set identity or agent'})")
 
 
-def _keys(host: Host) -> list[tuple[str, paramiko.PKey]]:
+def _keys(host: Host, secrets: Mapping[str, str]) -> list[tuple[str, paramiko.PKey]]:
     keys: list[tuple[str, paramiko.PKey]] = []
     if host.identity_secret is not None:
-        text = os.environ.get(host.identity_secret)
+        text = secrets.get(host.identity_secret)
         if text is None:
             raise ExecutorError(f"host {host.name}: identity_secret {host.identity_secret} is not set")
         keys.append((f"the key in {host.identity_secret}", _parse_key(host, text)))

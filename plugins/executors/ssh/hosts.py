@@ -51,7 +51,7 @@ class Host:
     identities: tuple[str, ...] = ()
     """Private key files, tried in order."""
     identity_secret: str | None = None
-    """A secret (an environment variable of baton's process) holding a private key."""
+    """A secret holding a private key: one of the run's secrets, else a variable of baton's environment."""
     use_agent: bool = False
     known_hosts: tuple[str, ...] = DEFAULT_KNOWN_HOSTS
     host_key_policy: HostKeyPolicy = "strict"
@@ -60,6 +60,7 @@ class Host:
     work_root: str = DEFAULT_WORK_ROOT
     jump: Host | None = None
     password_secret: str | None = None
+    """A secret holding the user's password (tried after every key), found as ``identity_secret``."""
     is_login_shell: bool = False
 
     @property

@@ -2,8 +2,9 @@
 
 A step is one channel running ``sh -s``: the script below arrives on stdin, so the
 environment and secrets never appear in a command line nor go through sshd's
-``AcceptEnv``. It writes the command's files (never through a link: ``set -C`` opens
-with ``O_EXCL``), starts the command under ``setsid`` with its output on the channel's
+``AcceptEnv``. It writes the command's files with the shell's own builtins (``printf``,
+redirection: no program, so no process list, sees their contents; never through a
+link: ``set -C`` opens with ``O_EXCL``), starts the command under ``setsid`` with its output on the channel's
 stdout, reports the process group on stderr, waits, and then reports on stderr the exit
 status and the collected files that are regular files (a link the job planted is not
 read). A random token on stdout marks where the step's own output ends.
@@ -42,12 +43,22 @@ def step_script(*, argv: Sequence[str], env: Mapping[str, str], path: Sequence[s
     # Without SSH_CLIENT, bash does not read ~/.bashrc as it does for commands sshd runs:
     # steps get a plain non-login shell, as on the other executors.
     lines = ["umask 077", "set -C", "unset SSH_CLIENT SSH2_CLIENT SSH_CONNECTION"]
+    # A step's cost is mostly the processes it starts on the host: files are written by
+    # the shell itself (test, printf, redirection), a program runs only when needed.
+    for parent in sorted({name.rsplit("/", 1)[0] or "/" for name in files}):
+        lines.append(f"[ -d {q(parent)} ] || mkdir -p -- {q(parent)}")
     for name, content in files.items():
-        parent = name.rsplit("/", 1)[0] or "/"
-        lines.append(f"rm -f -- {q(name)}; mkdir -p -- {q(parent)} && base64 -d > {q(name)} <<'{token}'")
-        lines.append(base64.encodebytes(content).decode() + token)
-        if name in scripts:
-            lines.append(f"chmod 700 -- {q(name)}")
+        lines.append(f"if [ -e {q(name)} ] || [ -L {q(name)} ]; then rm -f -- {q(name)}; fi")
+        if not content:
+            lines.append(f": > {q(name)}")
+        elif b"\0" not in content and _is_text(content):
+            lines.append(f"printf '%s' {q(content.decode())} > {q(name)}")
+        else:
+            lines.append(f"base64 -d > {q(name)} <<'{token}'")
+            lines.append(base64.encodebytes(content).decode() + token)
+    executable = [q(name) for name in files if name in scripts]
+    if executable:
+        lines.append(f"chmod 700 -- {' '.join(executable)}")
     for key, value in env.items():
         if _NAME.match(key):  # a shell cannot export other names; GitHub's runner shells cannot either
             lines.append(f"export {key}={q(value)}")
@@ -67,11 +78,19 @@ def step_script(*, argv: Sequence[str], env: Mapping[str, str], path: Sequence[s
         f"printf '%s' {q(token)}",
         "printf 'X %s\\n' \"$baton_code\" >&2",
     ]
-    for index, name in enumerate(collect):
+    for index, name in enumerate(collect):  # an empty file (the usual command file) costs no program
         lines.append(f"if [ -f {q(name)} ] && [ ! -L {q(name)} ]; then printf 'F {index} ' >&2; "
-                     f"base64 < {q(name)} | tr -d '\\n' >&2; printf '\\n' >&2; fi")
+                     f"if [ -s {q(name)} ]; then base64 < {q(name)} | tr -d '\\n' >&2; fi; printf '\\n' >&2; fi")
     lines += ["printf 'E\\n' >&2", "exit 0", ""]
     return StepScript(text="\n".join(lines).encode(), token=token.encode(), collect=tuple(collect))
+
+
+def _is_text(content: bytes) -> bool:
+    try:
+        content.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 @dataclass(slots=True)

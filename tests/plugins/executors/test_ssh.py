@@ -25,6 +25,7 @@ from plugins.executors.ssh.session import SshSession
 from runner.api import Command, ConfigError, ExecutorError, JobSpec
 from runner.cli.executors import prepare
 from runner.expr.hashfiles import hash_through, hash_workspace_files
+from tests.plugins.executors.conftest import host_command_lines
 from tests.plugins.executors.test_contract import Output, no_process_with, run, shell, sleeper
 from tests.sshd import host_table, kill_server
 
@@ -240,3 +241,32 @@ async def test_gc_stops_what_a_killed_run_left_and_removes_its_folder(shared_ssh
     finally:
         orphan.kill()
         orphan.wait()
+
+
+async def test_the_key_comes_from_the_environment_or_a_missing_one_is_named(
+        shared_sshd: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    table = {**host_table(shared_sshd, identity_secret="BATON_TEST_BOX_KEY")}
+    del table["identity"]
+    executor = SshExecutor({"hosts": {"box": table}})
+    with pytest.raises(ExecutorError, match="^host box: identity_secret BATON_TEST_BOX_KEY is not set$"):
+        async with executor.session(job("box")):
+            pass
+    monkeypatch.setenv("BATON_TEST_BOX_KEY", shared_sshd.client_key_path.read_text())
+    async with executor.session(job("box")) as session:
+        assert (await run(session, "echo in"))[1] == "in\n"
+
+
+async def test_a_secret_in_a_step_file_is_in_no_process_list(shared_sshd: Any) -> None:
+    secret, marker = f"s3cr3t-{uuid.uuid4().hex}", sleeper()
+    executor = SshExecutor({"hosts": {"box": host_table(shared_sshd)}})
+    async with executor.session(job("box")) as session:
+        script = f"{session.temp}/step.sh"
+        body = f"#!/bin/sh\n# {secret}\necho started; sleep {marker}\n".encode()
+        output = Output()
+        step = asyncio.ensure_future(session.execute(Command(argv=("sh", script), env={}, cwd=session.workspace,
+                                                             files={script: body}), output))
+        await output.wait_for("started\n")
+        assert [line for line in host_command_lines() if secret in line] == []
+        step.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await step
