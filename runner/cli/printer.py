@@ -1,5 +1,12 @@
 """Live output of ``baton run``: each job in its own colour with its name as prefix,
-steps with durations, and what the end-of-run summary and JSON document need."""
+steps with durations, and what the end-of-run summary and JSON document need.
+
+What a step prints can neither steer the terminal nor pass for baton's own lines: its
+text goes through :func:`runner.terminal.shown` (SGR colours kept and reset at the end of
+the line, every other control escaped) after a ``│`` gutter, so it never starts a line;
+baton's lines inside a step (``##[error]…`` of workflow commands, its notes) have their
+own ``»`` gutter, and its status lines (``▶``, ``✓ job success``) none. A step's literal
+``##[error]`` stays plain text."""
 
 from __future__ import annotations
 
@@ -22,6 +29,7 @@ from runner.events import (
 )
 from runner.progress import JobView, Progress, RunView
 from runner.status import Conclusion, RunId
+from runner.terminal import escape_controls, shown
 
 FLUSH_SECONDS = 0.05
 """Longest a printed log line waits in the stream's buffer."""
@@ -66,7 +74,7 @@ class Printer:
             case LogLines():
                 self._lines(event)
             case StepStarted():
-                self._say(event.run_id, event.job_key, self.style("▶ ", "dim") + event.name)
+                self._say(event.run_id, event.job_key, self.style("▶ ", "dim") + shown(event.name))
             case StepFinished():
                 self._step_finished(event)
             case JobQueued():
@@ -74,7 +82,7 @@ class Printer:
                 if event.waiting_for:
                     self._say(event.run_id, event.job_key, self.style(f"queued: {event.waiting_for}", "dim"))
             case JobStarted():
-                self._say(event.run_id, event.job_key, self.style(f"job started on {event.executor}", "dim"))
+                self._say(event.run_id, event.job_key, self.style(f"job started on {shown(event.executor)}", "dim"))
             case JobFinished():
                 self._job_finished(event)
             case Annotation():
@@ -86,7 +94,7 @@ class Printer:
 
     def _prefix(self, run_id: RunId, key: str) -> str:
         view = self.jobs.get((run_id, key))
-        name = view.name if view else key
+        name = shown(view.name if view else key)
         colour = self.colours.get((run_id, key), "bold")
         return self.style(f"{name[: self.width]:<{self.width}}", colour, "bold") + " "
 
@@ -97,13 +105,20 @@ class Printer:
     def _lines(self, event: LogLines) -> None:
         if not event.lines:
             return
-        prefix = self._prefix(event.run_id, event.job_key) + self.style("│ ", "dim")
-        # One join for the whole batch (a flood prints 200,000 lines); a line at a time
-        # only when the batch holds a ``##[`` directive to style.
-        body = "\n".join(event.lines)
-        if body.startswith("##[") or "\n##[" in body:
-            body = "\n".join(self._directive(line) if line.startswith("##[") else line for line in event.lines)
-        self.stream.write(prefix + body.replace("\n", "\n" + prefix) + "\n")
+        prefix = self._prefix(event.run_id, event.job_key)
+        if event.is_runner:
+            prefix += self.style("» ", "bold")
+            out = [prefix + (self._directive(line) if line.startswith("##[") else shown(line)) for line in event.lines]
+            body = "\n".join(out)
+        else:
+            # One join and one escape for the whole batch (a flood prints 200,000 lines;
+            # newlines are never escaped); a line at a time only where a line sets colours,
+            # which then ends with a reset.
+            prefix += self.style("│ ", "dim")
+            body = "\n".join(event.lines)
+            body = "\n".join(map(shown, event.lines)) if "\x1b" in body else escape_controls(body)
+            body = prefix + body.replace("\n", "\n" + prefix)
+        self.stream.write(body + "\n")
         now = time.monotonic()
         if now - self.flushed > FLUSH_SECONDS:  # live, without a system call per batch of lines
             self.stream.flush()
@@ -111,12 +126,13 @@ class Printer:
 
     def _directive(self, line: str) -> str:
         kind, _, rest = line[3:].partition("]")
+        rest = shown(rest)
         if kind == "group":
             return self.style("▾ " + rest, "bold")
         if kind == "endgroup":
             return self.style("▴", "dim")
         colour = {"error": "red", "warning": "yellow", "notice": "cyan", "debug": "dim"}.get(kind)
-        return self.style(f"{kind}: {rest}", colour) if colour else line
+        return self.style(f"{kind}: {rest}", colour) if colour else shown(line)
 
     def _step_finished(self, event: StepFinished) -> None:
         duration = self.jobs[(event.run_id, event.job_key)].steps[event.index].duration
@@ -124,13 +140,13 @@ class Printer:
         if event.conclusion == Conclusion.SUCCESS and event.outcome == Conclusion.FAILURE:
             mark, colour = "✗", "yellow"
         timing = f"  {duration:.2f}s" if duration is not None else "  (skipped)"
-        self._say(event.run_id, event.job_key, self.style(mark, colour, "bold") + f" {event.name}" + self.style(timing, "dim"))
+        self._say(event.run_id, event.job_key, self.style(mark, colour, "bold") + f" {shown(event.name)}" + self.style(timing, "dim"))
 
     def _job_finished(self, event: JobFinished) -> None:
         view = self.jobs[(event.run_id, event.job_key)]
         mark, colour = _MARKS.get(event.conclusion, ("?", "bold"))
         took = f" in {event.at - view.started:.1f}s" if view.started else ""
-        reason = f": {event.reason}" if event.reason else ""
+        reason = f": {shown(event.reason)}" if event.reason else ""
         self._say(event.run_id, event.job_key, self.style(f"{mark} job {event.conclusion.value}{took}{reason}", colour, "bold"))
 
     def summary(self) -> list[str]:
@@ -139,7 +155,7 @@ class Printer:
         for view in self.jobs.values():
             took = f"{view.finished - view.started:.1f}s" if view.started and view.finished else "-"
             result = view.conclusion.value if view.conclusion else "unfinished"
-            rows.append((view.name, result, took, view.executor or view.reason[:40]))
+            rows.append((shown(view.name), result, took, shown(view.executor or view.reason[:40])))
         widths = [max(len(r[i]) for r in rows) for i in range(4)]
         lines = []
         for i, row in enumerate(rows):

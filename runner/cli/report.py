@@ -19,6 +19,7 @@ from runner.cli.style import Style
 from runner.expr import Value
 from runner.plan import Plan
 from runner.status import Conclusion, RunId
+from runner.terminal import shown
 
 if TYPE_CHECKING:  # only in annotations: a dry run (``baton run -n``) imports neither
     from runner.cli.printer import Printer
@@ -29,7 +30,7 @@ def print_dry_run(plan: Plan, out: TextIO) -> None:
     """The plan of a workflow: jobs in order, their legs and needs; nothing runs."""
     style = Style(out)
     workflow = plan.workflow
-    print(style(f"{workflow.display_name}", "bold") + style(f"  ({workflow.path})  dry run: nothing runs", "dim"), file=out)
+    print(style(shown(workflow.display_name), "bold") + style(f"  ({workflow.path})  dry run: nothing runs", "dim"), file=out)
     for planned in plan.jobs.values():
         job = planned.job
         needs = f"  needs: {', '.join(job.needs)}" if job.needs else ""
@@ -39,7 +40,7 @@ def print_dry_run(plan: Plan, out: TextIO) -> None:
         for leg in planned.legs:
             steps = len(job.steps) if not job.uses else 0
             what = f"calls {job.uses}" if job.uses else f"{steps} step{'s' * (steps != 1)}"
-            print(f"  {leg.name:<40} {what}{style(needs, 'dim')}", file=out)
+            print(f"  {shown(leg.name):<40} {what}{style(needs, 'dim')}", file=out)
 
 
 def overall(conclusions: Sequence[Conclusion]) -> Conclusion:
@@ -61,7 +62,7 @@ def print_summary(printer: Printer, requests: Sequence[PlannedRun], conclusions:
         colour = "green" if conclusion == Conclusion.SUCCESS else "red" if conclusion == Conclusion.FAILURE else "yellow"
         took = printer.elapsed(request.run_id) if request.run_id in printer.runs else 0.0
         print(
-            style(f"{request.info.workflow}: {conclusion.value} in {took:.1f}s", colour, "bold")
+            style(f"{shown(request.info.workflow)}: {conclusion.value} in {took:.1f}s", colour, "bold")
             + style(f"  (run {request.run_id}; logs: baton logs {request.run_id})", "dim"),
             file=out,
         )
