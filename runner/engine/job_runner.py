@@ -19,7 +19,7 @@ from runner.engine.placement import Target
 from runner.engine.prewarm import WarmSession
 from runner.engine.request import JobResult, RunRequest
 from runner.engine.job_state import JobScope, JobState
-from runner.engine.step_runner import run_steps
+from runner.engine.job_steps import run_steps
 from runner.errors import BatonError, internal_failure
 from runner.events import Annotation, EventBus, JobFinished, JobQueued, JobStarted
 from runner.expr import Value, to_display_string
@@ -180,6 +180,7 @@ class JobRunner:
             services={name: spec for name, spec in services.items() if spec.image},
             repository=req.info.repository,
             pull=req.pull,
+            node=req.node,
             secrets=req.secrets,
         )
 

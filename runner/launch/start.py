@@ -11,6 +11,7 @@ from runner.engine import execute_run
 from runner.engine.request import RunRequest
 from runner.launch.planning import Launch, PlannedRun, plan_runs
 from runner.launch.runtime import Runtime, collect_garbage
+from runner.source.action_cache import ACTIONS_FOLDER, GitActionFetcher
 from runner.source.snapshot import new_snapshot_folder, snapshot_commit, snapshot_worktree
 from runner.status import Conclusion
 from runner.store import Store
@@ -109,6 +110,10 @@ def _request(runtime: Runtime, launch: Launch, run: PlannedRun, source: Path) ->
         matrix_filter=dict(launch.matrix_filter),
         kept=dict(launch.kept),
         pull=runtime.pull,
+        fetcher=GitActionFetcher(
+            source=runtime.remote.source, cache=runtime.home / ACTIONS_FOLDER, is_offline=runtime.remote.is_offline
+        ),
+        node=runtime.remote.node,
     )
 
 

@@ -16,10 +16,6 @@ from plugins.executors.hostfs.job_folder import leftover_folders, remove_tree
 from plugins.executors.settings import ExecutorSettings
 from runner.api import ExecutorClass, JobSpec, Session, Value, hookimpl, is_owner_alive
 
-_ARCHES = {"amd64": "X64", "x86_64": "X64", "arm64": "ARM64", "aarch64": "ARM64", "386": "X86",
-           "arm": "ARM"}
-
-
 class DockerExecutor:
     """Runs each job in a container of its image, with services on a per-job network."""
 
@@ -79,10 +75,10 @@ class DockerExecutor:
     def _connect(self) -> Any:
         with self._lock:
             if self._client is None:
-                from plugins.executors.docker.engine import connect
+                from plugins.executors.docker.engine import connect, runner_arch
 
                 client, arch = connect()
-                self._arch = _ARCHES.get(arch, "X64")
+                self._arch = runner_arch(arch)
                 self._client = client
             return self._client
 

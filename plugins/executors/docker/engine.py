@@ -21,6 +21,9 @@ JOB_LABEL = "baton.job"
 OWNER_LABEL = "baton.owner"
 """The process that created the object (see ``runner.api.owner_token``)."""
 
+_ARCHES = {"amd64": "X64", "x86_64": "X64", "arm64": "ARM64", "aarch64": "ARM64", "386": "X86",
+           "arm": "ARM"}
+
 ENGINE_ERRORS = (docker.errors.DockerException, requests_errors.RequestException)
 """What the SDK raises when the engine refuses or cannot be reached."""
 
@@ -30,27 +33,41 @@ def engine_url() -> str:
     return os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
 
 
-def connect(timeout: int = 120) -> tuple[Any, str]:
-    """A client for the engine, and the engine's architecture (``Arch``, e.g. ``amd64``);
-    :class:`ExecutorError` in one sentence when none answers.
+def connect(timeout: int = 120, base_url: str | None = None) -> tuple[Any, str]:
+    """A client for the engine (at ``base_url``, else where the environment says), and the
+    engine's architecture (``Arch``, e.g. ``amd64``); :class:`ExecutorError` in one sentence
+    when none answers.
 
     One request: the engine's ``/version`` answers whether it is there, which API version
     the client speaks (what the SDK's ``auto`` would ask for again) and the architecture.
     """
+
+    def client(version: str) -> Any:
+        if base_url is None:
+            return docker.from_env(version=version, timeout=timeout)
+        return docker.DockerClient(base_url=base_url, version=version, timeout=timeout)
+
     try:
-        probe = docker.from_env(version=docker.constants.MINIMUM_DOCKER_API_VERSION, timeout=timeout)
+        probe = client(docker.constants.MINIMUM_DOCKER_API_VERSION)
         try:
             info = probe.version(api_version=False)
         finally:
             probe.close()
-        client = docker.from_env(version=str(info["ApiVersion"]), timeout=timeout)
+        answering = client(str(info["ApiVersion"]))
     except ENGINE_ERRORS as exc:
-        raise unreachable() from exc
-    return client, str(info.get("Arch", ""))
+        raise unreachable(base_url) from exc
+    return answering, str(info.get("Arch", ""))
 
 
-def unreachable() -> ExecutorError:
+def runner_arch(arch: str) -> str:
+    """``RUNNER_ARCH`` (``X64``, ``ARM64``) for an engine's or a node's architecture name."""
+    return _ARCHES.get(arch, "X64")
+
+
+def unreachable(base_url: str | None = None) -> ExecutorError:
     """The error for an engine that does not answer."""
+    if base_url is not None:
+        return ExecutorError(f"Docker engine is not reachable at {base_url}")
     return ExecutorError(
         f"Docker engine is not reachable at {engine_url()}: start dockerd or use --executor local"
     )

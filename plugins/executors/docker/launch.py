@@ -17,10 +17,10 @@ from plugins.executors.docker.engine import ensure_image, job_labels, translated
 from plugins.executors.docker.leftovers import remove_labelled
 from plugins.executors.docker.exec import StopMethod
 from plugins.executors.docker.mounts import port_bindings, volume_bindings
-from plugins.executors.docker.options import parse_options
+from plugins.executors.docker.options import ContainerOptions, parse_options
 from plugins.executors.docker.run import path_of
 from plugins.executors.docker.services import ServicePlan, create_network, start_services
-from plugins.executors.docker.session import WORK, DockerSession, mounts
+from plugins.executors.docker.session import WORK, DockerSession, mounts, node_mount
 from plugins.executors.hostfs.job_folder import JobFolder, safe_name
 from plugins.executors.settings import ExecutorSettings
 from runner.api import ContainerSpec, ExecutorError, JobSpec
@@ -59,6 +59,7 @@ async def docker_session(client: Any, job: JobSpec, settings: ExecutorSettings,
         yield DockerSession(
             client=client, job=job, folder=folder, container=container, image_path=image_path,
             network=prefix if network else None, stop=stop, arch=arch, settings=settings,
+            binds=mounts(folder),
         )
     finally:
         await to_completion(asyncio.to_thread(close, client, labels, folder))
@@ -90,7 +91,7 @@ async def _start_job_container(client: Any, job: JobSpec, spec: ContainerSpec, f
             name=name, entrypoint=KEEP_ALIVE, command=[],
             environment={**options.env(), **job.env, **spec.env},
             working_dir=arguments.pop("working_dir", str(WORK / folder.workspace.relative_to(folder.work))),
-            volumes=[*mounts(folder), *volumes],
+            volumes=[*mounts(folder), *node_mount(job), *volumes],
             ports=port_bindings([*spec.ports, *options.lists.get("--publish", ())]),
             network=chosen or network,
             labels={**arguments.pop("labels", {}), **labels},
@@ -100,12 +101,14 @@ async def _start_job_container(client: Any, job: JobSpec, spec: ContainerSpec, f
             await thread_to_completion(client.api.connect_container_to_network, container.id, network)
         await thread_to_completion(container.start)
         info = await asyncio.to_thread(client.api.inspect_container, container.id)
-    pid = int(info.get("State", {}).get("Pid") or 0)
-    if _shows_here(pid):
-        stop: StopMethod = "tree"
-    else:
-        stop = "none" if options.values.get("--pid") == "host" else "inside"
-    return str(container.id), path_of(info.get("Config", {}).get("Env")), stop
+    return str(container.id), path_of(info.get("Config", {}).get("Env")), stop_method(info, options)
+
+
+def stop_method(info: dict[str, Any], options: ContainerOptions) -> StopMethod:
+    """How a job container's cancelled execs are stopped, from its inspection."""
+    if _shows_here(int(info.get("State", {}).get("Pid") or 0)):
+        return "tree"
+    return "none" if options.values.get("--pid") == "host" else "inside"
 
 
 def _shows_here(pid: int) -> bool:

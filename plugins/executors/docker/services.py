@@ -45,7 +45,7 @@ async def start_services(client: Any, plan: ServicePlan, services: dict[str, Con
     started: dict[str, str] = {}
     for name, spec in services.items():
         started[name] = await _start(client, plan, name, spec)
-    waits = [asyncio.ensure_future(_wait_healthy(client.api, name, container, plan.health_timeout_seconds))
+    waits = [asyncio.ensure_future(wait_healthy(client.api, name, container, plan.health_timeout_seconds))
              for name, container in started.items()]
     try:
         done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_EXCEPTION)
@@ -82,7 +82,9 @@ async def _start(client: Any, plan: ServicePlan, name: str, spec: ContainerSpec)
     return str(container.id)
 
 
-async def _wait_healthy(api: Any, name: str, container: str, timeout: float) -> None:
+async def wait_healthy(api: Any, name: str, container: str, timeout: float) -> None:
+    """Wait until the service container is healthy (or runs, without a health check);
+    :class:`ExecutorError` saying why when it exits, turns unhealthy or takes too long."""
     deadline = time.monotonic() + timeout
     pause = _FIRST_POLL_SECONDS
     while True:

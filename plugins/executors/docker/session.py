@@ -19,9 +19,9 @@ from plugins.executors.docker.engine import ENGINE_ERRORS, job_labels, translate
 from plugins.executors.docker.exec import StopMethod, run_exec
 from plugins.executors.docker.run import Placement, build, prepend_path, run_one_off
 from plugins.executors.docker.sdk import docker
-from plugins.executors.hostfs.job_folder import JobFolder
+from plugins.executors.hostfs.job_folder import JobFolder, repository_name
 from plugins.executors.settings import ExecutorSettings
-from runner.api import Command, ContainerSpec, ExecutorError, JobSpec, Outcome, OutputSink
+from runner.api import NODE_FOLDER, Command, ContainerSpec, ExecutorError, JobSpec, Outcome, OutputSink
 
 WORK = PurePosixPath("/home/runner/work")
 """Where the job folder's ``work`` (workspace parent and temp folder) appears in containers."""
@@ -30,17 +30,23 @@ TOOL_CACHE = PurePosixPath("/opt/hostedtoolcache")
 
 
 class DockerSession:
-    """A running job container, ready for steps (see :class:`runner.api.Session`)."""
+    """A running job container, ready for steps (see :class:`runner.api.Session`).
 
-    def __init__(self, *, client: Any, job: JobSpec, folder: JobFolder, container: str,
+    With a job ``folder`` on this machine bind-mounted (the docker executor), files under
+    the mounts are plain file operations; without one (the swarm executor, whose job
+    folder is a volume on the task's node), every file goes through the archive API.
+    """
+
+    def __init__(self, *, client: Any, job: JobSpec, folder: JobFolder | None, container: str,
                  image_path: str, network: str | None, stop: StopMethod, arch: str,
-                 settings: ExecutorSettings) -> None:
-        self.workspace = str(WORK / folder.workspace.relative_to(folder.work))
-        self.temp = str(WORK / folder.temp.relative_to(folder.work))
+                 settings: ExecutorSettings, binds: tuple[str, ...]) -> None:
+        name = repository_name(job)
+        self.workspace = str(WORK / name / name)
+        self.temp = str(WORK / "_temp")
         self.tool_cache = str(TOOL_CACHE)
         self.os = "Linux"
         self.arch = arch
-        self.host_workspace: Path | None = folder.workspace
+        self.host_workspace: Path | None = folder.workspace if folder else None
         self.service_hosts = {name: name for name in job.services}
         self.container = container
         """The job container's id."""
@@ -50,12 +56,14 @@ class DockerSession:
         self._stop: StopMethod = stop
         self._grace = settings.grace_seconds
         self._place = Placement(
-            binds=mounts(folder), network=network, labels=job_labels(job), env=job.env, pull=job.pull,
+            binds=binds, network=network, labels=job_labels(job), env=job.env, pull=job.pull,
             grace_seconds=settings.grace_seconds,
         )
 
     def host_path(self, path: str, cwd: str | None = None) -> Path | None:
         """Where a session path lies on this machine, or ``None`` when it is not under a mount."""
+        if self._folder is None:
+            return None
         absolute = PurePosixPath(posixpath.normpath(posixpath.join(cwd or self.workspace, path)))
         for target, source in ((WORK, self._folder.work), (TOOL_CACHE, self._folder.tool_cache)):
             if absolute == target or target in absolute.parents:
@@ -78,14 +86,15 @@ class DockerSession:
         code = await run_one_off(self._client, self._place, spec, command, output)
         return Outcome(exit_code=code, files=await self._collect(command))
 
-    async def build_image(self, context: Path, dockerfile: str, tag: str) -> str:
-        """Build an image, labelled so the session's close removes it; its id."""
-        return await build(self._client, context, dockerfile, tag, self._place.labels)
+    async def build_image(self, context: Path, dockerfile: str, tag: str, *, is_cached: bool = False) -> str:
+        """Build an image, labelled so the session's close removes it (a cached one is kept,
+        and reused when there); its id."""
+        return await build(self._client, context, dockerfile, tag, self._place.labels, is_cached=is_cached)
 
     async def upload(self, source: Path, destination: str) -> None:
         """Copy a host folder's contents into the container at ``destination``."""
         target = self.host_path(destination)
-        if target is not None:
+        if target is not None and self._folder is not None:
             await asyncio.to_thread(self._folder.copy_in, source, target, is_shared=True, shown_as=destination)
             return
         data = await asyncio.to_thread(transfer.tar_of_folder, source, self._absolute(destination))
@@ -95,7 +104,7 @@ class DockerSession:
     async def download(self, source: str, destination: Path) -> None:
         """Copy a file or folder of the container to ``destination`` on this machine."""
         origin = self.host_path(source)
-        if origin is not None:
+        if origin is not None and self._folder is not None:
             await asyncio.to_thread(self._folder.copy_out, origin, destination, shown_as=source)
             return
         absolute = self._absolute(source)
@@ -120,13 +129,14 @@ class DockerSession:
             else:
                 local[target] = content
         scripts = set(command.argv)
-        host_scripts = {target for target in map(self._host_script, scripts) if target is not None}
-        try:  # a few small files: quicker written here than handed to a thread
-            self._folder.write_files(local, scripts=host_scripts, is_shared=True)
-        except ExecutorError:
-            raise
-        except OSError as exc:
-            raise ExecutorError(f"cannot write a step's files into {self._folder.root}: {exc}") from exc
+        if self._folder is not None:
+            host_scripts = {target for target in map(self._host_script, scripts) if target is not None}
+            try:  # a few small files: quicker written here than handed to a thread
+                self._folder.write_files(local, scripts=host_scripts, is_shared=True)
+            except ExecutorError:
+                raise
+            except OSError as exc:
+                raise ExecutorError(f"cannot write a step's files into {self._folder.root}: {exc}") from exc
         if remote:
             archive = transfer.tar_of_files(remote, scripts=scripts)
             with translated("copying a step's files into the job container"):
@@ -144,12 +154,14 @@ class DockerSession:
                 remote.append(path)
             else:
                 local[path] = target
-        try:
-            found = self._folder.read_files(local)
-        except ExecutorError:
-            raise
-        except OSError as exc:
-            raise ExecutorError(f"cannot read a step's command files in {self._folder.root}: {exc}") from exc
+        found: dict[str, bytes] = {}
+        if self._folder is not None:
+            try:
+                found = self._folder.read_files(local)
+            except ExecutorError:
+                raise
+            except OSError as exc:
+                raise ExecutorError(f"cannot read a step's command files in {self._folder.root}: {exc}") from exc
         for path in remote:
             content = await asyncio.to_thread(self._fetch_file, posixpath.join(command.cwd, path))
             if content is not None:
@@ -169,3 +181,8 @@ class DockerSession:
 def mounts(folder: JobFolder) -> tuple[str, ...]:
     """The binds that put a job folder where containers expect it."""
     return (f"{folder.work}:{WORK}:rw", f"{folder.tool_cache}:{TOOL_CACHE}:rw")
+
+
+def node_mount(job: JobSpec) -> tuple[str, ...]:
+    """The read-only bind of baton's node binary's folder, when the job has one."""
+    return (f"{job.node.parent}:{NODE_FOLDER}:ro",) if job.node is not None else ()

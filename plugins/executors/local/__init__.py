@@ -114,13 +114,13 @@ class LocalSession:
         code = await run_one_off(client, place, spec, command, output)
         return Outcome(exit_code=code, files=self._collect(command))
 
-    async def build_image(self, context: Path, dockerfile: str, tag: str) -> str:
-        """Build an image with the Docker engine; the session's close removes it."""
+    async def build_image(self, context: Path, dockerfile: str, tag: str, *, is_cached: bool = False) -> str:
+        """Build an image with the Docker engine; the session's close removes it (unless cached)."""
         from plugins.executors.docker.engine import job_labels
         from plugins.executors.docker.run import build
 
         client = await self._engine(f"building image {tag}")
-        return await build(client, context, dockerfile, tag, job_labels(self._job))
+        return await build(client, context, dockerfile, tag, job_labels(self._job), is_cached=is_cached)
 
     async def upload(self, source: Path, destination: str) -> None:
         """Copy a host folder's contents to ``destination``."""

@@ -113,7 +113,7 @@ class SshSession:
         """Not on an SSH host: baton runs no containers there."""
         raise ExecutorError(f"the ssh executor cannot run containers (image {spec.image}) on {self.host_name}")
 
-    async def build_image(self, context: Path, dockerfile: str, tag: str) -> str:
+    async def build_image(self, context: Path, dockerfile: str, tag: str, *, is_cached: bool = False) -> str:
         """Not on an SSH host."""
         raise ExecutorError(f"the ssh executor cannot build images ({tag}) on {self.host_name}")
 

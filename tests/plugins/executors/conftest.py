@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from plugins.executors.docker import DockerExecutor
 from plugins.executors.local import LocalExecutor
 from plugins.executors.ssh import SshExecutor
+from plugins.executors.swarm import SwarmExecutor
 from runner.api import Executor, JobSpec
 from tests.sshd import host_table
 
@@ -25,12 +27,37 @@ def run_id(request: pytest.FixtureRequest) -> Iterator[str]:
     """A run id used by this test only; docker objects labelled with it are removed after."""
     value = f"test-{uuid.uuid4().hex[:12]}"
     yield value
+    if "swarm" in request.fixturenames:
+        from plugins.executors.swarm.leftovers import sweep
+
+        client = request.getfixturevalue("docker_client")
+        leftovers = sweep(client, [], {"baton.run": value})
+        assert not leftovers, f"the test left swarm objects behind: {leftovers}"
     if "docker_client" in request.fixturenames:
         from plugins.executors.docker.engine import RUN_LABEL
         from plugins.executors.docker.leftovers import remove_labelled
 
         leftovers = remove_labelled(request.getfixturevalue("docker_client"), {RUN_LABEL: value})
         assert not leftovers, f"the test left docker objects behind: {leftovers}"
+
+
+@pytest.fixture(scope="session")
+def swarm(docker_client: Any) -> Iterator[None]:
+    """The engine as a swarm manager: a single-node swarm made here (and left again at the
+    end) unless the engine already is in one, which is then used and kept."""
+    state = docker_client.info().get("Swarm") or {}
+    made = False
+    if state.get("LocalNodeState") != "active":
+        subprocess.run(["docker", "swarm", "init", "--advertise-addr", "127.0.0.1"], check=True,
+                       capture_output=True)
+        made = True
+    elif not state.get("ControlAvailable"):
+        pytest.fail("the Docker engine is a swarm worker, not a manager: the swarm tests need a manager")
+    try:
+        yield
+    finally:
+        if made:
+            subprocess.run(["docker", "swarm", "leave", "--force"], check=True, capture_output=True)
 
 
 @pytest.fixture
@@ -41,11 +68,13 @@ def host_dir(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture(params=["local", "docker", "ssh"])
+@pytest.fixture(params=["local", "docker", "ssh", "swarm"])
 def kind(request: pytest.FixtureRequest) -> str:
     """Which executor the contract test runs against."""
-    if request.param == "docker":
+    if request.param in ("docker", "swarm"):
         request.getfixturevalue("docker_client")  # skips, or fails under CI, without an engine
+    if request.param == "swarm":
+        request.getfixturevalue("swarm")
     return str(request.param)
 
 
@@ -57,6 +86,8 @@ def executor(kind: str, host_dir: Path, request: pytest.FixtureRequest) -> Execu
         server = request.getfixturevalue("shared_sshd")
         return SshExecutor({"grace_seconds": GRACE_SECONDS,
                             "hosts": {"box": host_table(server, work_root=str(host_dir), labels=["test"])}})
+    if kind == "swarm":
+        return SwarmExecutor({"grace_seconds": GRACE_SECONDS, "queue_timeout_seconds": 60})
     options: dict[str, Any] = {"grace_seconds": GRACE_SECONDS, "host_dir": str(host_dir)}
     return LocalExecutor(options) if kind == "local" else DockerExecutor(options)
 
@@ -64,7 +95,7 @@ def executor(kind: str, host_dir: Path, request: pytest.FixtureRequest) -> Execu
 @pytest.fixture
 def job(kind: str, run_id: str, request: pytest.FixtureRequest) -> JobSpec:
     """A plain job for ``executor`` (the test shell image on docker)."""
-    image = request.getfixturevalue("shell_image") if kind == "docker" else None
+    image = request.getfixturevalue("shell_image") if kind in ("docker", "swarm") else None
     return JobSpec(run_id=run_id, job_key="build", name="build", labels=("test",), image=image,
                    repository="octo/project", env={"CI": "true"})
 

@@ -233,12 +233,15 @@ async def test_close_removes_everything(executor: Executor, job: JobSpec, host_d
     with pytest.raises(Boom):
         async with executor.session(job) as session:
             await run(session, "echo data > file")
-            assert (local_path(session) / "file").exists()
+            if executor.name != "swarm":  # there the workspace is a volume on the task's node
+                assert (local_path(session) / "file").exists()
             raise Boom
     assert list(host_dir.iterdir()) == []
-    if executor.name == "docker":
+    if executor.name in ("docker", "swarm"):
         client = request.getfixturevalue("docker_client")
         selector = {"label": f"baton.run={job.run_id}"}
+        if executor.name == "swarm":
+            assert client.services.list(filters=selector) == []
         assert client.containers.list(all=True, filters=selector) == []
         assert client.networks.list(filters=selector) == []
         assert client.volumes.list(filters=selector) == []
@@ -298,6 +301,8 @@ async def collect_after(executor: Executor, run_id: str) -> list[str]:
 
 async def test_collect_garbage_removes_folders_of_inactive_runs(executor: Executor, job: JobSpec,
                                                                 host_dir: Path) -> None:
+    if executor.name == "swarm":
+        pytest.skip("the swarm executor keeps no folders on this machine (its gc: test_swarm)")
     leftover = host_dir / "baton-dead-build-abcd"
     (leftover / "work").mkdir(parents=True)
     (leftover / ".baton-run").write_text("dead")

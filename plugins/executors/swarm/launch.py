@@ -1,0 +1,103 @@
+"""Opening a job on the swarm: image, overlay network, sidecar services, the job's service;
+and removing all of it, however the job ends.
+
+The job's folder is two volumes (work, tool cache) that the task's node makes when the
+task starts, filled through the engine once per job; steps are execs in the task's
+container through that node's engine (see :mod:`plugins.executors.swarm.engines`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import tarfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from plugins.executors.docker.engine import ensure_image, job_labels, translated
+from plugins.executors.docker.launch import KEEP_ALIVE, stop_method
+from plugins.executors.docker.options import parse_options
+from plugins.executors.docker.run import path_of
+from plugins.executors.docker.sdk import docker
+from plugins.executors.docker.session import TOOL_CACHE, WORK
+from plugins.executors.hostfs.job_folder import repository_name, safe_name
+from plugins.executors.processes.completion import thread_to_completion, to_completion
+from plugins.executors.swarm.engines import Engines
+from plugins.executors.swarm.leftovers import sweep
+from plugins.executors.swarm.session import TaskSession
+from plugins.executors.swarm.settings import SwarmSettings
+from plugins.executors.swarm.sidecars import start_sidecars
+from plugins.executors.swarm.spec import ServiceShape, check_options, create_arguments
+from plugins.executors.swarm.tasks import wait_running
+from runner.api import ContainerSpec, ExecutorError, JobSpec
+
+
+@asynccontextmanager
+async def swarm_session(engines: Engines, job: JobSpec, settings: SwarmSettings) -> AsyncIterator[TaskSession]:
+    """Open a session for ``job`` on the swarm; leaving the block removes all it made."""
+    spec = job.container or (ContainerSpec(image=job.image) if job.image else None)
+    if spec is None:
+        raise ExecutorError(
+            f"job {job.job_key} has no image: give it a container: or map its runs-on labels to an image"
+        )
+    options = parse_options(spec.options)
+    check_options(options, f"job {job.job_key}")
+    labels = job_labels(job)
+    prefix = f"baton-{safe_name(job.run_id)}-{safe_name(job.job_key)}"
+    manager = await asyncio.to_thread(engines.manager)
+    nodes: list[Any] = []
+    try:
+        # The manager's engine holds the image for a single-node swarm; other nodes pull
+        # it from the registry its name points at when their task starts.
+        await asyncio.to_thread(ensure_image, manager, spec.image, pull=job.pull,
+                                username=spec.username, password=spec.password)
+        network = None
+        if job.services:
+            network = prefix
+            await thread_to_completion(_create_network, manager, prefix, labels)
+            nodes += await start_sidecars(engines, manager, job, settings, network=prefix, labels=labels)
+        volumes = [
+            docker.types.Mount(str(WORK), f"{prefix}-work", type="volume", labels=labels),
+            docker.types.Mount(str(TOOL_CACHE), f"{prefix}-tool", type="volume", labels=labels),
+        ]
+        shape = ServiceShape(
+            name=prefix, image=spec.image, labels=labels, options=options, env=job.env,
+            command=KEEP_ALIVE, args=[], constraints=settings.constraints(job.labels), mounts=volumes,
+            network=network,
+        )
+        with translated(f"creating the service of job {job.job_key} ({spec.image})"):
+            created = await thread_to_completion(manager.api.create_service, **create_arguments(shape))
+        task = await wait_running(manager.api, str(created["ID"]), f"job {job.job_key}",
+                                  settings.queue_timeout_seconds)
+        node, arch, _hostname = await asyncio.to_thread(engines.for_node, task.node_id)
+        nodes.append(node)
+        with translated(f"preparing the job folder of {job.job_key}"):
+            info = await asyncio.to_thread(node.api.inspect_container, task.container)
+            await thread_to_completion(node.api.put_archive, task.container, "/", _folders(job))
+        yield TaskSession(
+            client=node, job=job, container=task.container, image_path=path_of(info.get("Config", {}).get("Env")),
+            network=network, stop=stop_method(info, options), arch=arch, settings=settings.shared,
+            binds=(f"{prefix}-work:{WORK}:rw", f"{prefix}-tool:{TOOL_CACHE}:rw"),
+            env={**options.env(), **spec.env},
+        )
+    finally:
+        await to_completion(asyncio.to_thread(sweep, manager, nodes, labels))
+
+
+def _create_network(client: Any, name: str, labels: dict[str, str]) -> None:
+    """The job's overlay network, attachable so one-off containers of its steps join it."""
+    client.networks.create(name, driver="overlay", attachable=True, labels=labels, check_duplicate=True)
+
+
+def _folders(job: JobSpec) -> bytes:
+    """A tar making the workspace, temp folder and tool cache in the job's empty volumes."""
+    name = repository_name(job)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for path in (WORK, WORK / name, WORK / name / name, WORK / "_temp", TOOL_CACHE):
+            info = tarfile.TarInfo(str(path).lstrip("/"))
+            info.type = tarfile.DIRTYPE
+            info.mode = 0o777  # a job may run its steps as another user (``--user``)
+            tar.addfile(info)
+    return buffer.getvalue()

@@ -1,0 +1,94 @@
+"""Removing a job's swarm objects: services and secrets on the manager, then what their
+tasks left on the nodes (containers, the job's volumes), and the job's overlay network.
+
+A removed service's task containers go away asynchronously, and the volumes and the
+network stay in use until they do, so the sweep repeats until nothing labelled is left.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection, Iterable
+from typing import Any
+
+from plugins.executors.docker.engine import ENGINE_ERRORS, RUN_LABEL, remove_labelled, translated
+from plugins.executors.docker.leftovers import Leftover, is_garbage
+from runner.api import ExecutorError
+
+_SWEEP_SECONDS = 30.0
+_PAUSE_SECONDS = 0.1
+
+
+def list_swarm_objects(api: Any, selector: dict[str, Any]) -> list[Leftover]:
+    """The services and secrets the selector's labels match (services first)."""
+    with translated("listing baton's swarm services and secrets"):
+        services = api.services(filters=selector)
+        secrets = api.secrets(filters=selector)
+    found = [Leftover(kind="service", ref=s["ID"], name=s["Spec"]["Name"], labels=s["Spec"].get("Labels") or {})
+             for s in services]
+    found += [Leftover(kind="secret", ref=s["ID"], name=s["Spec"]["Name"], labels=s["Spec"].get("Labels") or {})
+              for s in secrets]
+    return found
+
+
+def remove_swarm_object(api: Any, item: Leftover) -> bool:
+    """Remove one service or secret; False when it was gone already."""
+    try:
+        if item.kind == "service":
+            api.remove_service(item.ref)
+        else:
+            api.remove_secret(item.ref)
+    except ENGINE_ERRORS:
+        return False  # gone meanwhile, or a secret still held by a task: the sweep comes back
+    return True
+
+
+def sweep(manager: Any, nodes: Iterable[Any], labels: dict[str, str]) -> list[str]:
+    """Remove every swarm and engine object carrying all of ``labels`` (blocking); a line each."""
+    selector = {"label": [f"{key}={value}" for key, value in labels.items()]}
+    clients = _unique([manager, *nodes])
+    removed: list[str] = []
+    deadline = time.monotonic() + _SWEEP_SECONDS
+    while True:
+        left = 0
+        for item in _listed(lambda: list_swarm_objects(manager.api, selector)):
+            left += 1
+            if remove_swarm_object(manager.api, item):
+                removed.append(f"{item.kind} {item.name}")
+        for client in clients:
+            removed += remove_labelled(client, labels)
+            left += _count(client.api, selector)
+        if not left or time.monotonic() >= deadline:
+            return removed
+        time.sleep(_PAUSE_SECONDS)
+
+
+def collect(manager: Any, active_runs: Collection[str], is_owner_alive: Callable[[str], bool]) -> list[str]:
+    """Remove the services and secrets of runs that are over (blocking); a line each."""
+    removed: list[str] = []
+    for item in list_swarm_objects(manager.api, {"label": RUN_LABEL}):
+        if is_garbage(item, active_runs, is_owner_alive) and remove_swarm_object(manager.api, item):
+            removed.append(f"{item.kind} {item.name} (run {item.labels[RUN_LABEL]})")
+    return removed
+
+
+def _listed(listing: Callable[[], list[Leftover]]) -> list[Leftover]:
+    try:
+        return listing()
+    except ExecutorError:
+        return []
+
+
+def _count(api: Any, selector: dict[str, Any]) -> int:
+    try:
+        return (len(api.containers(all=True, filters=selector)) + len(api.networks(filters=selector))
+                + len(api.volumes(filters=selector).get("Volumes") or []))
+    except ENGINE_ERRORS:
+        return 0
+
+
+def _unique(clients: list[Any]) -> list[Any]:
+    seen: dict[int, Any] = {}
+    for client in clients:
+        seen.setdefault(id(client), client)
+    return list(seen.values())

@@ -1,0 +1,111 @@
+"""A job's ``services:`` as services of their own on the job's overlay network.
+
+Each answers by its name there. Its variables (a database password, often a secret)
+never enter the service spec: they are a Swarm secret that a small shell prelude reads
+before it runs the image's own entrypoint, so ``docker service inspect`` does not show them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import shlex
+from typing import Any
+
+from plugins.executors.docker.engine import ensure_image, translated
+from plugins.executors.docker.mounts import parse_volume
+from plugins.executors.docker.options import ContainerOptions, parse_options
+from plugins.executors.docker.sdk import docker
+from plugins.executors.docker.services import wait_healthy
+from plugins.executors.processes.completion import thread_to_completion
+from plugins.executors.swarm.engines import Engines
+from plugins.executors.swarm.settings import SwarmSettings
+from plugins.executors.swarm.spec import ServiceShape, check_options, create_arguments
+from plugins.executors.swarm.tasks import wait_running
+from runner.api import ContainerSpec, ExecutorError, JobSpec
+
+ENV_SECRET = "/run/secrets/baton-env"
+"""Where a sidecar's variables appear in its container (a Swarm secret, mode 0400)."""
+_PRELUDE = f'set -a; . {ENV_SECRET}; set +a; exec "$@"'
+
+
+async def start_sidecars(engines: Engines, manager: Any, job: JobSpec, settings: SwarmSettings, *,
+                         network: str, labels: dict[str, str]) -> list[Any]:
+    """Start every service of ``job`` and wait until each is healthy; the node engines used."""
+    prefix = network
+    placed = []
+    for name, spec in job.services.items():
+        service = await _create(manager, job, name, spec, prefix=prefix, labels=labels)
+        placed.append((name, await wait_running(manager.api, service, f"service {name}",
+                                                settings.queue_timeout_seconds)))
+    nodes: list[Any] = []
+    for name, task in placed:
+        node, _arch, _hostname = await asyncio.to_thread(engines.for_node, task.node_id)
+        nodes.append(node)
+        await wait_healthy(node.api, name, task.container, settings.shared.health_timeout_seconds)
+    return nodes
+
+
+async def _create(manager: Any, job: JobSpec, name: str, spec: ContainerSpec, *, prefix: str,
+                  labels: dict[str, str]) -> str:
+    options = parse_options(spec.options)
+    check_options(options, f"service {name}")
+    if spec.ports or options.lists.get("--publish"):
+        raise ExecutorError(f"service {name} publishes ports, which the swarm executor does not do: "
+                            f"steps reach it by name on the job's network ({name}:PORT)")
+    await asyncio.to_thread(ensure_image, manager, spec.image, pull=job.pull,
+                            username=spec.username, password=spec.password)
+    full_name = f"{prefix}--{name}"
+    secrets = []
+    command: list[str] | None = None
+    args: list[str] | None = list(spec.command) or None
+    env = {**options.env(), **spec.env}
+    if env:
+        with translated(f"storing the variables of service {name} as a swarm secret"):
+            secret = await thread_to_completion(
+                manager.api.create_secret, f"{full_name}-env", _env_file(env).encode(), labels=labels
+            )
+        secrets.append(docker.types.SecretReference(secret["ID"], f"{full_name}-env", filename="baton-env",
+                                                    mode=0o400))
+        entrypoint, cmd = await asyncio.to_thread(_image_command, manager, spec.image)
+        if spec.entrypoint is not None or "--entrypoint" in options.values:
+            entrypoint = [spec.entrypoint or options.values["--entrypoint"]]
+            cmd = []
+        command = ["/bin/sh", "-c", _PRELUDE, "sh", *entrypoint]
+        args = list(spec.command) or cmd
+    elif spec.entrypoint is not None:
+        command = [spec.entrypoint]
+    shape = ServiceShape(
+        name=full_name, image=spec.image, labels=labels, options=_without_env(spec.options), command=command,
+        args=args, mounts=[_mount(text, labels) for text in [*spec.volumes, *options.lists.get("--volume", ())]],
+        network=prefix, aliases=[name], secrets=secrets,
+    )
+    with translated(f"starting service {name} ({spec.image})"):
+        created = await thread_to_completion(manager.api.create_service, **create_arguments(shape))
+    return str(created["ID"])
+
+
+def _env_file(env: dict[str, str]) -> str:
+    return "".join(f"{key}={shlex.quote(value)}\n" for key, value in env.items())
+
+
+def _without_env(text: str) -> ContainerOptions:
+    """The options without ``--env``/``--volume`` (they travel as a secret and as mounts)."""
+    options = parse_options(text)
+    lists = {flag: values for flag, values in options.lists.items() if flag not in {"--env", "--volume"}}
+    return dataclasses.replace(options, lists=lists)
+
+
+def _image_command(client: Any, image: str) -> tuple[list[str], list[str]]:
+    with translated(f"inspecting image {image}"):
+        config = client.api.inspect_image(image).get("Config") or {}
+    return list(config.get("Entrypoint") or []), list(config.get("Cmd") or [])
+
+
+def _mount(text: str, labels: dict[str, str]) -> Any:
+    entry = parse_volume(text)
+    read_only = entry.mode.startswith("ro")
+    if entry.is_bind:
+        return docker.types.Mount(entry.target, entry.source, type="bind", read_only=read_only)
+    return docker.types.Mount(entry.target, entry.source, type="volume", read_only=read_only,
+                              labels=labels if entry.source is None else None)
