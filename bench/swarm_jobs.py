@@ -24,7 +24,8 @@ import tempfile
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from bench.fixed_cost import line, pairs, repository
+from bench.fixed_cost import line, pairs
+from bench.run_vs_act import repository
 
 JOBS = 12
 WORKFLOW = f"""name: matrix

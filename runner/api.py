@@ -59,6 +59,7 @@ __all__ = [
     "HostPool",
     "ExecutorError",
     "JobSpec",
+    "NODE_FOLDER",
     "NativeAction",
     "Outcome",
     "OutputSink",
@@ -81,6 +82,10 @@ hookimpl = pluggy.HookimplMarker("baton")
 
 Pull = Literal["missing", "always", "never"]
 """When an image is pulled: only when absent (default), before every job, or never."""
+
+NODE_FOLDER = "/__e/node/bin"
+"""Where a container executor mounts the folder of :attr:`JobSpec.node` (read-only), as
+GitHub's runner mounts its own node at ``/__e``."""
 
 OutputSink = Callable[[bytes], None]
 """Receives a step's combined stdout/stderr as raw chunks, in order, on the event loop."""
@@ -128,6 +133,10 @@ class JobSpec:
     """The host a host-pool executor must use: the one ``-P LABEL=ssh://TARGET`` names,
     or the one with a free slot that the engine chose among those whose labels fit; None
     (outside the engine) lets the executor take the first host whose labels fit."""
+    node: Path | None = None
+    """A ``node`` binary on this machine that baton provides for JavaScript actions, used
+    where the job's environment has none: a container executor mounts its folder read-only
+    at :data:`NODE_FOLDER`; an executor on this machine finds it where it is."""
     secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
     """The run's secrets, for the executor's own credentials (an SSH host's
     ``identity_secret``); never put in a command's environment by the executor itself."""
@@ -205,8 +214,11 @@ class Session(Protocol):
         overrides the image's. Raises :class:`ExecutorError` where there is no Docker."""
         ...
 
-    async def build_image(self, context: Path, dockerfile: str, tag: str) -> str:
-        """Build an image from a folder on this machine (Dockerfile actions); returns its id."""
+    async def build_image(self, context: Path, dockerfile: str, tag: str, *, is_cached: bool = False) -> str:
+        """Build an image from a folder on this machine (Dockerfile actions); returns its id.
+
+        ``is_cached``: ``tag`` names exactly this content (a remote action's commit), so an
+        image of that tag already there is used as is, and the image outlives the session."""
         ...
 
     async def upload(self, source: Path, destination: str) -> None:

@@ -16,7 +16,9 @@ command-line flags win over both. Example::
     [executors.docker]       # options handed to an executor plugin
     grace_seconds = 10
 
-    [actions]                # native actions (artifacts, cache, setup-*, checkout)
+    [actions]
+    source = "https://github.com"    # where owner/repo@ref actions come from (or a folder of repositories)
+    node = "/usr/bin/node"           # the node baton provides to JavaScript actions
     not-native = ["actions/cache"]   # run these as the real actions ("all": every one)
     cache-size-limit = "10 GB"       # the repository's cache, least recently used evicted
 
@@ -40,6 +42,7 @@ from runner.expr import Value
 _RUN_KEYS = {"executor": str, "jobs": int, "pull": str}
 _PULL = ("missing", "always", "never")
 _TABLES = ("run", "labels", "executors", "actions", "notify", "repos")
+_ACTION_PATHS = ("source", "node")
 _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?\s*", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "k": 1000, "m": 1000**2, "g": 1000**3, "t": 1000**4}
 
@@ -56,7 +59,8 @@ class Config:
     executors: dict[str, dict[str, Value]] = field(default_factory=dict)
     """Executor name → its options."""
     actions: dict[str, Value] = field(default_factory=dict)
-    """The ``[actions]`` table (checked: ``not-native`` a list of names, ``cache-size-limit``)."""
+    """The ``[actions]`` table (checked: ``source`` and ``node`` strings, ``not-native`` a list of
+    names, ``cache-size-limit`` a size)."""
     notify: dict[str, dict[str, Value]] = field(default_factory=dict)
     """Notifier name → its ``[notify.<name>]`` table (checked by :mod:`runner.launch.notifications`)."""
     files: tuple[Path, ...] = ()
@@ -80,6 +84,8 @@ def load_config(repository: Path | None) -> Config:
     repos_files: dict[str, Path] = {}
     for path in reversed(paths):  # the user's first, so the repository's overrides it
         data = _read(path)
+        if repository is not None and path == repository / "baton.toml":
+            _check_repository_file(data, path)
         merged["run"].update(_table(data, "run", path))
         merged["labels"].update(_table(data, "labels", path))
         merged["actions"].update(_table(data, "actions", path))
@@ -122,6 +128,9 @@ def load_config(repository: Path | None) -> Config:
 
 
 def _check_actions(table: dict[str, Any], paths: list[Path]) -> None:
+    for key in _ACTION_PATHS:
+        if key in table and (not isinstance(table[key], str) or not table[key]):
+            raise ConfigError(f"[actions] {key} must be a URL or a path, not {table[key]!r}", where=_where(paths))
     names = table.get("not-native", [])
     if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
         raise ConfigError("[actions] not-native must be a list of action names (\"actions/cache\", or \"all\")",
@@ -140,6 +149,35 @@ def parse_size(value: object, setting: str, where: str) -> int:
     unit = (match[2] or "").lower()
     factor = _UNITS[unit[:1]] if "i" not in unit else 1024 ** "bkmgt".index(unit[0])
     return int(float(match[1]) * factor)
+
+
+_REPOSITORY_EXECUTOR_OPTIONS = frozenset({"grace_seconds", "health_timeout_seconds"})
+"""What a repository's baton.toml may set in ``[executors.<name>]``: timings only."""
+
+
+def _check_repository_file(data: dict[str, Any], path: Path) -> None:
+    """Refuse what in a repository's own baton.toml would send its jobs out of a container.
+
+    A checkout's workflows may be anyone's (a pull request), so only the user (their own
+    baton.toml, the command line) sends jobs to this machine, to an SSH host or to other
+    folders: ``[run] executor`` other than auto/docker, a label mapped to ``-self-hosted``
+    or ``NAME://HOST``, and executor options other than timings.
+    """
+    where, mine = str(path), user_config_path()
+    run, labels, executors = (data.get(name, {}) for name in ("run", "labels", "executors"))
+    executor = run.get("executor") if isinstance(run, dict) else None
+    if executor not in (None, "auto", "docker"):
+        raise ConfigError(f"[run] executor = {executor!r} would run jobs outside a container; a repository's "
+                          f"baton.toml cannot choose that (set it in {mine}, or pass --executor {executor})", where=where)
+    for label, image in labels.items() if isinstance(labels, dict) else ():
+        if isinstance(image, str) and (image == "-self-hosted" or "://" in image):
+            raise ConfigError(f"[labels] {label} = {image!r} would run jobs outside a container; a repository's "
+                              f"baton.toml cannot send them there (set it in {mine}, or pass -P {label}={image})",
+                              where=where)
+    for name, options in executors.items() if isinstance(executors, dict) else ():
+        for key in sorted(set(options) - _REPOSITORY_EXECUTOR_OPTIONS) if isinstance(options, dict) else ():
+            raise ConfigError(f"[executors.{name}] {key} may be set only in your own baton.toml ({mine}), "
+                              "not in a repository's", where=where)
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -64,7 +64,7 @@ class FakeSession:
         self.containers.append(spec)
         return await self.execute(command, output)
 
-    async def build_image(self, context: Path, dockerfile: str, tag: str) -> str:
+    async def build_image(self, context: Path, dockerfile: str, tag: str, *, is_cached: bool = False) -> str:
         """Pretend to build; the id is the tag."""
         if not (context / dockerfile).is_file():
             raise ExecutorError(f"no {dockerfile} in {context}")

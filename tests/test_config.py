@@ -42,6 +42,12 @@ def test_repository_overrides_user_key_by_key(tmp_path: Path, user_home: Path) -
         ("[labelz]\nx = 'y'\n", "unknown table [labelz]"),
         ("[labels]\nx = 3\n", "[labels] x must be an image name"),
         ("[run\n", "invalid TOML"),
+        # a repository's own file cannot send its jobs out of a container (issue 6)
+        ("[run]\nexecutor = 'local'\n", "[run] executor = 'local' would run jobs outside a container"),
+        ("[labels]\nubuntu-latest = '-self-hosted'\n", "[labels] ubuntu-latest = '-self-hosted' would run jobs outside"),
+        ("[labels]\nx = 'ssh://box'\n", "a repository's baton.toml cannot send them there"),
+        ("[executors.docker]\nhost_dir = '/etc'\n", "[executors.docker] host_dir may be set only in your own baton.toml"),
+        ("[executors.ssh.hosts.box]\nhost = 'h'\n", "[executors.ssh] hosts may be set only in your own baton.toml"),
     ],
 )
 def test_bad_settings_name_the_file(tmp_path: Path, user_home: Path, text: str, message: str) -> None:

@@ -39,10 +39,14 @@ async def prepare(
     options: Mapping[str, Mapping[str, Value]] | None = None,
     *,
     sources: str = "baton.toml",
+    is_host_fallback_allowed: bool = True,
 ) -> ExecutorSetup:
     """Executors for ``--executor CHOICE`` (``auto``, ``docker``, ``local`` or a plugin's name),
     each built with its ``[executors.<name>]`` options (read from ``sources``), plus every
-    host-pool executor that baton.toml configures or ``-P LABEL=NAME://HOST`` names."""
+    host-pool executor that baton.toml configures or ``-P LABEL=NAME://HOST`` names.
+
+    Without ``is_host_fallback_allowed`` (the watch service), ``auto`` with no engine is an
+    :class:`ExecutorError` instead of running jobs on this machine."""
     classes = executor_classes(plugin_manager())
     check_images(platforms, classes)
     settings = options or {}
@@ -50,7 +54,8 @@ async def prepare(
     local_images = {label: image for label, image in platforms.items() if "://" not in image}
     on_hosts = {label.lower() for label, image in platforms.items() if "://" in image}
     container, images, notes, problems = await _containers(choice, classes, settings, sources, executors, local_images, pull,
-                                                 [label for label in labels if label.lower() not in on_hosts])
+                                                 [label for label in labels if label.lower() not in on_hosts],
+                                                 is_host_fallback_allowed)
     hosts: list[PoolHost] = []
     wanted = {name for name in settings if name not in executors and name != "docker"}
     wanted |= {image.partition("://")[0] for image in platforms.values() if "://" in image}
@@ -79,6 +84,7 @@ def _build(classes: Mapping[str, ExecutorClass], name: str, settings: Mapping[st
 async def _containers(
     choice: str, classes: Mapping[str, ExecutorClass], settings: Mapping[str, Mapping[str, Value]], sources: str,
     executors: dict[str, Executor], platforms: dict[str, str], pull: Pull, labels: Iterable[str],
+    is_host_fallback_allowed: bool,
 ) -> tuple[str | None, dict[str, str], list[str], dict[str, str]]:
     """The executor that runs image labels (None: the host), the images, notes, and the
     labels whose image cannot be had (lower-cased label → why their jobs fail)."""
@@ -94,10 +100,14 @@ async def _containers(
     docker = _build(classes, "docker", settings, sources)
     try:
         await docker.check()
-    except ExecutorError:
+    except ExecutorError as exc:
         if choice == "docker":
             raise
         engine = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+        if not is_host_fallback_allowed:
+            raise ExecutorError(f"no Docker engine answers at {engine}, and jobs never move to this machine on their "
+                                "own: start dockerd, or choose --executor local (or map labels to -self-hosted) to run "
+                                "them here") from exc
         return None, platforms, [
             f"executor: local, because no Docker engine answers at {engine}; jobs run in temporary folders "
             "on this machine (start dockerd to run them in containers)"

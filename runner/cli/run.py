@@ -62,6 +62,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ui", action="store_true", help="show the runs in the live dashboard (quitting it asks whether to cancel them)")
     parser.add_argument("--committed", action="store_true", help="run exactly HEAD, not the working tree")
     parser.add_argument("-a", "--actor", help="github.actor (default: git's user.name)")
+    parser.add_argument("--actions-source", metavar="SOURCE",
+                        help="where owner/repo@ref actions come from: a base URL, or a folder of owner/repo[.git] repositories (default: https://github.com)")
+    parser.add_argument("--action-offline-mode", action="store_true", help="use only remote actions already in the action cache")
     parser.add_argument("--not-native", action="append", metavar="ACTION",
                         help="run the real ACTION (owner/repo, or all), not baton's native one; repeatable")
     parser.add_argument("--notify", action="store_true",
@@ -138,7 +141,7 @@ async def _main(args: argparse.Namespace) -> int:
     from runner.cli.executors import prepare
     from runner.cli.printer import Printer
     from runner.cli.report import json_document, print_summary
-    from runner.launch import open_runtime, start_runs
+    from runner.launch import RemoteActions, open_runtime, provided_node, start_runs
     from runner.launch.notifications import Notifications, notification_rules
 
     labels = {label.lower() for one in planned for job in one.plan.jobs.values() for label in _literal_labels(job.job.runs_on)}
@@ -154,6 +157,11 @@ async def _main(args: argparse.Namespace) -> int:
         capacity=Capacity(jobs, limits=setup.placement.limits()),
         pull=pull,
         notify=lambda line: print(f"baton: {line}", file=out),
+        remote=RemoteActions(
+            source=args.actions_source or str(config.actions.get("source") or RemoteActions().source),
+            is_offline=args.action_offline_mode,
+            node=provided_node(str(config.actions.get("node") or "")),
+        ),
         not_native=_not_native(args.not_native, config.actions.get("not-native")),
         action_settings=config.actions,
     ) as runtime:

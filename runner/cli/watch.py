@@ -57,7 +57,7 @@ async def _main(args: argparse.Namespace) -> int:
     pull: Pull = args.pull or config.pull or "missing"
     sources = " or ".join(str(path) for path in config.files) or "baton.toml"
     setup = await prepare(args.executor or config.executor or "auto", {**config.labels, **parse_platforms(args.platform)},
-                          pull, (), config.executors, sources=sources)  # fmt: skip
+                          pull, (), config.executors, sources=sources, is_host_fallback_allowed=False)  # fmt: skip
     for note in setup.notes:
         say(note)
     rules = notification_rules(config, os.environ)

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import shlex
-
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from collections.abc import Awaitable, Callable
-
 from runner.api import ActionCall, ActionResult, Command, ContainerSpec, PostAction, Session
-from runner.engine.job_state import JobScope, PendingPost, StepIdentity, StepResult
+from runner.engine.job_state import JobScope, JobState, PostStep, StepIdentity, StepResult
 from runner.engine.logstream import LogStream
 from runner.engine.script import read_command_files, with_command_files
-from runner.errors import ActionError
+from runner.errors import ActionError, Mark
 from runner.expr import Value
+from runner.expr.condition import parse_condition
+from runner.workflow.text import Condition
 from runner.status import Conclusion
 
 
@@ -31,13 +31,14 @@ async def run_native(
     contexts: dict[str, Value],
     *,
     path: tuple[str, ...] = (),
-    name: str = "",
-) -> StepResult:
-    """An action baton implements itself (``actions/checkout``, artifacts, cache, …);
-    one it does not (or whose implementation declines this call) is a remote action."""
-    action = scope.request.actions.get(uses.partition("@")[0].lower())
-    if action is None:
-        raise remote_action(scope, uses)
+) -> StepResult | None:
+    """An action a plugin implements (``actions/checkout``, artifacts, cache, …): ``uses``
+    must be one of ``scope.request.actions`` (see :func:`runner.engine.dispatch.is_native`).
+
+    None when the implementation declines this call (``setup-python`` asked for a version
+    the job environment lacks): the real action then runs instead.
+    """
+    action = scope.request.actions[uses.partition("@")[0].lower()]
     github = contexts.get("github")
     call = ActionCall(
         uses=uses,
@@ -54,11 +55,20 @@ async def run_native(
     )
     outcome, result = await run_call(scope, index, env, action.run, call)
     if result.declined:
-        raise remote_action(scope, uses, because=result.declined)
-    post = None
+        scope.log(index, f"baton's native {uses.partition('@')[0]} steps aside ({result.declined}): the real action runs")
+        return None
+    posts: tuple[PostStep, ...] = ()
     if isinstance(action, PostAction):
-        post = PendingPost(name=name or uses, action=action, call=replace(call, state=dict(result.state)))
-    return StepResult(outcome=outcome, outputs=result.outputs, env=result.env, path=result.path, post=post)
+        after = replace(call, state=dict(result.state))
+        post_action = action
+
+        async def post(scope: JobScope, state: JobState, index: int) -> StepResult:
+            outcome, _ = await run_call(scope, index, state.env, post_action.post, after)
+            return StepResult(outcome=outcome)
+
+        condition = Condition(parse_condition(action.post_if), action.post_if, Mark(uses, 1, 1))
+        posts = (PostStep(name="", action="", condition=condition, inputs=inputs, run=post),)
+    return StepResult(outcome=outcome, outputs=result.outputs, env=result.env, path=result.path, posts=posts)
 
 
 async def run_call(
@@ -71,16 +81,6 @@ async def run_call(
     finally:
         stream.close()
     return (Conclusion.SUCCESS if result.is_success and not stream.has_failed else Conclusion.FAILURE), result
-
-
-def remote_action(scope: JobScope, uses: str, *, because: str = "") -> ActionError:
-    """The error of a step that needs ``uses`` from its repository (baton runs offline)."""
-    known = ", ".join(sorted(scope.request.actions)) or "none"
-    reason = f" ({because}, so the real action must run)" if because else ""
-    return ActionError(
-        f"cannot run '{uses}'{reason}: it is a remote action and baton runs actions offline "
-        f"(natively implemented: {known}; or local actions with uses: ./path)"
-    )
 
 
 def _unused_output(chunk: bytes) -> None:

@@ -6,8 +6,10 @@ from runner.engine.actions import run_image, run_native
 from runner.engine.job_state import JobScope, JobState, NestedStepRunner, StepResult
 from runner.engine.local_actions import run_local_action
 from runner.engine.parallel import run_parallel
+from runner.engine.remote_actions import run_remote_action
 from runner.engine.script import run_script
 from runner.expr import Value, to_display_string
+from runner.workflow.action_ref import parse_action_ref
 from runner.workflow.model import Step
 from runner.workflow.resolve import resolve_number, resolve_texts
 from runner.workflow.text import Text
@@ -40,15 +42,29 @@ async def dispatch(
         )
     uses = step.uses or ""
     step_contexts = state.expression_contexts(env)
-    hash_files = scope.hash_files()
-    given = resolve_texts(step.with_, step_contexts, "with", hash_files=hash_files)
-    inputs = {k: to_display_string(v.evaluate(step_contexts, hash_files=hash_files)) for k, v in given.items()}
+    inputs = step_inputs(scope, step, step_contexts)
     if uses.startswith("docker://"):
         return await run_image(scope, index, identity, uses[len("docker://") :], inputs, env, state.path)
     if uses.startswith(("./", "../")):
-        return await run_local_action(scope, state, step, index, uses, inputs, env, run_nested)
-    return await run_native(scope, index, identity, uses, inputs, env, step_contexts, path=state.path,
-                            name=scope.masker.mask(step.display_name))
+        return await run_local_action(scope, state, index, uses, inputs, env, run_nested)
+    if is_native(scope, uses):
+        result = await run_native(scope, index, identity, uses, inputs, env, step_contexts, path=state.path)
+        if result is not None:
+            return result
+    return await run_remote_action(scope, state, index, parse_action_ref(uses), inputs, env, run_nested)
+
+
+def is_native(scope: JobScope, uses: str) -> bool:
+    """Whether ``uses`` names an action a plugin implements (and the user left it on):
+    those run natively; every other ``owner/repo@ref`` is fetched and run as written."""
+    return uses.partition("@")[0].lower() in scope.request.actions
+
+
+def step_inputs(scope: JobScope, step: Step, contexts: dict[str, Value]) -> dict[str, str]:
+    """A ``uses`` step's ``with`` values, evaluated."""
+    hash_files = scope.hash_files()
+    given = resolve_texts(step.with_, contexts, "with", hash_files=hash_files)
+    return {k: to_display_string(v.evaluate(contexts, hash_files=hash_files)) for k, v in given.items()}
 
 
 def step_timeout(step: Step, contexts: dict[str, Value]) -> float | None:

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from runner.api import ActionCall, ExecutorError, PostAction, RemoteFiles, Session
+from runner.api import ExecutorError, RemoteFiles, Session
 from runner.engine.masking import Masker
 from runner.engine.request import RunRequest
 from runner.events import EventBus, LogLines
@@ -20,6 +20,7 @@ from runner.plan import Leg
 from runner.status import Conclusion
 from runner.workflow.model import RunDefaults, Step
 from runner.workflow.resolve import resolve_defaults
+from runner.workflow.text import Condition
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -35,6 +36,10 @@ class JobScope:
     """github, needs, strategy, matrix, vars, inputs, secrets, runner, job."""
     base_env: dict[str, str]
     """``CI``, ``GITHUB_*``, ``RUNNER_*``: every process of the job gets them, under its own env."""
+    staged: dict[str, str] = field(default_factory=dict)
+    """Remote action repositories already copied into the session: ``owner/repo@commit`` → path."""
+    tools: dict[str, str] = field(default_factory=dict)
+    """Programs found in the session, by name (``node``: its path, '' when there is none)."""
 
     def process_env(self, env: dict[str, str], identity: StepIdentity | None) -> dict[str, str]:
         """The variables a step's process gets: ``env``, then the runner's own variables,
@@ -120,8 +125,12 @@ class JobState:
     """The step running now (None between steps)."""
     action_counts: dict[str, int] = field(default_factory=dict)
     """How often each ``GITHUB_ACTION`` base name was used, for ``__run_2`` and so on."""
-    posts: tuple[PendingPost, ...] = ()
-    """Post steps of the native actions that ran, in the order of their main steps."""
+    posts: tuple[PostStep, ...] = ()
+    """The ``post`` parts of the actions that ran, in the order they ran (run in reverse)."""
+    pre_states: dict[int, dict[str, str]] = field(default_factory=dict)
+    """What each top-level step's ``pre`` saved (``GITHUB_STATE``), by step index."""
+    depth: int = 0
+    """How many composite actions this state is inside (0: the job's own steps)."""
 
     @property
     def status_inputs(self) -> Status:
@@ -150,17 +159,6 @@ def as_value(mapping: dict[str, str]) -> dict[str, Value]:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PendingPost:
-    """A native action's post step, waiting for the job's steps to end."""
-
-    name: str
-    """The main step's display name (the post step shows as ``Post <name>``)."""
-    action: PostAction
-    call: ActionCall
-    """The main step's call, with the state it saved; its ``output`` is replaced."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class StepResult:
     """What one step produced."""
 
@@ -169,8 +167,32 @@ class StepResult:
     env: dict[str, str] = field(default_factory=dict)
     path: tuple[str, ...] = ()
     summary: str = ""
-    post: PendingPost | None = None
-    """The step's post step, when its action has one."""
+    state: dict[str, str] = field(default_factory=dict)
+    """What the step saved for its action's later parts (``GITHUB_STATE``, ``::save-state``)."""
+    posts: tuple[PostStep, ...] = ()
+    """``post`` parts to run after the job's steps (an action's own, or its nested actions')."""
+
+
+class PostRunner(Protocol):
+    """Runs one ``post`` part in ``state`` (its identity set), logging into step ``index``."""
+
+    async def __call__(self, scope: JobScope, state: JobState, index: int) -> StepResult:
+        """What the post part produced."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PostStep:
+    """An action's ``post`` part, run after the job's steps (also after a failure)."""
+
+    name: str
+    """``Post <the step's name>``."""
+    action: str
+    """``GITHUB_ACTION`` of the step it belongs to."""
+    condition: Condition | None
+    """``post-if`` (None: ``always()``)."""
+    inputs: dict[str, str]
+    """The action's inputs (what ``post-if`` reads as ``inputs``)."""
+    run: PostRunner
 
 
 class NestedStepRunner(Protocol):

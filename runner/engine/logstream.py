@@ -77,6 +77,8 @@ class LogStream:
         """``::set-env`` values (when allowed)."""
         self.path: list[str] = []
         """``::add-path`` folders (when allowed)."""
+        self.state: dict[str, str] = {}
+        """``::save-state`` values, for the action's later parts."""
         self.has_failed = False
         """Whether a command could not be carried out: the step then fails, as on GitHub."""
 
@@ -211,7 +213,7 @@ class LogStream:
             case AddMask() | Echo() | StopCommands() | ResumeCommands():
                 pass  # the processor has carried them out (masks, echo, stop tokens)
             case SaveState():
-                pass  # for an action's post step; baton runs no post steps, as GITHUB_STATE shows
+                self.state[command.name] = command.value
             case RemoveMatcher():
                 pass  # no matcher was loaded (see AddMatcher)
             case _:

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from runner.api import Executor, NativeAction, Pull
 from runner.engine.capacity import Capacity
+from runner.engine.job_groups import JobGroups
 from runner.engine.contexts import RunInfo
+from runner.engine.fetcher import ActionFetcher
 from runner.engine.placement import Placement
 from runner.expr import Value
 from runner.plan import Plan
@@ -42,11 +44,18 @@ class RunRequest:
     """The ``[actions]`` table of baton.toml, as native actions read it."""
     capacity: Capacity
     """The process's pool of job slots, shared by every run it holds (not the run's own)."""
+    job_groups: JobGroups | None = None
+    """The process's job-level ``concurrency`` groups, shared by every run it holds
+    (None: job ``concurrency`` is not applied)."""
     only_jobs: frozenset[str] | None = None
     """Run only these job ids (``-j``); None runs all."""
     matrix_filter: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Run only matrix legs whose values match (``--matrix key:value``)."""
     pull: Pull = "missing"
+    fetcher: ActionFetcher | None = None
+    """Where remote actions and workflows come from; None: this run cannot use any."""
+    node: Path | None = None
+    """baton's own ``node`` binary for JavaScript actions, where a job's environment has none."""
     kept: dict[str, KeptJob] = field(default_factory=dict)
     """Jobs (by id) not run again but taken as they ended in an earlier run: a re-run of
     failed jobs keeps the others, their outputs feeding ``needs`` as before."""

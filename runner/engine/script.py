@@ -95,13 +95,14 @@ def read_command_files(
     ok = ok and not stream.has_failed  # a command it could not carry out fails the step, as on GitHub
     env, outputs = dict(stream.env), dict(stream.outputs)
     path = list(stream.path)
+    state: dict[str, str] = {}
     try:
         updates = env_updates(parse_key_values(text("env"), file="GITHUB_ENV"))
         env.update(updates.values)
         for refusal in updates.refused:
             scope.log(index, f"##[error]{refusal}")
         outputs.update(parse_key_values(text("output"), file="GITHUB_OUTPUT"))
-        parse_key_values(text("state"), file="GITHUB_STATE")  # no post steps read it yet; its form is still checked
+        state = {**stream.state, **dict(parse_key_values(text("state"), file="GITHUB_STATE"))}
         path.extend(parse_paths(text("path")))
     except EnvFileError as exc:
         scope.log(index, f"##[error]{exc}")
@@ -112,4 +113,5 @@ def read_command_files(
         env=env,
         path=tuple(path),
         summary=text("step_summary"),
+        state=state,
     )

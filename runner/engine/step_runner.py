@@ -13,7 +13,6 @@ from dataclasses import replace
 
 from runner.engine.dispatch import dispatch
 from runner.engine.envfiles import prepend_paths
-from runner.engine.post_steps import run_posts
 from runner.engine.job_state import JobScope, JobState, StepIdentity, StepResult, as_value
 from runner.errors import BatonError, internal_failure
 from runner.events import Event, StepFinished, StepStarted
@@ -26,27 +25,6 @@ _log = logging.getLogger("baton.engine")
 """Where an unexpected exception's traceback goes (at debug level: users see one line)."""
 
 
-async def run_steps(scope: JobScope, steps: tuple[Step, ...]) -> JobState:
-    """Run a job's steps in order; returns the final state."""
-    state = initial_state(scope)
-    for step in steps:
-        state = await run_step(scope, state, step, step.index)
-    return await run_posts(scope, state, len(steps))
-
-
-def initial_state(scope: JobScope) -> JobState:
-    """The env of the first step: ``--env-file`` < workflow ``env`` < job ``env``."""
-    contexts = scope.contexts
-    # act's convention, kept: workflows test env.ACT to skip what needs a hosted runner.
-    env = {"ACT": "true", **scope.request.env}
-    workflow_scope: dict[str, Value] = {k: contexts[k] for k in ("github", "secrets", "inputs", "vars") if k in contexts}
-    for name, text in resolve_texts(scope.request.plan.workflow.env, workflow_scope, "env").items():
-        env[name] = to_display_string(text.evaluate({**workflow_scope, "env": as_value(env)}))
-    for name, text in resolve_texts(scope.leg.job.env, contexts, "env").items():
-        env[name] = to_display_string(text.evaluate({**contexts, "env": as_value(env)}))
-    return JobState(contexts=contexts, env=env)
-
-
 async def run_step(scope: JobScope, state: JobState, step: Step, index: int, *, is_nested: bool = False) -> JobState:
     """Run one step (or skip it) and fold its result into the next state.
 
@@ -54,8 +32,8 @@ async def run_step(scope: JobScope, state: JobState, step: Step, index: int, *, 
     and publishes no step events of its own.
     """
     req = scope.request
-    state = _identify(state, step, scope.session.temp)
-    name = scope.masker.mask(_display_name(step, state))
+    state = identify(state, step, scope.session.temp)
+    name = scope.masker.mask(display_name(step, state))
     contexts = state.expression_contexts()
     status = state.status_inputs
     publish = scope.bus.publish if not is_nested else _drop
@@ -71,7 +49,7 @@ async def run_step(scope: JobScope, state: JobState, step: Step, index: int, *, 
         should_run = False
         state = replace(state, status="failure")
     if not should_run:
-        publish(_finished(req.run_id, scope.leg.key, index, name, Conclusion.SKIPPED, Conclusion.SKIPPED, {}, None))
+        publish(finished_event(req.run_id, scope.leg.key, index, name, Conclusion.SKIPPED, Conclusion.SKIPPED, {}, None))
         return replace(_record(state, step, Conclusion.SKIPPED, Conclusion.SKIPPED, {}), identity=None)
     started = time.time()
     publish(StepStarted(run_id=req.run_id, job_key=scope.leg.key, index=index, name=name, at=started))
@@ -88,7 +66,7 @@ async def run_step(scope: JobScope, state: JobState, step: Step, index: int, *, 
         scope.log(index, f"##[error]{internal_failure(exc)}")
         result = StepResult(outcome=Conclusion.FAILURE)
     except asyncio.CancelledError:
-        publish(_finished(req.run_id, scope.leg.key, index, name, Conclusion.CANCELLED, Conclusion.CANCELLED, {}, started))
+        publish(finished_event(req.run_id, scope.leg.key, index, name, Conclusion.CANCELLED, Conclusion.CANCELLED, {}, started))
         raise
     conclusion = result.outcome
     if result.outcome == Conclusion.FAILURE and _continues_on_error(step, contexts, scope):
@@ -96,16 +74,18 @@ async def run_step(scope: JobScope, state: JobState, step: Step, index: int, *, 
     if is_nested:
         scope.log(index, "##[endgroup]")
     shown = {k: scope.masker.mask(v) for k, v in result.outputs.items()}
-    publish(_finished(req.run_id, scope.leg.key, index, name, result.outcome, conclusion, shown, started))
+    publish(finished_event(req.run_id, scope.leg.key, index, name, result.outcome, conclusion, shown, started))
     state = _record(state, step, result.outcome, conclusion, result.outputs)
+    action = state.identity.action if state.identity is not None else ""
+    posts = tuple(replace(p, name=p.name or f"Post {name}", action=p.action or action) for p in result.posts)
     return replace(
         state,
         identity=None,
+        posts=state.posts + posts,
         env={**state.env, **result.env},
         exported={**state.exported, **result.env},
         path=prepend_paths(state.path, list(result.path)),
         summary=state.summary + result.summary,
-        posts=state.posts + ((result.post,) if result.post is not None else ()),
     )
 
 
@@ -122,7 +102,7 @@ def step_env(step: Step, state: JobState, contexts: dict[str, Value], scope: Job
     return env
 
 
-def _identify(state: JobState, step: Step, temp: str) -> JobState:
+def identify(state: JobState, step: Step, temp: str) -> JobState:
     """The state with the step's identity: ``GITHUB_ACTION`` is the step's id, else a name
     from what it runs (``__run``, ``__actions_checkout``) made unique with ``_2``, ``_3``, …"""
     if step.id:
@@ -144,7 +124,8 @@ def _continues_on_error(step: Step, contexts: dict[str, Value], scope: JobScope)
     return resolve_flag(step.continue_on_error, contexts, "continue-on-error", hash_files=scope.hash_files())
 
 
-def _display_name(step: Step, state: JobState) -> str:
+def display_name(step: Step, state: JobState) -> str:
+    """What a step is called in logs: its evaluated ``name``, else what it runs."""
     if step.name is not None and not step.name.is_literal:
         try:
             return to_display_string(step.name.evaluate(state.expression_contexts()))
@@ -163,7 +144,7 @@ def _record(state: JobState, step: Step, outcome: Conclusion, conclusion: Conclu
     return replace(state, steps=steps, status=status)
 
 
-def _finished(
+def finished_event(
     run_id: RunId,
     job_key: str,
     index: int,
@@ -173,6 +154,7 @@ def _finished(
     outputs: dict[str, str],
     started: float | None,
 ) -> StepFinished:
+    """The event of a step that ended (``started``: None for a skipped one)."""
     return StepFinished(
         run_id=run_id,
         job_key=job_key,

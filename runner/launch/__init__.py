@@ -22,7 +22,7 @@ from runner.launch.event import complete_event, missing_inputs, occurrence_of
 from runner.launch.planning import Launch, PlannedRun, Trigger, plan_runs
 
 if TYPE_CHECKING:
-    from runner.launch.runtime import Notify, Runtime, collect_garbage, open_runtime
+    from runner.launch.runtime import Notify, RemoteActions, Runtime, collect_garbage, open_runtime, provided_node
     from runner.launch.start import new_runs, start_runs
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "Launch",
     "Notify",
     "PlannedRun",
+    "RemoteActions",
     "Runtime",
     "Trigger",
     "collect_garbage",
@@ -39,12 +40,13 @@ __all__ = [
     "occurrence_of",
     "open_runtime",
     "plan_runs",
+    "provided_node",
     "start_runs",
 ]
 
 
 _RUNNING = {"Notify": "runtime", "Runtime": "runtime", "collect_garbage": "runtime", "open_runtime": "runtime",
-            "new_runs": "start", "start_runs": "start"}
+            "RemoteActions": "runtime", "provided_node": "runtime", "new_runs": "start", "start_runs": "start"}
 """Names imported when first used: they pull in the engine, the store and the executors'
 registry, which planning alone (``baton run -n``) does not need."""
 

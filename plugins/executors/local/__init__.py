@@ -114,13 +114,13 @@ class LocalSession:
         code = await run_one_off(client, place, spec, command, output)
         return Outcome(exit_code=code, files=self._collect(command))
 
-    async def build_image(self, context: Path, dockerfile: str, tag: str) -> str:
-        """Build an image with the Docker engine; the session's close removes it."""
+    async def build_image(self, context: Path, dockerfile: str, tag: str, *, is_cached: bool = False) -> str:
+        """Build an image with the Docker engine; the session's close removes it (unless cached)."""
         from plugins.executors.docker.engine import job_labels
         from plugins.executors.docker.run import build
 
         client = await self._engine(f"building image {tag}")
-        return await build(client, context, dockerfile, tag, job_labels(self._job))
+        return await build(client, context, dockerfile, tag, job_labels(self._job), is_cached=is_cached)
 
     async def upload(self, source: Path, destination: str) -> None:
         """Copy a host folder's contents to ``destination``."""
@@ -141,7 +141,8 @@ class LocalSession:
     def close(self) -> None:
         """Remove what Docker made for the session, then the folder (blocking)."""
         if self._client is not None:
-            from plugins.executors.docker.engine import job_labels, remove_labelled
+            from plugins.executors.docker.engine import job_labels
+            from plugins.executors.docker.leftovers import remove_labelled
 
             remove_labelled(self._client, job_labels(self._job))
             self._client.close()
