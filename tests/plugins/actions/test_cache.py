@@ -48,6 +48,8 @@ def test_a_cache_saved_by_one_run_is_restored_by_the_next(
     assert _hit(second) == f"hit=true matched={_key(tmp_path)}"
     assert step_log(second, "build", 2).splitlines()[1] == "v1"
     assert "Cache hit occurred on the primary key" in step_log(second, "build", 3)
+    if where.kind != "local":
+        return  # matching is the store's, the same on every executor: checked once
     (root / "lock.txt").write_text("v2\n")  # a new key: the old entry is restored by prefix, then saved anew
     third = run_workflow(root, where=where)
     assert _hit(third) == f"hit=false matched={_key(tmp_path)}"
