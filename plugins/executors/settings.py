@@ -9,7 +9,7 @@ from pathlib import Path
 
 from runner.api import ConfigError, Value
 
-_KNOWN = frozenset({"grace_seconds", "host_dir", "health_timeout_seconds"})
+_KNOWN = frozenset({"grace_seconds", "host_dir", "health_timeout_seconds", "allow_host_access"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -22,6 +22,9 @@ class ExecutorSettings:
     """The folder under which each job's ``baton-<run>-<job>-XXXX`` folder is made."""
     health_timeout_seconds: float = 300.0
     """How long a service container may take to become healthy."""
+    is_host_access_allowed: bool = False
+    """Whether a workflow's containers may bind host folders, run privileged, add
+    capabilities or devices, or share the host's namespaces (``allow_host_access``)."""
 
     @classmethod
     def from_options(cls, executor: str, options: Mapping[str, Value]) -> ExecutorSettings:
@@ -39,7 +42,15 @@ class ExecutorSettings:
             grace_seconds=_seconds(options, "grace_seconds", 5.0, where),
             host_dir=Path(host_dir or tempfile.gettempdir()).expanduser().resolve(),  # binds need it absolute
             health_timeout_seconds=_seconds(options, "health_timeout_seconds", 300.0, where),
+            is_host_access_allowed=_flag(options, "allow_host_access", where),
         )
+
+
+def _flag(options: Mapping[str, Value], key: str, where: str) -> bool:
+    value = options.get(key, False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{key} must be true or false, not {value!r}", where=where)
+    return value
 
 
 def _seconds(options: Mapping[str, Value], key: str, default: float, where: str) -> float:

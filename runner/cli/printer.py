@@ -29,7 +29,7 @@ from runner.events import (
 )
 from runner.progress import JobView, Progress, RunView
 from runner.status import Conclusion, RunId
-from runner.terminal import shown
+from runner.terminal import escape_controls, shown
 
 FLUSH_SECONDS = 0.05
 """Longest a printed log line waits in the stream's buffer."""
@@ -103,14 +103,22 @@ class Printer:
         self.stream.flush()
 
     def _lines(self, event: LogLines) -> None:
+        if not event.lines:
+            return
         prefix = self._prefix(event.run_id, event.job_key)
         if event.is_runner:
             prefix += self.style("» ", "bold")
             out = [prefix + (self._directive(line) if line.startswith("##[") else shown(line)) for line in event.lines]
+            body = "\n".join(out)
         else:
+            # One join and one escape for the whole batch (a flood prints 200,000 lines;
+            # newlines are never escaped); a line at a time only where a line sets colours,
+            # which then ends with a reset.
             prefix += self.style("│ ", "dim")
-            out = [prefix + shown(line) for line in event.lines]
-        self.stream.write("\n".join(out) + "\n")
+            body = "\n".join(event.lines)
+            body = "\n".join(map(shown, event.lines)) if "\x1b" in body else escape_controls(body)
+            body = prefix + body.replace("\n", "\n" + prefix)
+        self.stream.write(body + "\n")
         now = time.monotonic()
         if now - self.flushed > FLUSH_SECONDS:  # live, without a system call per batch of lines
             self.stream.flush()

@@ -16,7 +16,7 @@ from typing import Protocol
 from runner.confinement import resolve_inside
 from runner.engine.job_runner import JobRunner
 from runner.engine.request import JobResult, RunRequest
-from runner.errors import BatonError
+from runner.errors import BatonError, ExpressionError
 from runner.events import JobStarted
 from runner.expr import Value, to_display_string
 from runner.plan import Leg, compile_plan
@@ -24,7 +24,7 @@ from runner.status import Conclusion
 from runner.workflow import parse_file
 from runner.workflow.action_ref import parse_action_ref
 from runner.workflow.model import Workflow
-from runner.workflow.text import Text, evaluate_tree
+from runner.workflow.text import Text, Tree, evaluate_tree
 
 class CallError(BatonError):
     """A reusable workflow cannot be called as written."""
@@ -101,7 +101,7 @@ async def _load(request: RunRequest, leg: Leg) -> Workflow:
 
 def _inputs(called: Workflow, leg: Leg, contexts: dict[str, Value]) -> dict[str, Value]:
     declared = called.on.events["workflow_call"].inputs
-    given = {k: evaluate_tree(v, contexts) for k, v in leg.job.with_.items()}
+    given = {k: _input(v, contexts, k) for k, v in leg.job.with_.items()}
     unknown = sorted(set(given) - set(declared))
     if unknown:
         raise CallError(f"'{leg.job.uses}' has no input {', '.join(repr(u) for u in unknown)}")
@@ -119,6 +119,16 @@ def _inputs(called: Workflow, leg: Leg, contexts: dict[str, Value]) -> dict[str,
             value = "" if spec.type == "string" else False if spec.type == "boolean" else 0
         values[name] = _typed(value, spec.type, name)
     return values
+
+
+def _input(value: Tree, contexts: dict[str, Value], name: str) -> Value:
+    """One ``with:`` value, evaluated: a scalar, else an error at its expression."""
+    result = evaluate_tree(value, contexts)
+    if isinstance(result, (dict, list)) and isinstance(value, Text):
+        kind = "a mapping" if isinstance(result, dict) else "a sequence"
+        raise ExpressionError(f"'with.{name}' must give a string, number or boolean (an input's value), not {kind}",
+                              expression=value.source, mark=value.mark)
+    return result
 
 
 def _typed(value: Value, kind: str, name: str) -> Value:

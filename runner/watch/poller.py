@@ -37,7 +37,7 @@ class RepoWatch:
         """baton's folder of mirrors of remotes."""
         self.say = say
         self.repository: Repository | None = None
-        self.workflows = WorkflowCache()
+        self.workflows = WorkflowCache(settings.workflows)
         self.known: dict[str, str] | None = None
         """Every ref as last recorded (ref → object); None until read from the store."""
         self.refs: dict[str, RefHead] = {}

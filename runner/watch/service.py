@@ -72,7 +72,7 @@ class Service:
             await asyncio.gather(*polls, return_exceptions=True)
             await self.starter.stop()
             for watch in self.watches.values():
-                await asyncio.to_thread(watch.close)
+                watch.close()  # here, not in a worker: those may all be held by hanging fetches it kills
             await self.store.close()
 
     # --- ServiceApi ---------------------------------------------------------------------------

@@ -33,7 +33,7 @@ MIN_INTERVAL = 0.2
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _Fail = Callable[[str | None, str], ConfigError]
 """Makes the error of one key of one ``[repos.NAME]`` table."""
-_KEYS = ("path", "url", "interval", "secrets_file", "secrets_env", "vars_file", "vars_env", "vars")
+_KEYS = ("path", "url", "interval", "workflows", "secrets_file", "secrets_env", "vars_file", "vars_env", "vars")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -51,6 +51,8 @@ class RepoSettings:
     vars_file: Path | None = None
     vars_env: tuple[str, ...] = ()
     vars: dict[str, Value] = field(default_factory=dict)
+    workflows: str = ".github/workflows"
+    """The folder of the repository's workflow files (baton's own: ``pipelines``)."""
     source: str = "the command line"
     """Where it was configured (a file, for messages)."""
 
@@ -109,6 +111,9 @@ def _configured(name: str, table: Mapping[str, Value], file: Path | None, interv
     if not isinstance(variables, dict) or not all(isinstance(v, (str, int, float, bool)) for v in variables.values()):
         raise fail("vars", "must be a table of NAME = \"value\"")
     secrets_file, vars_file = _string(table, "secrets_file", fail), _string(table, "vars_file", fail)
+    folder = (_string(table, "workflows", fail) or ".github/workflows").strip("/")
+    if folder.startswith("..") or "/../" in f"/{folder}/":
+        raise fail("workflows", f"must be a folder inside the repository, not {folder!r}")
     return RepoSettings(
         name=name,
         path=Path(path).expanduser() if path is not None else None,
@@ -119,6 +124,7 @@ def _configured(name: str, table: Mapping[str, Value], file: Path | None, interv
         vars_file=Path(vars_file).expanduser() if vars_file else None,
         vars_env=_names(table, "vars_env", fail),
         vars={str(k): v for k, v in variables.items()},
+        workflows=folder,
         source=where,
     )
 

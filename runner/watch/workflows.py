@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from runner.errors import Diagnostic, Mark, WorkflowError
-from runner.watch.repository import Repository
+from runner.watch.repository import WORKFLOWS, Repository
 from runner.workflow import parse_bytes
 from runner.workflow.loader import MAX_FILE_BYTES
 from runner.workflow.model import Workflow
@@ -39,14 +39,16 @@ class CommitWorkflows:
 class WorkflowCache:
     """Parsed workflows by commit, for one repository (a commit never changes)."""
 
-    def __init__(self) -> None:
+    def __init__(self, folder: str = WORKFLOWS) -> None:
+        self.folder = folder
+        """The folder of the workflow files in each commit."""
         self._by_commit: OrderedDict[str, CommitWorkflows] = OrderedDict()
 
     def read(self, repository: Repository, commit: str) -> CommitWorkflows:
         """The workflows of ``commit`` (blocking: call it in a worker thread)."""
         found = self._by_commit.get(commit)
         if found is None:
-            found = read_workflows(repository, commit)
+            found = read_workflows(repository, commit, self.folder)
             self._by_commit[commit] = found
             while len(self._by_commit) > CACHED_COMMITS:
                 self._by_commit.popitem(last=False)
@@ -55,12 +57,12 @@ class WorkflowCache:
         return found
 
 
-def read_workflows(repository: Repository, commit: str) -> CommitWorkflows:
-    """Parse each ``.github/workflows/*.yml|yaml`` of ``commit``."""
+def read_workflows(repository: Repository, commit: str, folder: str = WORKFLOWS) -> CommitWorkflows:
+    """Parse each ``*.yml|yaml`` of ``folder`` (``.github/workflows``) of ``commit``."""
     workflows: list[Workflow] = []
     broken: list[Broken] = []
     secrets: dict[str, frozenset[str]] = {}
-    for path, data in repository.workflow_files(commit, MAX_FILE_BYTES):
+    for path, data in repository.workflow_files(commit, MAX_FILE_BYTES, folder):
         if isinstance(data, int):
             message = f"file is {data:,} bytes; a workflow may be at most {MAX_FILE_BYTES:,} bytes"
             broken.append(Broken(path=path, diagnostics=(Diagnostic(Mark(path, 1, 1), message),)))

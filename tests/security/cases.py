@@ -294,6 +294,18 @@ TERMINAL = Case(
     check=_terminal,
 )
 
+def container(settings: str, *, services: bool = False) -> Case:
+    """A job (or a service of it) whose container asks for a way onto this machine."""
+    block = f"    services:\n      side:\n        image: '@IMAGE@'\n{textwrap.indent(settings, '        ')}" if services else \
+        f"    container:\n      image: '@IMAGE@'\n{textwrap.indent(settings, '      ')}"
+    return Case(
+        name=f"{'service' if services else 'container'}-{settings.split(':')[0].strip()}-reaches-the-host",
+        workflow=job('- run: cat /c/secret.txt /host@SECRET_FILE@; touch /c/planted', extra=block),
+        executors=("docker",),
+        check=fails(says="baton keeps jobs off this machine"),
+    )
+
+
 CASES: tuple[Case, ...] = (
     RUNNER_TEMP,
     TEMP_ENTRIES,
@@ -315,4 +327,7 @@ CASES: tuple[Case, ...] = (
     DEEP_JSON,
     BACKGROUND,
     TERMINAL,
+    container("volumes: ['@CANARY@:/c']\n"),
+    container("options: --privileged -v /:/host\n"),
+    container("volumes: ['/:/host:ro']\n", services=True),
 )

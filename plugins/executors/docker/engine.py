@@ -11,9 +11,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-import requests.exceptions
-
-from plugins.executors.docker.sdk import docker
+from plugins.executors.docker.sdk import docker, requests_errors
 from runner.api import ExecutorError, JobSpec, Pull, owner_token
 
 RUN_LABEL = "baton.run"
@@ -26,7 +24,7 @@ OWNER_LABEL = "baton.owner"
 _ARCHES = {"amd64": "X64", "x86_64": "X64", "arm64": "ARM64", "aarch64": "ARM64", "386": "X86",
            "arm": "ARM"}
 
-ENGINE_ERRORS = (docker.errors.DockerException, requests.exceptions.RequestException)
+ENGINE_ERRORS = (docker.errors.DockerException, requests_errors.RequestException)
 """What the SDK raises when the engine refuses or cannot be reached."""
 
 
@@ -92,7 +90,7 @@ def translated(action: str) -> Iterator[None]:
     """Turn SDK errors inside the block into ``ExecutorError("<action> failed: …")``."""
     try:
         yield
-    except requests.exceptions.ConnectionError as exc:
+    except requests_errors.ConnectionError as exc:
         raise unreachable() from exc
     except ENGINE_ERRORS as exc:
         raise ExecutorError(f"{action} failed: {reason(exc)}") from exc
@@ -122,48 +120,3 @@ def ensure_image(client: Any, image: str, *, pull: Pull, username: str | None = 
     except ENGINE_ERRORS as exc:
         where = "is present locally but" if is_present else "is not present locally and"
         raise ExecutorError(f"image {image} {where} could not be pulled: {reason(exc)}") from exc
-
-
-def remove_labelled(client: Any, labels: dict[str, str]) -> list[str]:
-    """Force-remove every container, network, volume and image carrying all of ``labels``.
-
-    Best effort: an object that vanished meanwhile is skipped. Returns one line per removal.
-    """
-    selector = {"label": [f"{key}={value}" for key, value in labels.items()]}
-    removed: list[str] = []
-    kinds: list[tuple[str, Any]] = [
-        ("container", lambda: client.containers.list(all=True, filters=selector)),
-        ("network", lambda: client.networks.list(filters=selector)),
-        ("volume", lambda: client.volumes.list(filters=selector)),
-        ("image", lambda: client.images.list(filters=selector)),
-    ]
-    for kind, listing in kinds:
-        with contextlib.suppress(*ENGINE_ERRORS):
-            for item in listing():
-                if remove_object(client, kind, item):
-                    removed.append(f"{kind} {describe(kind, item)}")
-    return removed
-
-
-def remove_object(client: Any, kind: str, item: Any) -> bool:
-    """Force-remove one listed object; whether it was removed (gone already counts as no)."""
-    try:
-        if kind == "container":
-            item.remove(force=True, v=True)
-        elif kind == "network":
-            item.remove()
-        elif kind == "volume":
-            item.remove(force=True)
-        else:
-            client.images.remove(item.id, force=True, noprune=False)
-    except ENGINE_ERRORS:
-        return False
-    return True
-
-
-def describe(kind: str, item: Any) -> str:
-    """A short name for a listed object."""
-    if kind == "image":
-        tags = item.tags or [item.short_id]
-        return str(tags[0])
-    return str(item.name)

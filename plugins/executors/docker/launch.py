@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from plugins.executors.processes.completion import thread_to_completion, to_completion
-from plugins.executors.docker.engine import ensure_image, job_labels, remove_labelled, translated
+from plugins.executors.docker.engine import ensure_image, job_labels, translated
+from plugins.executors.docker.leftovers import remove_labelled
 from plugins.executors.docker.exec import StopMethod
+from plugins.executors.docker.host_access import refuse_host_access
 from plugins.executors.docker.mounts import port_bindings, volume_bindings
 from plugins.executors.docker.options import ContainerOptions, parse_options
 from plugins.executors.docker.run import path_of
@@ -38,6 +40,8 @@ async def docker_session(client: Any, job: JobSpec, settings: ExecutorSettings,
         raise ExecutorError(
             f"job {job.job_key} has no image: give it a container: or map its runs-on labels to an image"
         )
+    if not settings.is_host_access_allowed:
+        refuse_host_access(job.container, job.services)
     labels = job_labels(job)
     prefix = f"baton-{safe_name(job.run_id)}-{safe_name(job.job_key)}"
     folder: JobFolder | None = None

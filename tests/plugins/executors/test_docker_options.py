@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
+from plugins.executors.docker.host_access import refuse_host_access
 from plugins.executors.docker.mounts import VolumeEntry, parse_volume, port_bindings
 from plugins.executors.docker.options import duration_nanoseconds, parse_options
-from runner.api import ExecutorError
+from runner.api import ContainerSpec, ExecutorError
 
 
 @pytest.mark.parametrize(("options", "expected"), [
@@ -96,3 +97,27 @@ def test_ports() -> None:
 def test_bad_ports(text: str) -> None:
     with pytest.raises(ExecutorError, match="cannot read port"):
         port_bindings([text])
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        (ContainerSpec(image="i", volumes=("/etc:/etc",)), "container: volume '/etc:/etc' mounts a folder of this machine"),
+        (ContainerSpec(image="i", options="-v /:/host:ro"), "container: volume '/:/host:ro' mounts a folder"),
+        (ContainerSpec(image="i", options="--privileged"), "container: options --privileged gives the job this machine"),
+        (ContainerSpec(image="i", options="--cap-add SYS_ADMIN"), "options --cap-add SYS_ADMIN widens"),
+        (ContainerSpec(image="i", options="--device /dev/sda"), "options --device /dev/sda widens"),
+        (ContainerSpec(image="i", options="--pid host"), "options --pid=host shares this machine's namespace"),
+        (ContainerSpec(image="i", options="--network=host"), "options --network=host shares"),
+    ],
+)
+def test_a_workflow_container_cannot_reach_this_machine(spec: ContainerSpec, message: str) -> None:
+    with pytest.raises(ExecutorError) as caught:
+        refuse_host_access(spec, {})
+    assert message in str(caught.value) and "allow_host_access = true" in str(caught.value)
+    with pytest.raises(ExecutorError, match="services.db: "):
+        refuse_host_access(None, {"db": spec})
+
+
+def test_volumes_and_options_that_stay_in_docker_are_fine() -> None:
+    refuse_host_access(ContainerSpec(image="i", volumes=("named:/data", "/anonymous"), options="--cpus 1 -e A=B"), {})

@@ -1,0 +1,79 @@
+"""``baton ui``'s actions through the real service: F re-runs a run's failed jobs, c then y
+cancels a run of the service."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from runner.cli.ui import dashboard
+from runner.status import Conclusion
+from runner.store import RunRecord, Store, list_runs
+from runner.tui.screens.confirm import ConfirmScreen
+from runner.tui.widgets.runs_table import RunsTable
+from tests.watch.conftest import Remote
+from tests.watch.test_api import Service, services, wait_until  # noqa: F401 - services is a fixture
+
+WORKFLOW = """\
+name: CI
+on: push
+jobs:
+  ok:
+    runs-on: self-hosted
+    steps:
+      - run: echo fine
+  flaky:
+    runs-on: self-hosted
+    steps:
+      - run: test -f {marker} || exit 1; test -f {slow} && sleep 60 || true
+"""
+
+
+async def until(pilot: Pilot[None], holds: Callable[[], bool], seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not holds():
+        assert time.monotonic() < deadline, "not in time"
+        await pilot.pause(0.05)
+
+
+def runs(home: Path) -> list[RunRecord]:
+    with Store.open(home) as store:
+        return list(list_runs(store, 10))
+
+
+async def test_f_reruns_the_failed_jobs_and_c_y_cancels_a_run_of_the_service(
+    remote: Remote, home: Path, tmp_path: Path, services: Callable[[Path, Path], Service]
+) -> None:
+    marker, slow = tmp_path / "marker", tmp_path / "slow"
+    services(home, remote.bare)
+    from runner.cli import main
+
+    assert main(["hook", "install", str(remote.bare)]) == 0
+    remote.commit({".github/workflows/ci.yml": WORKFLOW.format(marker=marker, slow=slow)}, "the workflow")
+    remote.push("main")
+    await asyncio.to_thread(wait_until, lambda: [r for r in runs(home) if r.is_completed], 60, "the first run ended")
+    marker.touch()
+    slow.touch()
+    app = dashboard(home)
+    async with app.run_test(size=(160, 45)) as pilot:
+        table = pilot.app.screen.query_one(RunsTable)
+        await until(pilot, lambda: table.row_count == 1)
+        message = pilot.app.screen.query_one("#message", Static)
+        await pilot.press("F")
+        await until(pilot, lambda: "re-running run #1 (its failed jobs) as run" in str(message.render()))
+        await until(pilot, lambda: table.row_count == 2 and any(r.started_at and not r.is_completed for r in runs(home)))
+        await pilot.press("home")
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await until(pilot, lambda: "cancelling run" in str(message.render()))
+        await until(pilot, lambda: all(r.is_completed for r in runs(home)), 30)
+        await pilot.press("q")
+    first, again = sorted(runs(home), key=lambda r: r.number)
+    assert (first.conclusion, again.conclusion) == (Conclusion.FAILURE, Conclusion.CANCELLED)
+    assert again.sha == first.sha
