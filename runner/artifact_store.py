@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from runner.atomic import aside, locked, read_json, remove_aside, tree_size, write_json
+from runner.atomic import aside, locked, read_json, remove_aside, remove_stale, tree_size, write_json
 from runner.errors import BatonError
 
 FOLDER = "artifacts"
@@ -155,8 +155,8 @@ class ArtifactStore:
                 if artifact.expires <= moment:
                     remove_aside(artifact.folder.parent, folder / _ASIDE)
                     removed.append(f"artifact '{artifact.name}' of run {run_id} (retention ended)")
-            shutil.rmtree(folder / _ASIDE, ignore_errors=True)
-            if not any(entry for entry in folder.iterdir() if not entry.name.startswith(".")):
+            remove_stale(folder / _ASIDE, moment)  # uploads that died half-way; live ones are kept
+            if not any(folder.glob("[!.]*")) and not any(folder.glob(f"{_ASIDE}/*")):
                 shutil.rmtree(folder, ignore_errors=True)
         return removed
 

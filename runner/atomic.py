@@ -71,6 +71,27 @@ def remove_aside(path: Path, trash: Path) -> None:
     shutil.rmtree(target, ignore_errors=True)
 
 
+STALE_SECONDS = 86400.0
+"""An aside folder this old belongs to a write that died (a day: no save takes that long)."""
+
+
+def remove_stale(folder: Path, now: float) -> list[Path]:
+    """Remove what under ``folder`` (an aside folder) was last changed over a day before ``now``."""
+    removed: list[Path] = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        try:
+            if now - entry.lstat().st_mtime > STALE_SECONDS:
+                shutil.rmtree(entry, ignore_errors=True)
+                removed.append(entry)
+        except OSError:
+            continue
+    return removed
+
+
 def tree_size(root: Path) -> tuple[int, int]:
     """The bytes and the number of regular files under ``root`` (links not followed)."""
     size = files = 0

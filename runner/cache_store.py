@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from runner.atomic import aside, human_size, locked, read_json, remove_aside, tree_size, write_json
+from runner.atomic import aside, human_size, locked, read_json, remove_aside, remove_stale, tree_size, write_json
 from runner.errors import BatonError
 
 FOLDER = "caches"
@@ -172,3 +172,14 @@ class CacheStore:
             return None
         return CacheEntry(key=str(meta.get("key")), version=str(meta.get("version")), size=size, files=files,
                           created=float(created), used=used, folder=folder / _FILES)
+
+
+def remove_stale_saves(home: Path, now: float | None = None) -> list[str]:
+    """Remove the saves under ``home``'s caches that a killed process left half-written
+    (a day old); a line for each."""
+    moment = time.time() if now is None else now
+    removed: list[str] = []
+    for aside_folder in sorted((home / FOLDER).glob("*/.aside")):
+        removed.extend(f"a half-written cache save ({path.name}) of {aside_folder.parent.name}"
+                       for path in remove_stale(aside_folder, moment))
+    return removed

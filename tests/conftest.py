@@ -51,33 +51,11 @@ def require(reason: str) -> NoReturn:
 
 
 def remove_labelled(client: Any, session_id: str = SESSION_ID) -> list[str]:
-    """Remove every container, network and volume labelled ``baton.test=<session_id>``.
+    """Remove every container, network, volume and image labelled ``baton.test=<session_id>``
+    (through the docker executor's own sweep); what was removed, for diagnostics."""
+    from plugins.executors.docker.leftovers import remove_labelled as remove
 
-    Returns a description of what was removed, for diagnostics.
-    """
-    import docker.errors
-
-    selector = {"label": f"{TEST_LABEL}={session_id}"}
-    removed: list[str] = []
-    for container in client.containers.list(all=True, filters=selector):
-        try:
-            container.remove(force=True, v=True)
-            removed.append(f"container {container.name}")
-        except docker.errors.NotFound:
-            pass
-    for network in client.networks.list(filters=selector):
-        try:
-            network.remove()
-            removed.append(f"network {network.name}")
-        except docker.errors.NotFound:
-            pass
-    for volume in client.volumes.list(filters=selector):
-        try:
-            volume.remove(force=True)
-            removed.append(f"volume {volume.name}")
-        except docker.errors.NotFound:
-            pass
-    return removed
+    return remove(client, {TEST_LABEL: session_id})
 
 
 @pytest.fixture(scope="session")

@@ -27,6 +27,14 @@ def kill_connections(pid: int, *, everything: bool = True) -> None:
     process_tree.send(members, signal.SIGKILL)
 
 
+def freeze_connections(pid: int) -> list[int]:
+    """SIGSTOP the connection processes of listening sshd ``pid``: the host stops answering
+    without closing anything, as one cut off by the network does. Returns their pids."""
+    members = [info for info in process_tree.tree(pid) if info.pid != pid and _command_name(info.pid).startswith("sshd")]
+    process_tree.send(members, signal.SIGSTOP)
+    return [info.pid for info in members]
+
+
 def kill_server(server: Any) -> None:
     """The host dies: sshd and its connection processes get SIGKILL (steps are left running)."""
     kill_connections(server.pid, everything=False)

@@ -7,6 +7,7 @@ import asyncio
 from pathlib import Path
 
 from runner.artifact_store import ArtifactStore
+from runner.cache_store import remove_stale_saves
 from runner.cli.paths import repository_root
 from runner.config import load_config
 from runner.errors import ExecutorError
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
         home = store.home
     for run_id in recovered:
         print(f"run {run_id}: marked interrupted (its process is gone)")
-    removed = asyncio.run(_collect(active)) + remove_stale_snapshots() + ArtifactStore(home).remove_expired()
+    removed = asyncio.run(_collect(active)) + remove_stale_snapshots() + ArtifactStore(home).remove_expired() + remove_stale_saves(home)
     for line in removed:
         print(line)
     if not removed and not recovered and not args.quiet:

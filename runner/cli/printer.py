@@ -30,7 +30,7 @@ from runner.events import (
 )
 from runner.progress import JobView, Progress, RunView
 from runner.status import Conclusion, RunId
-from runner.terminal import cells, cut_to_width, shown
+from runner.terminal import cells, cut_to_width, escape_controls, shown
 
 FLUSH_SECONDS = 0.05
 """Longest a printed log line waits in the stream's buffer."""
@@ -112,18 +112,26 @@ class Printer:
         self.stream.flush()
 
     def _lines(self, event: LogLines) -> None:
+        if not event.lines:
+            return
         prefix = self._prefix(event.run_id, event.job_key)
         if event.is_runner:
             prefix += self.style("» ", "bold")
-            texts = [self._directive(line) if line.startswith("##[") else shown(line) for line in event.lines]
+            body = "\n".join(self._directive(line) if line.startswith("##[") else shown(line) for line in event.lines)
         else:
+            # One join and one escape for the whole batch (a flood prints 200,000 lines;
+            # newlines are never escaped); a line at a time only where a line sets colours,
+            # which then ends with a reset.
             prefix += self.style("│ ", "dim")
-            texts = [shown(line) for line in event.lines]
+            body = "\n".join(event.lines)
+            body = "\n".join(map(shown, event.lines)) if "\x1b" in body else escape_controls(body)
         columns = self._columns()
         if columns is not None:
             room = max(columns - cells(prefix), 8)
-            texts = [piece for text in texts for piece in cut_to_width(text, room)]
-        self.stream.write("".join(prefix + text + "\n" for text in texts))
+            lines = body.split("\n")
+            if 2 * max(map(len, lines)) > room:
+                body = "\n".join(piece for line in lines for piece in cut_to_width(line, room))
+        self.stream.write(prefix + body.replace("\n", "\n" + prefix) + "\n")
         now = time.monotonic()
         if now - self.flushed > FLUSH_SECONDS:  # live, without a system call per batch of lines
             self.stream.flush()

@@ -15,7 +15,7 @@ from runner.api import ContainerSpec, Executor, HostPool, JobSpec, Session
 from runner.engine.capacity import host_key
 from runner.engine.contexts import default_env, github_context, runner_context
 from runner.engine.masking import Masker
-from runner.engine.placement import Target, labels_of
+from runner.engine.placement import Target
 from runner.engine.prewarm import WarmSession
 from runner.engine.request import JobResult, RunRequest
 from runner.engine.job_state import JobScope, JobState
@@ -30,11 +30,12 @@ from runner.workflow.resolve import (
     resolve_container,
     resolve_flag,
     resolve_number,
+    resolve_runs_on,
     resolve_services,
     resolve_text_list,
     resolve_texts,
 )
-from runner.workflow.text import Text, evaluate_tree, tree_references
+from runner.workflow.text import Text, tree_references
 
 _KNOWN_EARLY = frozenset({"github", "matrix", "vars", "inputs", "secrets"})
 """Contexts whose values are the same before a job's needs finish as after."""
@@ -85,7 +86,7 @@ class JobRunner:
         """Where ``leg`` runs and how, or why it cannot run anywhere (a reason to skip it)."""
         target = self._target(leg.job, contexts)
         if target is None:
-            labels = labels_of(evaluate_tree(leg.job.runs_on, contexts))
+            labels = resolve_runs_on(leg.job.runs_on, contexts, leg.job.mark)
             hosts = self.request.placement.describe_hosts()
             return (
                 f"no executor for runs-on {labels}: map a label with -P LABEL=IMAGE "
@@ -161,7 +162,7 @@ class JobRunner:
         }
 
     def _target(self, job: Job, contexts: dict[str, Value]) -> Target | None:
-        labels = labels_of(evaluate_tree(job.runs_on, contexts))
+        labels = resolve_runs_on(job.runs_on, contexts, job.mark)
         return self.request.placement.resolve(labels)
 
     def _spec(self, leg: Leg, contexts: dict[str, Value], target: Target) -> JobSpec:
@@ -172,7 +173,7 @@ class JobRunner:
             run_id=req.run_id,
             job_key=leg.key,
             name=leg.name,
-            labels=tuple(labels_of(evaluate_tree(job.runs_on, contexts))),
+            labels=tuple(resolve_runs_on(job.runs_on, contexts, job.mark)),
             image=target.image,
             host=target.host,
             container=self._container(container, contexts, "container") if container is not None else None,

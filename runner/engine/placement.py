@@ -6,7 +6,6 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from runner.engine.capacity import host_key
-from runner.expr import Value
 
 DEFAULT_IMAGES: dict[str, str] = {
     "ubuntu-latest": "ubuntu:24.04",
@@ -131,15 +130,3 @@ class Placement:
         chosen = {label.lower() for label in explicit}
         return cls(targets=targets, explicit=frozenset(chosen & set(targets)), hosts=tuple(hosts))
 
-
-def labels_of(runs_on: Value) -> list[str]:
-    """The labels of an evaluated ``runs-on`` (a string, a list, or ``{group, labels}``)."""
-    if isinstance(runs_on, str):
-        return [runs_on]
-    if isinstance(runs_on, list):
-        return [str(item) for item in runs_on if item is not None]
-    if isinstance(runs_on, dict):
-        inner = runs_on.get("labels")
-        group = runs_on.get("group")
-        return labels_of(inner) + ([str(group)] if isinstance(group, str) else [])
-    return []

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from runner.api import Executor, NativeAction, Pull
 from runner.engine.capacity import Capacity
+from runner.engine.job_groups import JobGroups
 from runner.engine.contexts import RunInfo
 from runner.engine.fetcher import ActionFetcher
 from runner.engine.placement import Placement
@@ -43,6 +44,9 @@ class RunRequest:
     """The ``[actions]`` table of baton.toml, as native actions read it."""
     capacity: Capacity
     """The process's pool of job slots, shared by every run it holds (not the run's own)."""
+    job_groups: JobGroups | None = None
+    """The process's job-level ``concurrency`` groups, shared by every run it holds
+    (None: job ``concurrency`` is not applied)."""
     only_jobs: frozenset[str] | None = None
     """Run only these job ids (``-j``); None runs all."""
     matrix_filter: dict[str, tuple[str, ...]] = field(default_factory=dict)

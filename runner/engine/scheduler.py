@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import time
+from contextlib import AsyncExitStack
 from dataclasses import replace
 
 from runner.engine.contexts import github_context
+from runner.engine.job_groups import Replaced, resolve_group
 from runner.engine.job_runner import JobRunner
 from runner.engine.masking import Masker
 from runner.engine.prewarm import WarmSession
@@ -198,11 +200,22 @@ class Scheduler:
         tasks: list[asyncio.Task[None]] = []
 
         async def one(leg: Leg) -> None:
+            held = AsyncExitStack()
             try:
+                group = resolve_group(leg.job.concurrency, {**self._base(), "needs": needs, "matrix": leg.matrix})
+                if group is not None and self.request.job_groups is not None:
+                    await held.enter_async_context(self.request.job_groups.hold(group))
                 await gate.acquire()
             except asyncio.CancelledError:  # still queued when a sibling failed (or the run ended)
+                await held.aclose()
                 self.jobs.finish(leg, Conclusion.CANCELLED, {}, reason="cancelled before it started")
                 raise
+            except Replaced as exc:  # a newer job of its concurrency group came
+                results.append(self.jobs.finish(leg, Conclusion.CANCELLED, {}, reason=str(exc)))
+                return
+            except BatonError as exc:  # the group's expression failed
+                results.append(self.jobs.finish(leg, Conclusion.FAILURE, {}, reason=f"concurrency: {exc}"))
+                return
             try:
                 if leg.job.uses:
                     result = await call_workflow(self.jobs, leg, needs, self._run_called)
@@ -212,6 +225,7 @@ class Scheduler:
                 result = self.jobs.finish(leg, Conclusion.FAILURE, {}, reason=self.masker.mask(internal_failure(exc)))
             finally:
                 gate.release()
+                await held.aclose()
             results.append(result)
             if fail_fast and result.conclusion == Conclusion.FAILURE:
                 for task in tasks:

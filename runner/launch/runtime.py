@@ -15,6 +15,7 @@ from pathlib import Path
 
 from runner.api import Executor, NativeAction, Pull
 from runner.engine.capacity import Capacity
+from runner.engine.job_groups import JobGroups
 from runner.engine.placement import Placement
 from runner.errors import ConfigError
 from runner.events import EventBus
@@ -69,6 +70,8 @@ class Runtime:
     """Which executor (and image) each ``runs-on`` label maps to."""
     capacity: Capacity
     """The process's job slots, shared by every run started here."""
+    job_groups: JobGroups = field(default_factory=JobGroups)
+    """The job-level ``concurrency`` groups of every run started here."""
     pull: Pull
     recorder: Recorder
     """Writes every event of :attr:`bus` into the store."""
@@ -89,9 +92,18 @@ class Runtime:
         """The baton home the runs are recorded in."""
         return self.recorder.home
 
+    is_stopping: bool = False
+    """Every run was cancelled (:meth:`cancel` with no id): runs still being prepared never start."""
+    cancelled_early: set[RunId] = field(default_factory=set)
+    """Runs cancelled while being prepared (recorded, not started yet): they never start."""
+
     def cancel(self, run_id: RunId | None = None) -> None:
         """Cancel one run (or, with no id, every run): steps stop, sessions clean up,
-        the run is recorded ``cancelled``."""
+        the run is recorded ``cancelled``; a run still being prepared never starts."""
+        if run_id is None:
+            self.is_stopping = True
+        elif run_id not in self.running:
+            self.cancelled_early.add(run_id)
         for rid, task in list(self.running.items()):
             if run_id is None or rid == run_id:
                 task.cancel()

@@ -13,9 +13,10 @@ from runner.launch.planning import Launch, PlannedRun, plan_runs
 from runner.launch.runtime import Runtime, collect_garbage
 from runner.source.action_cache import ACTIONS_FOLDER, GitActionFetcher
 from runner.source.snapshot import new_snapshot_folder, snapshot_commit, snapshot_worktree
-from runner.status import Conclusion
+from runner.errors import BatonError
+from runner.status import Conclusion, RunId
 from runner.store import Store
-from runner.store.starts import NewRun, begin_runs
+from runner.store.starts import NewRun, begin_runs, finish_unstarted
 from runner.workflow.model import Job
 
 
@@ -39,17 +40,27 @@ async def start_runs(
     runs = tuple(plan_runs(launch) if planned is None else planned)
     if not runs:
         return ()
+    ids = [run.run_id for run in runs]
     await asyncio.to_thread(_begin, runtime.home, new_runs(launch, runs))
     source = new_snapshot_folder()
     try:
-        snapshot = asyncio.create_task(asyncio.to_thread(_snapshot, launch, runs, source))
         try:
-            await collect_garbage(runtime)
-        finally:
-            await _settle(snapshot)
-        snapshot.result()
-        requests = [_request(runtime, launch, run, source) for run in runs]
-        return await _run_all(runtime, requests)
+            snapshot = asyncio.create_task(asyncio.to_thread(_snapshot, launch, runs, source))
+            try:
+                await collect_garbage(runtime)
+            finally:
+                await _settle(snapshot)
+            snapshot.result()
+        except BatonError:
+            await asyncio.to_thread(_finish, runtime.home, ids, Conclusion.FAILURE)
+            raise
+        unstarted = set(ids) if runtime.is_stopping else runtime.cancelled_early.intersection(ids)
+        runtime.cancelled_early.difference_update(ids)
+        if unstarted:  # cancelled while being prepared: they never start
+            await asyncio.to_thread(_finish, runtime.home, sorted(unstarted), Conclusion.CANCELLED)
+        requests = [_request(runtime, launch, run, source) for run in runs if run.run_id not in unstarted]
+        ended = iter(await _run_all(runtime, requests) if requests else ())
+        return tuple(Conclusion.CANCELLED if run.run_id in unstarted else next(ended) for run in runs)
     finally:
         await asyncio.to_thread(shutil.rmtree, source, True)
 
@@ -80,6 +91,11 @@ def _begin(home: Path, runs: Sequence[NewRun]) -> None:
         begin_runs(store, runs)
 
 
+def _finish(home: Path, run_ids: Sequence[RunId], conclusion: Conclusion) -> None:
+    with Store.open(home) as store:
+        finish_unstarted(store, run_ids, conclusion)
+
+
 async def _settle(task: asyncio.Task[None]) -> None:
     """Wait for ``task`` even when cancelled meanwhile (its thread writes into the folder
     about to be removed), then let the cancellation go on."""
@@ -106,6 +122,7 @@ def _request(runtime: Runtime, launch: Launch, run: PlannedRun, source: Path) ->
         home=runtime.home,
         action_settings=dict(runtime.action_settings),
         capacity=runtime.capacity,
+        job_groups=runtime.job_groups,
         only_jobs=launch.only_jobs,
         matrix_filter=dict(launch.matrix_filter),
         kept=dict(launch.kept),

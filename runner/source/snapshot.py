@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tarfile
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -103,16 +102,18 @@ def _extract_commit(repo: git.Repo, root: Path, commit: str, destination: Path) 
         if clone is not None:
             clone.close()
             return sum(len(files) for folder, _, files in os.walk(destination) if ".git" not in Path(folder).parts)
-    with tempfile.TemporaryFile() as archive:
-        try:
-            repo.archive(archive, treeish=commit, format="tar")
-        except (git.GitCommandError, ValueError) as exc:
-            raise SnapshotError(f"cannot read commit {commit} of {root}: {exc}") from None
-        archive.seek(0)
-        with tarfile.open(fileobj=archive) as tar:
-            members = [m for m in tar.getmembers() if m.isfile() or m.isdir() or m.issym()]
-            tar.extractall(destination, members=members, filter="tar")
-            return sum(1 for m in members if not m.isdir())
+    # Any other commit (a pushed branch, a tag): a one-commit repository of exactly it,
+    # so git works in the job as after actions/checkout.
+    try:
+        clone = git.Repo.init(destination)
+        with clone:
+            clone.git.fetch("--quiet", "--depth=1", f"file://{repo.git_dir}", commit)
+            clone.git.checkout("--quiet", "--detach", "FETCH_HEAD")
+            origin = next((r for r in repo.remotes if r.name == "origin"), None)
+            clone.create_remote("origin", origin.url if origin is not None else f"file://{repo.git_dir}")
+    except git.GitCommandError as exc:
+        raise SnapshotError(f"cannot read commit {commit} of {root}: {exc.stderr.strip()}") from None
+    return sum(len(files) for folder, _, files in os.walk(destination) if ".git" not in Path(folder).parts)
 
 
 def _shallow_clone(repo: git.Repo, destination: Path, *, checkout: bool) -> git.Repo | None:

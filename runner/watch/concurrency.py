@@ -1,6 +1,7 @@
 """Workflow ``concurrency`` groups as GitHub keeps them: at most one run running and one
 pending per group; a newer pending run replaces the older; with ``cancel-in-progress``
-the running one is cancelled (and the newcomer starts when it has ended)."""
+the running one is cancelled (and the newcomer starts when it has ended). Job-level
+groups are the engine's (:mod:`runner.engine.job_groups`)."""
 
 from __future__ import annotations
 
@@ -9,50 +10,24 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from runner.engine.contexts import github_context
-from runner.errors import BatonError
-from runner.expr import Value, to_display_string
+from runner.engine.job_groups import Group, resolve_group
+from runner.expr import Value
 from runner.launch import PlannedRun
 from runner.status import RunId
-from runner.workflow.model import Concurrency
-from runner.workflow.resolve import resolve_flag
-from runner.workflow.text import Text
 
 Waiting = TypeVar("Waiting")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class GroupOf:
-    """The group a run belongs to."""
-
-    name: str
-    is_cancelling: bool
-    """``cancel-in-progress``: the newcomer cancels the running run."""
-
-
-def group_of(run: PlannedRun, variables: Mapping[str, Value]) -> GroupOf | None:
+def group_of(run: PlannedRun, variables: Mapping[str, Value]) -> Group | None:
     """The workflow-level group of ``run`` (its expression evaluated), or None.
 
     Raises :class:`~runner.errors.BatonError` when the expression fails."""
-    setting = run.workflow.concurrency
-    if setting is None:
-        return None
     contexts: dict[str, Value] = {
         "github": github_context(run.info, job="", workspace=""),
         "inputs": run.inputs,
         "vars": dict(variables),
     }
-    if isinstance(setting, Text):
-        return GroupOf(name=_name(setting, contexts), is_cancelling=False)
-    assert isinstance(setting, Concurrency)
-    cancelling = resolve_flag(setting.cancel_in_progress, contexts, "concurrency.cancel-in-progress")
-    return GroupOf(name=_name(setting.group, contexts), is_cancelling=cancelling)
-
-
-def _name(text: Text, contexts: Mapping[str, Value]) -> str:
-    name = to_display_string(text.evaluate(contexts))
-    if not name:
-        raise BatonError("the concurrency group is empty", where=str(text.mark) if text.mark else None)
-    return name
+    return resolve_group(run.workflow.concurrency, contexts)
 
 
 @dataclass(slots=True)

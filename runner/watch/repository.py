@@ -80,6 +80,8 @@ class Repository:
 
     def __init__(self, repo: git.Repo, *, location: str, url: str | None) -> None:
         self._repo = repo
+        self._running: set[subprocess.Popen[bytes]] = set()
+        """git commands going on (a fetch may hang on the network: closing kills them)."""
         self.location = location
         """What the user named: the path, or the URL (without credentials)."""
         self.url = url
@@ -119,7 +121,10 @@ class Repository:
         return cls(repo, location=without_credentials(url), url=url)
 
     def close(self) -> None:
-        """End GitPython's ``cat-file`` processes."""
+        """End GitPython's ``cat-file`` processes, and any git command still going on
+        (safe to call from another thread than the one running it)."""
+        for process in list(self._running):
+            process.kill()
         self._repo.close()
 
     def fetch(self) -> None:
@@ -201,9 +206,11 @@ class Repository:
             return
         except (git.GitError, ValueError) as exc:
             raise RepositoryError(f"cannot read commit {commit} of {self.location}: {exc}") from None
-        for item in sorted(files, key=lambda i: i.path):
+        if not isinstance(files, git.Tree):  # a file where the folder should be: no workflows
+            return
+        for item in sorted(files, key=lambda i: str(i.path)):
             if item.type == "blob" and item.name.endswith((".yml", ".yaml")):
-                yield item.path, item.size if item.size > max_bytes else item.data_stream.read()
+                yield str(item.path), item.size if item.size > max_bytes else item.data_stream.read()
 
     # --- git ---------------------------------------------------------------------------------
 
@@ -224,15 +231,23 @@ class Repository:
 
     def _git(self, args: tuple[str, ...], timeout: float) -> subprocess.CompletedProcess[bytes]:
         environment = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "LC_ALL": "C"}
+        command = ["git", "--git-dir", str(self._repo.git_dir), *args]
         try:
-            return subprocess.run(
-                ["git", "--git-dir", str(self._repo.git_dir), *args],
-                capture_output=True, stdin=subprocess.DEVNULL, timeout=timeout, env=environment, check=False,
-            )  # fmt: skip
-        except subprocess.TimeoutExpired:
-            raise RepositoryError(f"git {args[0]} took more than {timeout:g} s in {self.location}") from None
+            process = subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment
+            )
         except OSError as exc:
             raise RepositoryError(f"cannot run git: {exc.strerror or exc}") from None
+        self._running.add(process)
+        try:
+            out, err = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            raise RepositoryError(f"git {args[0]} took more than {timeout:g} s in {self.location}") from None
+        finally:
+            self._running.discard(process)
+        return subprocess.CompletedProcess(command, process.returncode, out, err)
 
 
 def _commit(chunk: str) -> CommitInfo:

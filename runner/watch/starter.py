@@ -95,11 +95,12 @@ class Starter:
             self._groups.withdraw(run_id)
         if waiting:
             await self.store.call(finish_unstarted, waiting, Conclusion.CANCELLED)
-        tasks = list(self.tasks.values())
+        held, tasks = list(self.tasks), list(self.tasks.values())
         for task in tasks:
             task.cancel()
         if tasks:
             await asyncio.wait(tasks, timeout=STOP_SECONDS)
+            await self.store.call(finish_unstarted, held, Conclusion.CANCELLED)  # those cut off while being prepared
         self.notes.close()
 
     async def _start(self, launch: Launch, run: PlannedRun) -> None:

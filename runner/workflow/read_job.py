@@ -195,8 +195,14 @@ def _call(r: Reader, node: Node) -> str | None:
 
 
 def _with(r: Reader, node: Node) -> dict[str, Tree]:
+    """A reusable workflow's inputs: each value one scalar (the schema's ``scalar-needs-context``)."""
     body = r.mapping(node, "with")
-    return {k.text: r.tree(v, availability.JOB) for k, v in body.pairs} if body else {}
+    if body is None:
+        return {}
+    for key, value in body.pairs:
+        if isinstance(value, (Map, Seq)):
+            r.error(value, f"'with.{key.text}' must be a string, number or boolean (an input's value), not {kind_name(value)}")
+    return {k.text: r.tree(v, availability.JOB) for k, v in body.pairs if not isinstance(v, (Map, Seq))}
 
 
 def _secrets(r: Reader, node: Node) -> dict[str, Text] | str | None:

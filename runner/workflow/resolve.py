@@ -17,7 +17,7 @@ from runner.workflow.model import Container, RunDefaults, Strategy
 from runner.workflow.read_container import read_container, read_services, read_text_list
 from runner.workflow.read_job import read_defaults, read_strategy
 from runner.workflow.reader import Reader
-from runner.workflow.text import Text, Tree
+from runner.workflow.text import Text, Tree, evaluate_tree
 from runner.workflow.tree import Map, Node, Scalar, Seq, kind_name
 
 T = TypeVar("T")
@@ -144,6 +144,71 @@ def resolve_number(value: Tree, contexts: Mapping[str, Value], where: str, *, ha
     if number is None or not number > 0:
         raise _misfit(value, result, f"'{where}' must be a positive number")
     return number
+
+
+def resolve_runs_on(value: Tree, contexts: Mapping[str, Value], mark: Mark) -> list[str]:
+    """The labels of a job's ``runs-on`` (a label, a list of labels, or ``{group, labels}``,
+    the group counting as one more label), its expressions evaluated. A value of another
+    shape (null, an empty label or list, a mapping without labels, a list holding lists) is
+    an :class:`ExpressionError` at the expression's position (``mark``, the job's, when no
+    expression gave it), never a job that silently finds no executor."""
+    evaluated = evaluate_tree(value, contexts)
+    labels = _labels(evaluated)
+    if labels:
+        return labels
+    text = _first_text(value)
+    shown = _shape(evaluated, mark)
+    wanted = "'runs-on' must give a label, a list of labels or {group, labels}"
+    if text is None:
+        raise ExpressionError(f"{wanted}, not {shown}", expression="runs-on", mark=mark)
+    raise ExpressionError(f"{wanted}, not {shown}", expression=text.source, mark=text.mark)
+
+
+def _labels(value: Value) -> list[str] | None:
+    """``runs-on``'s labels, None for a value of the wrong shape (or no labels at all)."""
+    if isinstance(value, dict):
+        if not set(value) <= {"group", "labels"}:
+            return None
+        group, inner = value.get("group"), value.get("labels")
+        labels = _labels(inner) if inner is not None else []
+        if labels is None or (group is not None and not _is_label(group)):
+            return None
+        return labels + ([to_display_string(group)] if group is not None else [])
+    items = value if isinstance(value, list) else [value]
+    if not all(_is_label(item) for item in items):
+        return None
+    return [to_display_string(item) for item in items]
+
+
+def _shape(value: Value, mark: Mark) -> str:
+    """What a wrong ``runs-on`` value is, in a few words."""
+    if isinstance(value, str):
+        return f"'{value}'"
+    if isinstance(value, list):
+        if not value:
+            return "an empty sequence"
+        wrong = next(item for item in value if not _is_label(item))
+        shown = f"'{wrong}'" if isinstance(wrong, str) else kind_name(to_node(wrong, mark))
+        return f"a sequence holding {shown}"
+    if isinstance(value, dict):
+        unknown = sorted(set(value) - {"group", "labels"})
+        if unknown:
+            return f"a mapping with the key '{unknown[0]}'"
+        return "a mapping without labels" if not value else f"a mapping whose labels are {_shape(value.get('labels'), mark)}"
+    return kind_name(to_node(value, mark))
+
+
+def _is_label(value: Value) -> bool:
+    # a number or boolean is a label too, as GitHub reads a YAML scalar; an empty one is not
+    return isinstance(value, (str, int, float, bool)) and to_display_string(value).strip() != ""
+
+
+def _first_text(tree: Tree) -> Text | None:
+    """The first expression of ``tree`` (the likely culprit of a wrong shape), if any."""
+    if isinstance(tree, Text):
+        return None if tree.is_literal else tree
+    children = tree if isinstance(tree, list) else list(tree.values()) if isinstance(tree, dict) else []
+    return next((found for child in children if (found := _first_text(child)) is not None), None)
 
 
 def _misfit(value: Text, result: Value, wanted: str) -> ExpressionError:

@@ -8,7 +8,8 @@ from runner.workflow.model import Workflow
 def unapplied_settings(workflow: Workflow) -> str | None:
     """One line naming the settings of ``workflow`` that its runs ignore, or None.
 
-    ``concurrency`` (until runs queue by group), ``cancel-timeout-minutes``,
+    A workflow's ``concurrency`` (``baton run`` starts its runs at once; the watch service
+    queues them by group; a job's ``concurrency`` is applied), ``cancel-timeout-minutes``,
     ``environment`` (no protection rules or environment secrets) and ``permissions``
     (no token to scope) are accepted as GitHub accepts them, then ignored.
     """
@@ -18,7 +19,6 @@ def unapplied_settings(workflow: Workflow) -> str | None:
             found.setdefault(setting, []).append("the workflow")
     for job in workflow.jobs.values():
         for setting, value in (
-            ("concurrency", job.concurrency),
             ("cancel-timeout-minutes", job.cancel_timeout_minutes),
             ("environment", job.environment),
             ("permissions", job.permissions),

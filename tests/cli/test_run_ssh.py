@@ -253,3 +253,32 @@ def test_a_lost_or_unreachable_host_fails_its_job_naming_it_and_the_run_goes_on(
     assert {key: job["conclusion"] for key, job in jobs.items()} == {"doomed": "failure", "dead": "failure", "healthy": "success"}
     assert re.search(r"lost connection to doomed \(127\.0\.0\.1:\d+\)", Path(jobs["doomed"]["steps"][0]["log"]).read_text())
     assert re.search(r"cannot connect to host dead \(127\.0\.0\.2:\d+\): Connection refused", jobs["dead"]["reason"])
+
+
+def test_kill_9_mid_step_then_gc_stops_the_hosts_orphans_and_removes_the_folder(
+        shared_sshd: Any, git_repo: Callable[..., Any], tmp_path: Path) -> None:
+    marker = f"{uuid.uuid4().int % 90_000 + 10_000}"
+    workflow = ("on: push\njobs:\n  sleepy:\n    runs-on: [self-hosted, box]\n    steps:\n"
+                f"      - run: setsid sleep {marker} & echo step-is-running; sleep {marker}\n")
+    root = Path(git_repo({".github/workflows/ci.yml": workflow}).working_tree_dir)
+    work_root = tmp_path / "work"
+    env = write_config(tmp_path, host_table(shared_sshd, work_root=str(work_root)))
+    home = tmp_path / "home"
+    proc = baton(["run"], root, home, env)
+    try:
+        wait_for_log(home, "step-is-running", proc)
+        proc.kill()
+        proc.wait(timeout=10)
+        assert any(f"sleep {marker}" in line for line in host_command_lines()), "a killed baton cannot stop the host's processes"
+        gc = baton(["gc"], root, home, env)
+        out, err = gc.communicate(timeout=60)
+        assert gc.returncode == 0 and "Traceback" not in err, out + err
+        assert re.search(rf"folder {re.escape(str(work_root))}/baton-\S+ on box \(run \w+\)", out), out
+        assert not any(f"sleep {marker}" in line for line in host_command_lines())
+        assert list(work_root.iterdir()) == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        from tests.plugins.executors.test_ssh import kill_command_line
+        kill_command_line(f"sleep {marker}")

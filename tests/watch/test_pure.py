@@ -189,3 +189,15 @@ def test_nothing_to_watch_and_a_bad_interval_are_usage_errors(tmp_path: Path, mo
         watched_repos(load_config(None), [], None)
     with pytest.raises(UsageError, match="--interval must be at least"):
         watched_repos(load_config(None), ["/a"], 0.01)
+
+
+def test_baton_watch_with_a_bad_baton_toml_says_one_line_and_exits_non_zero(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from runner.cli import main
+
+    config_of(tmp_path, '[repos.app]\npath = "/a"\ninterval = -1\n', monkeypatch)
+    monkeypatch.setenv("BATON_HOME", str(tmp_path / "home"))
+    assert main(["watch"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "baton.toml: [repos.app] interval: must be a number" in err

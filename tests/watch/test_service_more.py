@@ -269,3 +269,69 @@ async def test_a_push_runs_its_job_in_docker(
         assert len(list_runs(store)) == 1
     assert docker_client.api.containers(all=True, filters={"label": f"baton.run={run.id}"}) == []
 
+
+
+JOB_GROUPED = """\
+name: Ship
+on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo building
+  ship:
+    needs: build
+    runs-on: ubuntu-latest
+    concurrency: ship
+    steps:
+      - uses: actions/checkout@v4
+      - run: |
+          echo started > {marks}/$(git log -1 --format=%s)
+          while [ ! -f {marks}/go ]; do sleep 0.05; done
+"""
+
+
+async def test_a_jobs_concurrency_group_spans_runs(
+    remote: Remote, service: Callable[..., Any], home: Path, tmp_path: Path
+) -> None:
+    from runner.store import jobs_of
+
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    remote.commit({".github/workflows/ship.yml": JOB_GROUPED.format(marks=marks)}, "one")
+    remote.push("main")
+    async with service([watching(remote)]) as running:
+        await running.poll()
+        remote.commit({}, "first")
+        remote.push("main")
+        await running.until(lambda: (marks / "first").exists(), "the first ship job")
+        for title in ("second", "third"):
+            remote.commit({}, title)
+            remote.push(f"main:{title}")
+            await running.until(lambda: any(r.title == title for r in running.runs()), f"run {title}")
+        await asyncio.sleep(1.5)  # both build jobs end; their ship jobs meet the group
+        (marks / "go").write_text("")
+        runs = {r.title: r for r in await running.runs_settled(3)}
+        with Store.open(home) as store:
+            ship = {title: next(j for j in jobs_of(store, r.id) if j.job_id == "ship") for title, r in runs.items()}
+        assert ship["first"].conclusion is Conclusion.SUCCESS
+        assert ship["second"].conclusion is Conclusion.CANCELLED
+        assert "replaced by a newer job of concurrency group 'ship'" in ship["second"].reason
+        assert ship["third"].conclusion is Conclusion.SUCCESS
+        assert not (marks / "second").exists()
+
+
+async def test_odd_trees_and_ref_names_build_what_they_can(remote: Remote, service: Callable[..., Any], home: Path) -> None:
+    remote.commit({".github/workflows": "not a folder\n"}, "one")
+    remote.push("main")
+    async with service([watching(remote)]) as running:
+        await running.poll()
+        remote.commit({}, "two")
+        remote.push("main")
+        await running.poll()
+        assert running.runs() == [] and running.service.watches["app"].state().is_healthy
+        remote.commit({".github/workflows": None, ".github/workflows/ci.yml": "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n"
+                       "    steps:\n      - run: echo 'ref=${{ github.ref_name }}'\n"}, "three")  # fmt: skip
+        remote.push("main:refs/heads/feat/ünï-$x")
+        (run,) = await running.runs_settled(1)
+        assert run.ref == "refs/heads/feat/ünï-$x" and "ref=feat/ünï-$x" in log_of(home, run.id)

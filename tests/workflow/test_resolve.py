@@ -20,6 +20,7 @@ from runner.workflow.resolve import (
     resolve_defaults,
     resolve_flag,
     resolve_number,
+    resolve_runs_on,
     resolve_services,
     resolve_strategy,
     resolve_text_list,
@@ -182,6 +183,51 @@ def test_numbers_and_flags_from_expressions() -> None:
     a = job("timeout-minutes: ${{ fromJSON('2') }}\ncontinue-on-error: ${{ 'true' }}\nsteps: [{run: x}]\n")
     assert resolve_number(a.timeout_minutes, CONTEXTS, "timeout-minutes") == 2
     assert resolve_flag(a.continue_on_error, CONTEXTS, "continue-on-error") is True
+
+
+def runs_on(value: str) -> Job:
+    found, diagnostics = check(load_text(f"on: push\njobs:\n  a:\n    runs-on: {value}\n    steps: [{{run: x}}]\n", "w.yml"), "w.yml")
+    assert found is not None, [str(d) for d in diagnostics]
+    return found.jobs["a"]
+
+
+@pytest.mark.parametrize(
+    ("value", "labels"),
+    [
+        ("linux", ["linux"]),
+        ("[self-hosted, 3]", ["self-hosted", "3"]),
+        ("{group: g, labels: [a, b]}", ["a", "b", "g"]),
+        ("${{ matrix.n }}", ["2"]),
+        ("\"${{ fromJSON('[\\\"a\\\", \\\"b\\\"]') }}\"", ["a", "b"]),
+        ("[x, '${{ fromJSON(''[\"y\", \"z\"]'') }}']", ["x", "y", "z"]),
+        ("\"${{ fromJSON('{\\\"group\\\": \\\"g\\\"}') }}\"", ["g"]),
+    ],
+)
+def test_runs_on_gives_labels(value: str, labels: list[str]) -> None:
+    job = runs_on(value)
+    assert resolve_runs_on(job.runs_on, CONTEXTS, job.mark) == labels
+
+
+@pytest.mark.parametrize(
+    ("json_value", "shown"),
+    [
+        ("null", "null"),
+        ('""', "''"),
+        ("[]", "an empty sequence"),
+        ("[[1]]", "a sequence holding a sequence"),
+        ("[{}]", "a sequence holding a mapping"),
+        ("{}", "a mapping without labels"),
+        ("{\"labels\": []}", "a mapping whose labels are an empty sequence"),
+        ("{\"os\": \"linux\"}", "a mapping with the key 'os'"),
+    ],
+)
+def test_runs_on_of_the_wrong_shape_is_an_error_at_the_expression(json_value: str, shown: str) -> None:
+    job = runs_on("${{ fromJSON(vars.where) }}")
+    with pytest.raises(ExpressionError) as caught:
+        resolve_runs_on(job.runs_on, {**CONTEXTS, "vars": {"where": json_value}}, job.mark)
+    assert str(caught.value) == (
+        f"w.yml:4:14: 'runs-on' must give a label, a list of labels or {{group, labels}}, not {shown}"
+    )
 
 
 @pytest.mark.parametrize(

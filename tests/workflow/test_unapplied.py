@@ -30,7 +30,7 @@ def note(text: str) -> str | None:
               a: {runs-on: x, environment: prod, cancel-timeout-minutes: 2, steps: [{run: x}]}
               b: {runs-on: x, concurrency: {group: b}, permissions: {contents: read}, steps: [{run: x}]}
             """,
-            "w.yml: baton does not apply 'concurrency' (the workflow, job b), 'permissions' (the workflow, job b),"
+            "w.yml: baton does not apply 'concurrency' (the workflow), 'permissions' (the workflow, job b),"
             " 'cancel-timeout-minutes' (job a), 'environment' (job a); ignored",
             id="workflow-and-jobs",
         ),

@@ -24,6 +24,17 @@ def job(body: str) -> str:
 
 CASES = [
     pytest.param(
+        job("call:\n  uses: ./.github/workflows/c.yml\n  with: [a]\n"),
+        ["w.yml:5:11: error: 'with' must be a mapping, not a sequence"],
+        id="reusable-with-not-a-mapping",
+    ),
+    pytest.param(
+        job("call:\n  uses: ./.github/workflows/c.yml\n  with:\n    a: {b: 1}\n    c: [1]\n"),
+        ["w.yml:6:10: error: 'with.a' must be a string, number or boolean (an input's value), not a mapping",
+         "w.yml:7:10: error: 'with.c' must be a string, number or boolean (an input's value), not a sequence"],
+        id="reusable-with-values-not-scalars",
+    ),
+    pytest.param(
         HEAD + "  a:\n    runs-on: x\n    stepz: []\n",
         ["w.yml:5:5: error: unknown key 'stepz' in job 'a'; did you mean 'steps'?", "w.yml:4:5: error: job 'a' has no 'steps'"],
         id="unknown-key-did-you-mean",

@@ -11,9 +11,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-import requests.exceptions
-
-from plugins.executors.docker.sdk import docker
+from plugins.executors.docker.sdk import docker, requests_errors
 from runner.api import ExecutorError, JobSpec, Pull, owner_token
 
 RUN_LABEL = "baton.run"
@@ -26,7 +24,7 @@ OWNER_LABEL = "baton.owner"
 _ARCHES = {"amd64": "X64", "x86_64": "X64", "arm64": "ARM64", "aarch64": "ARM64", "386": "X86",
            "arm": "ARM"}
 
-ENGINE_ERRORS = (docker.errors.DockerException, requests.exceptions.RequestException)
+ENGINE_ERRORS = (docker.errors.DockerException, requests_errors.RequestException)
 """What the SDK raises when the engine refuses or cannot be reached."""
 
 
@@ -44,10 +42,11 @@ def connect(timeout: int = 120, base_url: str | None = None) -> tuple[Any, str]:
     the client speaks (what the SDK's ``auto`` would ask for again) and the architecture.
     """
 
+    # ``DOCKER_TLS_VERIFY`` and ``DOCKER_CERT_PATH`` apply to a given address too
+    environment = {**os.environ, "DOCKER_HOST": base_url} if base_url else None
+
     def client(version: str) -> Any:
-        if base_url is None:
-            return docker.from_env(version=version, timeout=timeout)
-        return docker.DockerClient(base_url=base_url, version=version, timeout=timeout)
+        return docker.from_env(version=version, timeout=timeout, environment=environment)
 
     try:
         probe = client(docker.constants.MINIMUM_DOCKER_API_VERSION)
@@ -92,7 +91,7 @@ def translated(action: str) -> Iterator[None]:
     """Turn SDK errors inside the block into ``ExecutorError("<action> failed: …")``."""
     try:
         yield
-    except requests.exceptions.ConnectionError as exc:
+    except requests_errors.ConnectionError as exc:
         raise unreachable() from exc
     except ENGINE_ERRORS as exc:
         raise ExecutorError(f"{action} failed: {reason(exc)}") from exc
@@ -122,48 +121,3 @@ def ensure_image(client: Any, image: str, *, pull: Pull, username: str | None = 
     except ENGINE_ERRORS as exc:
         where = "is present locally but" if is_present else "is not present locally and"
         raise ExecutorError(f"image {image} {where} could not be pulled: {reason(exc)}") from exc
-
-
-def remove_labelled(client: Any, labels: dict[str, str]) -> list[str]:
-    """Force-remove every container, network, volume and image carrying all of ``labels``.
-
-    Best effort: an object that vanished meanwhile is skipped. Returns one line per removal.
-    """
-    selector = {"label": [f"{key}={value}" for key, value in labels.items()]}
-    removed: list[str] = []
-    kinds: list[tuple[str, Any]] = [
-        ("container", lambda: client.containers.list(all=True, filters=selector)),
-        ("network", lambda: client.networks.list(filters=selector)),
-        ("volume", lambda: client.volumes.list(filters=selector)),
-        ("image", lambda: client.images.list(filters=selector)),
-    ]
-    for kind, listing in kinds:
-        with contextlib.suppress(*ENGINE_ERRORS):
-            for item in listing():
-                if remove_object(client, kind, item):
-                    removed.append(f"{kind} {describe(kind, item)}")
-    return removed
-
-
-def remove_object(client: Any, kind: str, item: Any) -> bool:
-    """Force-remove one listed object; whether it was removed (gone already counts as no)."""
-    try:
-        if kind == "container":
-            item.remove(force=True, v=True)
-        elif kind == "network":
-            item.remove()
-        elif kind == "volume":
-            item.remove(force=True)
-        else:
-            client.images.remove(item.id, force=True, noprune=False)
-    except ENGINE_ERRORS:
-        return False
-    return True
-
-
-def describe(kind: str, item: Any) -> str:
-    """A short name for a listed object."""
-    if kind == "image":
-        tags = item.tags or [item.short_id]
-        return str(tags[0])
-    return str(item.name)

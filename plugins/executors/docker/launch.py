@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from plugins.executors.processes.completion import thread_to_completion, to_completion
-from plugins.executors.docker.engine import ensure_image, job_labels, remove_labelled, translated
+from plugins.executors.docker.engine import ensure_image, job_labels, translated
+from plugins.executors.docker.leftovers import remove_labelled
 from plugins.executors.docker.exec import StopMethod
 from plugins.executors.docker.host_access import refuse_host_access
 from plugins.executors.docker.mounts import port_bindings, volume_bindings

@@ -1,4 +1,5 @@
-"""Garbage collection of engine objects: what runs whose process died left behind.
+"""Finding and removing baton's engine objects by label: a session's own at its close,
+and what runs whose process died left behind (garbage collection).
 
 Many runs share one engine and sweep it at once, so this uses the low-level API: one
 listing call per kind (the SDK's ``containers.list`` inspects each container in turn, and
@@ -8,13 +9,13 @@ being listed and being removed is simply not counted.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import docker.errors
-
 from plugins.executors.docker.engine import ENGINE_ERRORS, OWNER_LABEL, RUN_LABEL, translated
+from plugins.executors.docker.sdk import docker
+from runner.api import ExecutorError
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -29,10 +30,11 @@ class Leftover:
     labels: dict[str, str]
 
 
-def list_leftovers(api: Any) -> list[Leftover]:
-    """Every object carrying the run label, containers first (networks and volumes are in
-    use until their containers go); one API call per kind."""
-    selector = {"label": RUN_LABEL}
+def list_leftovers(api: Any, labels: Mapping[str, str] | None = None) -> list[Leftover]:
+    """Every object carrying all of ``labels`` (default: the run label, whatever its value),
+    containers first (networks and volumes are in use until their containers go); one API
+    call per kind."""
+    selector = {"label": [f"{key}={value}" for key, value in labels.items()] if labels else [RUN_LABEL]}
     with translated("listing baton's containers, networks, volumes and images"):
         containers = api.containers(all=True, filters=selector)
         networks = api.networks(filters=selector)
@@ -78,3 +80,14 @@ def remove_leftover(api: Any, item: Leftover) -> bool:
     except ENGINE_ERRORS:
         return False  # "removal already in progress", a network still in use: the next sweep sees it
     return True
+
+
+def remove_labelled(client: Any, labels: Mapping[str, str]) -> list[str]:
+    """Force-remove every container, network, volume and image carrying all of ``labels``
+    (a session's own at its close); one line per removal. An object that vanished
+    meanwhile is skipped, and an engine that stopped answering leaves the rest."""
+    try:
+        found = list_leftovers(client.api, labels)
+    except ExecutorError:
+        return []
+    return [f"{item.kind} {item.name}" for item in found if remove_leftover(client.api, item)]

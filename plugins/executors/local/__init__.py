@@ -141,7 +141,8 @@ class LocalSession:
     def close(self) -> None:
         """Remove what Docker made for the session, then the folder (blocking)."""
         if self._client is not None:
-            from plugins.executors.docker.engine import job_labels, remove_labelled
+            from plugins.executors.docker.engine import job_labels
+            from plugins.executors.docker.leftovers import remove_labelled
 
             remove_labelled(self._client, job_labels(self._job))
             self._client.close()

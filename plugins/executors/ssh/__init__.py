@@ -3,7 +3,8 @@
 Hosts come from ``[executors.ssh.hosts.NAME]`` tables of baton.toml (see
 :mod:`plugins.executors.ssh.hosts`); a job goes to a host whose labels hold all its
 ``runs-on`` labels, or to the host that ``-P LABEL=ssh://TARGET`` names. Paramiko
-blocks, so everything it does runs in this executor's own thread pool.
+blocks, so everything it does runs in this executor's own thread pool. Paramiko is
+imported when a job or gc first reaches a host, never by registering the executor.
 """
 
 from __future__ import annotations
@@ -15,12 +16,9 @@ from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from plugins.executors.processes.completion import to_completion
-from plugins.executors.ssh import connection as connections
-from plugins.executors.ssh.channel import run_command
 from plugins.executors.ssh.hosts import Host, read_hosts, resolve_target
 from plugins.executors.ssh.leftovers import end_script
 from plugins.executors.ssh.remote_script import q
-from plugins.executors.ssh.session import SshSession
 from runner.api import (
     ConfigError,
     ExecutorClass,
@@ -79,6 +77,9 @@ class SshExecutor:
         """A folder on the job's host (see :meth:`_host`); leaving removes it."""
         if job.container is not None or job.services:
             raise ExecutorError(f"job '{job.name}' asks for a container or services, which the ssh executor cannot provide")
+        from plugins.executors.ssh import connection as connections
+        from plugins.executors.ssh.session import SshSession
+
         host = self._host(job)
         try:
             connection = await to_completion(self._thread_call(connections.acquire, host, [], job.secrets))
@@ -126,6 +127,9 @@ class SshExecutor:
 
 
 def _collect_on(host: Host, active_runs: Collection[str], grace_seconds: float) -> list[str]:
+    from plugins.executors.ssh import connection as connections
+    from plugins.executors.ssh.channel import run_command
+
     connection = connections.acquire(host, [])
     try:
         listing = (f"for d in {q(host.work_root)}/baton-*/; do [ -f \"$d.baton-run\" ] || continue; "

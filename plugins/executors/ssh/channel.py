@@ -25,15 +25,59 @@ def shell_command(script: str, *, is_login: bool) -> str:
     return f"exec \"${{SHELL:-/bin/sh}}\" -l -c {q(script)}" if is_login else script
 
 
-class StepChannel:
-    """One step's channel: started and read on a worker thread, stopped from another."""
+JOB_SHELL = (
+    "while IFS= read -r baton_line; do\n"
+    "  [ \"$baton_line\" = ::baton-step:: ] || continue\n"
+    "  IFS= read -r baton_end || break\n"
+    "  baton_s=\n"
+    "  while IFS= read -r baton_line && [ \"$baton_line\" != \"$baton_end\" ]; do baton_s=\"$baton_s$baton_line\n\"; done\n"
+    "  ( eval \"$baton_s\" ) </dev/null\n"
+    "done\n"
+)
+"""What a job's shell runs: each step's script arrives framed on stdin and runs in a
+subshell (its variables and secrets stay in the shell's memory, never in a file)."""
 
-    def __init__(self, connection: Connection, relay: OutputRelay) -> None:
+
+class JobShell:
+    """One ``sh`` per job on the host, on a channel of its own, that runs the job's steps
+    one after another. sshd starts every command through the user's login shell, whose
+    rc files (``~/.bashrc``: pyenv, nvm, conda…) often cost more than the step: here they
+    run once per job, not once per step."""
+
+    def __init__(self, connection: Connection, *, is_login: bool) -> None:
+        self._connection = connection
+        self._is_login = is_login
+        self._channel: paramiko.Channel | None = None
+        self.lock = threading.Lock()
+        """Held by the step that uses the shell; a step that finds it taken gets a channel of its own."""
+
+    def channel(self) -> paramiko.Channel:
+        """The shell's channel, started on first use (or again after a step broke it)."""
+        if self._channel is None or self._channel.closed:
+            channel = self._connection.open_channel()
+            # The loop is the command line (fixed, secret-free text), not stdin: a shell
+            # reading its script from stdin reads ahead, into the steps meant for ``read``.
+            channel.exec_command(shell_command(f"exec sh -c {q(JOB_SHELL)}", is_login=self._is_login))
+            self._channel = channel
+        return self._channel
+
+    def drop(self) -> None:
+        """Close the shell (its loop ends with its stdin); the next step starts another."""
+        if self._channel is not None:
+            self._channel.close()
+            self._channel = None
+
+
+class StepChannel:
+    """One step on a channel: the job's shell, or (when that is busy) one of its own;
+    started and read on a worker thread, stopped from another."""
+
+    def __init__(self, connection: Connection, relay: OutputRelay, shell: JobShell | None = None) -> None:
         self._connection = connection
         self._relay = relay
+        self._shell = shell
         self._report = Report()
         self._channel: paramiko.Channel | None = None
-        self._started = threading.Event()
 
     @property
     def group(self) -> int | None:
@@ -42,18 +86,47 @@ class StepChannel:
 
     def run(self, script: StepScript, *, is_login: bool) -> tuple[int, dict[str, bytes]]:
         """Send ``script``, stream the output, return the exit code and collected files."""
+        shell = self._shell
+        if shell is not None and shell.lock.acquire(blocking=False):
+            try:
+                return self._run_in(shell, script)
+            finally:
+                shell.lock.release()
         channel = self._connection.open_channel()
         self._channel = channel
         try:
             channel.exec_command(shell_command("exec sh -s", is_login=is_login))
             channel.sendall(script.text)
             channel.shutdown_write()
-            end = OutputEnd(script.token)
-            self._read(channel, end, script)
+            self._read(channel, OutputEnd(script.token), script)
         except (OSError, EOFError, paramiko.SSHException) as exc:
             raise self._failure(channel) from exc
         finally:
             channel.close()
+        return self._result()
+
+    def _run_in(self, shell: JobShell, script: StepScript) -> tuple[int, dict[str, bytes]]:
+        is_done = False
+        channel: paramiko.Channel | None = None
+        try:
+            channel = shell.channel()
+            self._channel = channel
+            while channel.recv_ready():  # what earlier steps' orphans wrote since: not this step's
+                channel.recv(CHUNK_BYTES)
+            frame = script.token + b"-frame"
+            channel.sendall(b"::baton-step::\n" + frame + b"\n" + script.text + b"\n" + frame + b"\n")
+            self._read(channel, OutputEnd(script.token), script)
+            is_done = True
+        except (OSError, EOFError, paramiko.SSHException) as exc:
+            if channel is None:
+                raise ExecutorError(f"cannot start a shell on {self._connection.host.name}: {exc}") from exc
+            raise self._failure(channel) from exc
+        finally:
+            if not is_done:
+                shell.drop()
+        return self._result()
+
+    def _result(self) -> tuple[int, dict[str, bytes]]:
         code = self._report.exit_code
         assert code is not None  # a complete report has one
         return code, self._report.files

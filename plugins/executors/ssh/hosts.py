@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import paramiko
-
 from runner.api import ConfigError, Value
 
 HostKeyPolicy = Literal["strict", "accept-new", "insecure"]
@@ -170,6 +168,8 @@ def ssh_config_entry(alias: str, *, depth: int = 0) -> Host:
     path = Path(os.environ.get("BATON_SSH_CONFIG", "~/.ssh/config")).expanduser()
     found: dict[str, object] = {}
     if path.is_file():
+        import paramiko  # here, not at the top: a run that reaches no host never loads it
+
         try:
             found = dict(paramiko.SSHConfig.from_path(str(path)).lookup(alias))
         except (OSError, paramiko.SSHException) as exc:

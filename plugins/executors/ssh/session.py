@@ -23,7 +23,7 @@ from plugins.executors.hostfs.job_folder import MARKER, OWNER_MARKER, repository
 from plugins.executors.processes.completion import to_completion
 from plugins.executors.processes.output_relay import OutputRelay
 from plugins.executors.processes.tracking import VARIABLE
-from plugins.executors.ssh.channel import StepChannel, run_command, stop_group
+from plugins.executors.ssh.channel import JobShell, StepChannel, run_command, stop_group
 from plugins.executors.ssh.connection import Connection, ConnectionLost
 from plugins.executors.ssh.leftovers import end_script, tracking_id
 from plugins.executors.ssh.remote_script import q, step_script
@@ -52,6 +52,7 @@ class SshSession:
         self._pool = pool
         self._grace = grace_seconds
         self._job_env: dict[str, str] = {}
+        self._shell = JobShell(connection, is_login=connection.host.is_login_shell)
         self._groups: list[int] = []
         """Process groups of the steps run so far: their orphans are killed at close."""
 
@@ -95,7 +96,7 @@ class SshSession:
             collect=[posixpath.join(cwd, name) for name in command.collect],
         )
         relay = OutputRelay(asyncio.get_running_loop(), output)
-        channel = StepChannel(self._connection, relay)
+        channel = StepChannel(self._connection, relay, self._shell)
         running = asyncio.wrap_future(self._pool.submit(channel.run, script, is_login=self._connection.host.is_login_shell))
         try:
             code, collected = await asyncio.shield(running)
@@ -167,6 +168,7 @@ class SshSession:
     def close(self) -> None:
         """Stop what the steps left running (TERM, KILL after the grace period: marked
         processes and the steps' groups), then remove the job folder (blocking)."""
+        self._shell.drop()
         if not self.root:
             return
         try:

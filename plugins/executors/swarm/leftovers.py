@@ -11,8 +11,8 @@ import time
 from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
-from plugins.executors.docker.engine import ENGINE_ERRORS, RUN_LABEL, remove_labelled, translated
-from plugins.executors.docker.leftovers import Leftover, is_garbage
+from plugins.executors.docker.engine import ENGINE_ERRORS, RUN_LABEL, translated
+from plugins.executors.docker.leftovers import Leftover, is_garbage, remove_labelled
 from runner.api import ExecutorError
 
 _SWEEP_SECONDS = 30.0

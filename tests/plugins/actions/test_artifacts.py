@@ -72,6 +72,7 @@ jobs:
 """
 
 
+@pytest.mark.parametrize("where", ["local", "docker"], indirect=True)
 def test_artifacts_go_from_jobs_to_the_jobs_that_need_them(
     where: Where, git_repo: Callable[..., Any], run_workflow: RunBaton, tmp_path: Path
 ) -> None:
@@ -81,6 +82,36 @@ def test_artifacts_go_from_jobs_to_the_jobs_that_need_them(
     run_id = document["runs"][0]["id"]
     stored = sorted(p.name for p in (tmp_path / "home" / "artifacts" / run_id).iterdir() if not p.name.startswith("."))
     assert stored == ["part-one", "part-two", "shared"]
+
+
+OVER_SSH = """
+on: push
+jobs:
+  make:
+    runs-on: ubuntu-latest
+    steps:
+      - run: mkdir -p out/sub && echo one > out/one.txt && echo deep > out/sub/deep.log && echo skip > out/x.tmp
+      - uses: actions/upload-artifact@v4
+        with:
+          name: built
+          path: |
+            out/
+            !out/*.tmp
+  use:
+    needs: make
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/download-artifact@v4
+        with: {name: built, path: got}
+      - run: test "$(cat got/one.txt got/sub/deep.log)" = "$(printf 'one\\ndeep')" && ! test -e got/x.tmp
+"""
+
+
+@pytest.mark.parametrize("where", ["ssh"], indirect=True)
+def test_artifacts_between_jobs_on_an_ssh_host(where: Where, git_repo: Callable[..., Any], run_workflow: RunBaton) -> None:
+    root = Path(git_repo({".github/workflows/ci.yml": OVER_SSH}).working_tree_dir)
+    document = run_workflow(root, where=where)
+    assert document["status"] == "success", document["stderr"]
 
 
 BAD = """

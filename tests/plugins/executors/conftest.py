@@ -34,7 +34,8 @@ def run_id(request: pytest.FixtureRequest) -> Iterator[str]:
         leftovers = sweep(client, [], {"baton.run": value})
         assert not leftovers, f"the test left swarm objects behind: {leftovers}"
     if "docker_client" in request.fixturenames:
-        from plugins.executors.docker.engine import RUN_LABEL, remove_labelled
+        from plugins.executors.docker.engine import RUN_LABEL
+        from plugins.executors.docker.leftovers import remove_labelled
 
         leftovers = remove_labelled(request.getfixturevalue("docker_client"), {RUN_LABEL: value})
         assert not leftovers, f"the test left docker objects behind: {leftovers}"

@@ -270,3 +270,30 @@ async def test_a_secret_in_a_step_file_is_in_no_process_list(shared_sshd: Any) -
         step.cancel()
         with pytest.raises(asyncio.CancelledError):
             await step
+
+
+async def test_a_host_that_stops_answering_is_lost_within_the_keepalive_window(
+        sshd: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    from plugins.executors.ssh import connection
+    from tests.sshd import freeze_connections
+
+    assert connection.KEEPALIVE_SECONDS + connection.REPLY_SECONDS <= 30  # the bound, at full scale
+    monkeypatch.setattr(connection, "KEEPALIVE_SECONDS", 0.5)
+    monkeypatch.setattr(connection, "REPLY_SECONDS", 1.0)
+    server, marker = sshd(), sleeper()
+    executor = SshExecutor({"hosts": {"box": host_table(server)}})
+    frozen: list[int] = []
+    try:
+        async with executor.session(job("box")) as session:
+            output = Output()
+            step = asyncio.ensure_future(session.execute(shell(session, f"echo started; sleep {marker}"), output))
+            await output.wait_for("started\n")
+            frozen = freeze_connections(server.pid)
+            started = time.monotonic()
+            with pytest.raises(ExecutorError, match="lost connection to box"):
+                await step
+            assert time.monotonic() - started < 5
+    finally:
+        for pid in frozen:
+            os.kill(pid, signal.SIGKILL)
+        kill_command_line(f"sleep {marker}")
