@@ -206,9 +206,11 @@ class Repository:
             return
         except (git.GitError, ValueError) as exc:
             raise RepositoryError(f"cannot read commit {commit} of {self.location}: {exc}") from None
-        for item in sorted(files, key=lambda i: i.path):
+        if not isinstance(files, git.Tree):  # a file where the folder should be: no workflows
+            return
+        for item in sorted(files, key=lambda i: str(i.path)):
             if item.type == "blob" and item.name.endswith((".yml", ".yaml")):
-                yield item.path, item.size if item.size > max_bytes else item.data_stream.read()
+                yield str(item.path), item.size if item.size > max_bytes else item.data_stream.read()
 
     # --- git ---------------------------------------------------------------------------------
 
