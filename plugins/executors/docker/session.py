@@ -165,10 +165,11 @@ class DockerSession:
                 raise
             except OSError as exc:
                 raise ExecutorError(f"cannot read a step's command files in {self._folder.root}: {exc}") from exc
-        for path in remote:
-            content = await asyncio.to_thread(self._fetch_file, posixpath.join(command.cwd, path))
-            if content is not None:
-                found[path] = content
+        # one archive request each, all at once: a job folder in a volume has five command files
+        contents = await asyncio.gather(
+            *(asyncio.to_thread(self._fetch_file, posixpath.join(command.cwd, path)) for path in remote)
+        )
+        found.update({path: content for path, content in zip(remote, contents) if content is not None})
         return found
 
     def _fetch_file(self, path: str) -> bytes | None:

@@ -20,17 +20,17 @@ from plugins.executors.docker.launch import KEEP_ALIVE, stop_method
 from plugins.executors.docker.options import parse_options
 from plugins.executors.docker.run import path_of
 from plugins.executors.docker.sdk import docker
-from plugins.executors.docker.session import TOOL_CACHE, WORK
-from plugins.executors.hostfs.job_folder import repository_name, safe_name
+from plugins.executors.docker.session import TOOL_CACHE, WORK, node_mount
+from plugins.executors.hostfs.job_folder import repository_name
 from plugins.executors.processes.completion import thread_to_completion, to_completion
 from plugins.executors.swarm.engines import Engines
 from plugins.executors.swarm.leftovers import sweep
 from plugins.executors.swarm.session import TaskSession
 from plugins.executors.swarm.settings import SwarmSettings
 from plugins.executors.swarm.sidecars import start_sidecars
-from plugins.executors.swarm.spec import ServiceShape, check_options, create_arguments
+from plugins.executors.swarm.spec import ServiceShape, check_options, create_arguments, service_name
 from plugins.executors.swarm.tasks import wait_running
-from runner.api import ContainerSpec, ExecutorError, JobSpec
+from runner.api import NODE_FOLDER, ContainerSpec, ExecutorError, JobSpec
 
 
 @asynccontextmanager
@@ -44,7 +44,7 @@ async def swarm_session(engines: Engines, job: JobSpec, settings: SwarmSettings)
     options = parse_options(spec.options)
     check_options(options, f"job {job.job_key}")
     labels = job_labels(job)
-    prefix = f"baton-{safe_name(job.run_id)}-{safe_name(job.job_key)}"
+    prefix = service_name(job.run_id, job.job_key)
     manager = await asyncio.to_thread(engines.manager)
     nodes: list[Any] = []
     try:
@@ -61,6 +61,8 @@ async def swarm_session(engines: Engines, job: JobSpec, settings: SwarmSettings)
             docker.types.Mount(str(WORK), f"{prefix}-work", type="volume", labels=labels),
             docker.types.Mount(str(TOOL_CACHE), f"{prefix}-tool", type="volume", labels=labels),
         ]
+        if job.node is not None:  # baton's node for JavaScript actions: at the same path on every node
+            volumes.append(docker.types.Mount(NODE_FOLDER, str(job.node.parent), type="bind", read_only=True))
         shape = ServiceShape(
             name=prefix, image=spec.image, labels=labels, options=options, env=job.env,
             command=KEEP_ALIVE, args=[], constraints=settings.constraints(job.labels), mounts=volumes,
@@ -78,7 +80,7 @@ async def swarm_session(engines: Engines, job: JobSpec, settings: SwarmSettings)
         yield TaskSession(
             client=node, job=job, container=task.container, image_path=path_of(info.get("Config", {}).get("Env")),
             network=network, stop=stop_method(info, options), arch=arch, settings=settings.shared,
-            binds=(f"{prefix}-work:{WORK}:rw", f"{prefix}-tool:{TOOL_CACHE}:rw"),
+            binds=(f"{prefix}-work:{WORK}:rw", f"{prefix}-tool:{TOOL_CACHE}:rw", *node_mount(job)),
             env={**options.env(), **spec.env},
         )
     finally:
