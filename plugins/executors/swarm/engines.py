@@ -59,24 +59,26 @@ class Engines:
                 f"the job landed on swarm node {hostname}, whose engine baton does not know: add "
                 f"[executors.swarm.nodes.{hostname}] engine = \"ssh://user@{hostname}\" (or tcp://…) to baton.toml"
             )
-        with self._lock:
-            known = self._clients.get(url)
-        if known is not None:
-            return known, arch, hostname
-        client, _arch = connect(base_url=url)
-        with self._lock:
-            return self._clients.setdefault(url, client), arch, hostname
+        return self._node(url), arch, hostname
 
     def reachable(self) -> list[Any]:
         """The manager and every configured node that answers (blocking; for garbage collection)."""
         clients = [self.manager()]
         for url in self._settings.nodes.values():
             try:
-                client, _arch = connect(base_url=url, timeout=10)
+                clients.append(self._node(url))
             except ExecutorError:
                 continue
-            clients.append(client)
         return clients
+
+    def _node(self, url: str) -> Any:
+        with self._lock:
+            known = self._clients.get(url)
+        if known is not None:
+            return known
+        client, _arch = connect(base_url=url)
+        with self._lock:
+            return self._clients.setdefault(url, client)
 
     def ping(self) -> None:
         """Raise :class:`ExecutorError` when the manager does not answer (blocking)."""
