@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 from typing import Any
 
@@ -205,3 +206,30 @@ async def test_cancel_without_a_view_of_the_engine_kills_inside(docker_client: A
         assert container.status == "running"  # its init was spared
     finally:
         container.remove(force=True)
+
+
+async def test_running_steps_hold_the_executors_own_threads_not_the_loops(
+    docker_executor: DockerExecutor, run_id: str, shell_image: str
+) -> None:
+    """More steps run at once than the loop's default pool has threads (each holds a thread
+    for its stream), and a blocking call of anyone else still gets one at once."""
+    default_threads = min(32, (os.cpu_count() or 1) + 4)
+    count = default_threads + 2
+    async with docker_executor.session(make_job(run_id, shell_image)) as session:
+        gate = f"{session.workspace}/gate"
+        assert session.host_workspace is not None
+        here = session.host_workspace
+        steps = [asyncio.ensure_future(run(session, f"touch started-{i}; while [ ! -f {gate} ]; do sleep 0.05; done"))
+                 for i in range(count)]
+        try:
+            async with asyncio.timeout(60):
+                while len(list(here.glob("started-*"))) < count:
+                    await asyncio.sleep(0.05)
+            async with asyncio.timeout(5):
+                assert await asyncio.to_thread(lambda: "answered") == "answered"
+            (here / "gate").touch()
+            outcomes = await asyncio.gather(*steps)
+        finally:
+            for step in steps:
+                step.cancel()
+        assert [outcome.exit_code for outcome, _ in outcomes] == [0] * count
