@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from plugins.executors.docker import DockerExecutor
-from runner.api import Command, ContainerSpec, ExecutorError, JobSpec
+from runner.api import Command, ContainerSpec, ExecutorError, JobSpec, owner_token
 from plugins.executors.docker.exec import run_exec
 from plugins.executors.docker.leftovers import list_leftovers, remove_leftover
 from tests.plugins.executors.test_contract import AllRunsBut, Output, no_process_with, run, sleeper
@@ -164,7 +164,8 @@ def test_an_object_removed_by_its_own_run_meanwhile_is_not_an_error(docker_clien
                                                                    shell_image: str,
                                                                    docker_labels: dict[str, str]) -> None:
     dead = f"{run_id}-gone"
-    labels = {"baton.run": dead, "baton.job": "build", **docker_labels}
+    # owned by this live process, so no other process's sweep of the shared engine takes them
+    labels = {"baton.run": dead, "baton.job": "build", "baton.owner": owner_token(), **docker_labels}
     container = docker_client.containers.create(shell_image, ["true"], labels=labels)
     network = docker_client.networks.create(f"baton-{dead}", labels=labels)
     listed = [item for item in list_leftovers(docker_client.api) if item.labels.get("baton.run") == dead]
