@@ -135,6 +135,86 @@ def ensure_test_image() -> str:
     return IMAGE_TAG
 
 
+GLIBC_IMAGE_TAG = "baton-test/glibc:latest"
+"""The test image plus the C library a glibc program needs (as ``ubuntu:24.04`` has it),
+and no node: JavaScript actions then run with the node baton mounts into the job."""
+GLIBC_IMAGE_VERSION = "1"
+ALPINE_ALIAS = "alpine:3.10"
+"""What the mirrored hello-world-docker-action builds FROM: the test image, tagged so."""
+
+
+def ensure_glibc_image() -> str:
+    """Build ``GLIBC_IMAGE_TAG`` (from the test image, with the libraries ``ldd`` lists for
+    this machine's ``sh``-independent glibc programs: node's) unless it is current."""
+    ensure_test_image()
+    client = docker_client(timeout=300)
+    try:
+        if _image_version(client, GLIBC_IMAGE_TAG) == GLIBC_IMAGE_VERSION:
+            return GLIBC_IMAGE_TAG
+        with _lock("glibc-image"):
+            if _image_version(client, GLIBC_IMAGE_TAG) != GLIBC_IMAGE_VERSION:
+                client.images.build(fileobj=_glibc_context(), custom_context=True, tag=GLIBC_IMAGE_TAG,
+                                    rm=True, forcerm=True, pull=False)
+    finally:
+        client.close()
+    return GLIBC_IMAGE_TAG
+
+
+def ensure_alpine_alias() -> str:
+    """Tag the test image ``alpine:3.10`` (no registry is reachable to pull the real one)."""
+    import docker.errors
+
+    ensure_test_image()
+    client = docker_client(timeout=60)
+    try:
+        wanted = client.images.get(IMAGE_TAG).id
+        try:
+            if client.images.get(ALPINE_ALIAS).id == wanted:
+                return ALPINE_ALIAS
+        except docker.errors.ImageNotFound:
+            pass
+        client.images.get(IMAGE_TAG).tag(ALPINE_ALIAS)
+    finally:
+        client.close()
+    return ALPINE_ALIAS
+
+
+def _glibc_libraries() -> list[Path]:
+    """The shared objects (and loader) a dynamically linked program of this machine needs."""
+    probe = shutil.which("python3") or sys.executable
+    listed = subprocess.run(["ldd", probe], capture_output=True, text=True, check=True).stdout
+    wanted = {"libc.so.6", "libm.so.6", "libdl.so.2", "libpthread.so.0", "libgcc_s.so.1", "libstdc++.so.6"}
+    paths = [Path(part) for line in listed.splitlines() for part in line.split() if part.startswith("/")]
+    folder = next((p.parent for p in paths if p.name == "libc.so.6"), Path("/lib/x86_64-linux-gnu"))
+    found = [p for p in paths if p.name.startswith("ld-linux")]
+    found += [folder / name for name in sorted(wanted) if (folder / name).exists()]
+    return found
+
+
+def _glibc_context() -> io.BytesIO:
+    buffer = io.BytesIO()
+    dockerfile = f"FROM {IMAGE_TAG}\nCOPY rootfs/ /\nLABEL {IMAGE_VERSION_LABEL}={GLIBC_IMAGE_VERSION}\n"
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        def add(name: str, data: bytes | None, mode: int) -> None:
+            info = tarfile.TarInfo(name)
+            info.type = tarfile.REGTYPE if data is not None else tarfile.DIRTYPE
+            info.mode, info.mtime, info.size = mode, 0, len(data or b"")
+            tar.addfile(info, io.BytesIO(data) if data is not None else None)
+
+        add("Dockerfile", dockerfile.encode(), 0o644)
+        made: set[str] = set()
+        for library in _glibc_libraries():
+            parts = library.parts[1:]
+            for depth in range(1, len(parts)):
+                folder = "rootfs/" + "/".join(parts[:depth])
+                if folder not in made:
+                    made.add(folder)
+                    add(folder, None, 0o755)
+            add("rootfs/" + "/".join(parts), library.resolve().read_bytes(), 0o755)
+    buffer.seek(0)
+    return buffer
+
+
 # --- packages -------------------------------------------------------------------------
 
 
@@ -287,11 +367,11 @@ _PASSWD = "root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexis
 _GROUP = "root:x:0:\nnogroup:x:65534:\n"
 
 
-def _image_version(client: Any) -> str | None:
+def _image_version(client: Any, tag: str = IMAGE_TAG) -> str | None:
     import docker.errors
 
     try:
-        image = client.images.get(IMAGE_TAG)
+        image = client.images.get(tag)
     except docker.errors.ImageNotFound:
         return None
     labels = image.labels or {}
@@ -396,6 +476,9 @@ def main() -> int:
                     client.close()
                 ensure_test_image()
                 did.append("up to date" if fresh else f"built (version {IMAGE_VERSION})")
+                ensure_glibc_image()
+                ensure_alpine_alias()
+                did.append(f"(with {GLIBC_IMAGE_TAG} and {ALPINE_ALIAS})")
     except (RuntimeError, subprocess.CalledProcessError) as exc:
         print(f"environment: set-up failed: {exc}", file=sys.stderr, flush=True)
         return 1

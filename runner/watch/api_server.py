@@ -4,8 +4,8 @@
 second service on the same home is refused, naming the first's pid), binds
 ``<home>/baton.sock`` owner-only (a socket left by a killed service is replaced), and
 answers requests on the service's event loop until the block ends. Requests are the
-:mod:`runner.watch.wire` lines: the service's own (status, poke, dispatch, cancel,
-rerun), reads of the store (runs, one run with its jobs and steps, a step's log), and
+:mod:`runner.watch.wire` lines: the service's own (status, poke, dispatch and its
+forms, cancel, rerun), reads of the store (runs, one run with its jobs and steps, a step's log), and
 ``events``, a live stream of the runtime's :class:`~runner.events.EventBus`.
 """
 
@@ -234,6 +234,10 @@ async def _dispatch(connection: _Connection, request: dict[str, Any]) -> Any:
     )
 
 
+async def _forms(connection: _Connection, request: dict[str, Any]) -> Any:
+    return [dataclasses.asdict(form) for form in await connection.service.dispatch_forms(_optional_text(request, "repo"))]
+
+
 async def _cancel(connection: _Connection, request: dict[str, Any]) -> Any:
     return await connection.service.cancel(RunId(_text(request, "run_id")))
 
@@ -296,6 +300,7 @@ _HANDLERS: dict[str, Handler] = {
     "status": _status,
     "poke": _poke,
     "dispatch": _dispatch,
+    "forms": _forms,
     "cancel": _cancel,
     "rerun": _rerun,
     "runs": _runs,

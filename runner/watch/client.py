@@ -13,11 +13,14 @@ import socket
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runner.status import RunId
 from runner.watch.service_api import RepoState
 from runner.watch.wire import ApiError, decode, encode, raise_error, socket_address, socket_path
+
+if TYPE_CHECKING:
+    from runner.launch.dispatch_form import DispatchForm
 
 TIMEOUT_SECONDS = 5.0
 """How long a quick request (status, cancel, a read) may take."""
@@ -109,6 +112,15 @@ class ServiceClient:
     def dispatch(self, repo: str, workflow: str, *, ref: str | None, inputs: Mapping[str, str]) -> RunId:
         """Start ``workflow`` of ``repo`` by ``workflow_dispatch``; its run id."""
         return RunId(self.request("dispatch", timeout=START_TIMEOUT_SECONDS, repo=repo, workflow=workflow, ref=ref, inputs=dict(inputs)))
+
+    def dispatch_forms(self, repo: str | None = None) -> tuple[DispatchForm, ...]:
+        """The dispatchable workflows (of ``repo``), with their inputs."""
+        from runner.launch.dispatch_form import DispatchForm, FormInput  # not for a hook's poke: it pulls the planner in
+
+        return tuple(
+            DispatchForm(**{**form, "inputs": tuple(FormInput(**{**i, "options": tuple(i["options"])}) for i in form["inputs"])})
+            for form in self.request("forms", timeout=START_TIMEOUT_SECONDS, repo=repo)
+        )
 
     def cancel(self, run_id: RunId) -> str:
         """Cancel a run of the service; what was done."""

@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from runner.errors import BatonError
+from runner.errors import BatonError, internal_failure
 from runner.watch.refs import RefChange, census, classify
 from runner.watch.repository import RefHead, Repository
 from runner.watch.service_api import RepoState
@@ -94,6 +94,8 @@ class RepoWatch:
                 self._healthy()
             except BatonError as exc:
                 self._unwell(str(exc))
+            except Exception as exc:  # a bug in baton: this repository backs off, the others go on
+                self._unwell(internal_failure(exc))
             self.attempts += 1
             delay = self._delay()
             if wake_at is not None:

@@ -16,6 +16,7 @@ from dataclasses import replace
 
 from runner.errors import BatonError
 from runner.launch import Launch, Runtime, Trigger, collect_garbage
+from runner.launch.dispatch_form import DispatchForm, dispatch_form
 from runner.launch.rerun import plan_rerun, recorded_trigger
 from runner.source.repo import RepoFacts, repository_name
 from runner.status import RunId
@@ -107,6 +108,23 @@ class Service:
             raise BatonError(f"{chosen.path} does not run on workflow_dispatch for {full_ref}")
         self.say(f"{repo}: dispatched {chosen.path} on {full_ref.removeprefix(BRANCH)}: run {planned[0].run_id}")
         return planned[0].run_id
+
+    async def dispatch_forms(self, repo: str | None) -> tuple[DispatchForm, ...]:
+        """The dispatchable workflows of the default branch of ``repo`` (of every readable
+        repository when None), with their inputs."""
+        forms: list[DispatchForm] = []
+        for watch in self.watches.values() if repo is None else (self._watch(repo),):
+            if watch.repository is None and repo is None:
+                continue  # not readable now: its state says why
+            repository = self._repository(watch)
+            refs = await asyncio.to_thread(repository.refs)
+            default = await asyncio.to_thread(repository.default_branch, refs)
+            commit = refs[default].commit if default in refs else None
+            if commit is None:
+                continue
+            found = await asyncio.to_thread(watch.workflows.read, repository, commit)
+            forms.extend(form for workflow in found.workflows if (form := dispatch_form(watch.name, workflow)) is not None)
+        return tuple(forms)
 
     async def cancel(self, run_id: RunId) -> str:
         """Cancel a run this service holds."""

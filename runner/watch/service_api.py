@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from runner.status import RunId
+
+if TYPE_CHECKING:  # a git hook's poke imports this module: it must stay light
+    from runner.launch.dispatch_form import DispatchForm
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -48,6 +51,11 @@ class ServiceApi(Protocol):
         """Start ``workflow`` (a file name or path under ``.github/workflows``) by
         ``workflow_dispatch`` on ``ref`` (the default branch when None), inputs checked
         against the workflow's ``on.workflow_dispatch.inputs``."""
+        ...
+
+    async def dispatch_forms(self, repo: str | None) -> tuple[DispatchForm, ...]:
+        """The workflows of ``repo`` (every repository when None) that ``dispatch`` can
+        start, as on their default branch, with their typed inputs (for a form)."""
         ...
 
     async def cancel(self, run_id: RunId) -> str:

@@ -95,8 +95,12 @@ class Service:
             self.process = subprocess.Popen(
                 watch_command(repo), stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT
             )
-        wait_until(lambda: self.has_polled(home) or self.process.poll() is not None, 30, "the first poll")
-        assert self.process.poll() is None, self.output()
+        try:
+            wait_until(lambda: self.has_polled(home) or self.process.poll() is not None, 30, "the first poll")
+            assert self.process.poll() is None, self.output()
+        except BaseException:
+            self.stop()  # not handed to the fixture yet: stopped here
+            raise
 
     def has_polled(self, home: Path) -> bool:
         try:

@@ -77,3 +77,59 @@ async def test_f_reruns_the_failed_jobs_and_c_y_cancels_a_run_of_the_service(
     first, again = sorted(runs(home), key=lambda r: r.number)
     assert (first.conclusion, again.conclusion) == (Conclusion.FAILURE, Conclusion.CANCELLED)
     assert again.sha == first.sha
+
+
+DISPATCHED = """\
+name: Deploy
+on:
+  workflow_dispatch:
+    inputs:
+      who: {type: string, required: true, description: who asks}
+      loud: {type: boolean, default: true}
+      size: {type: choice, options: [s, m, l], default: m}
+jobs:
+  go:
+    runs-on: self-hosted
+    steps:
+      - run: echo "${{ inputs.who }} ${{ inputs.loud }} ${{ inputs.size }}"
+"""
+
+
+async def test_d_dispatches_through_a_form_of_the_workflows_typed_inputs(
+    remote: Remote, home: Path, services: Callable[[Path, Path], Service]
+) -> None:
+    from textual.widgets import Checkbox, Input, Select
+
+    from runner.tui.screens.dispatch import DispatchScreen
+
+    app = dashboard(home)
+    async with app.run_test(size=(160, 45)) as pilot:
+        message = pilot.app.screen.query_one("#message", Static)
+        await pilot.press("d")
+        await until(pilot, lambda: "dispatching a workflow needs `baton watch` running" in str(message.render()))
+        await pilot.press("q")
+    remote.commit({".github/workflows/deploy.yml": DISPATCHED}, "deployable")
+    remote.push("main")
+    services(home, remote.bare)
+    app = dashboard(home)
+    async with app.run_test(size=(160, 45)) as pilot:
+        message = pilot.app.screen.query_one("#message", Static)
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(pilot.app.screen, DispatchScreen) and bool(pilot.app.screen.query("#input-size")))
+        form = pilot.app.screen
+        assert isinstance(form, DispatchScreen)
+        assert [(f.repo, f.name, f.workflow) for f in form.forms] == [("app", "Deploy", ".github/workflows/deploy.yml")]
+        assert [(i.name, i.type, i.is_required, i.default) for i in form.forms[0].inputs] == [
+            ("who", "string", True, ""), ("loud", "boolean", False, "true"), ("size", "choice", False, "m")
+        ]
+        assert form.query_one("#input-loud", Checkbox).value is True
+        assert form.query_one("#input-size", Select).value == "m"
+        form.query_one("#input-who", Input).value = "ops"
+        form.query_one("#input-loud", Checkbox).value = False
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: "dispatched .github/workflows/deploy.yml of app: run" in str(message.render()), 30)
+        await until(pilot, lambda: any(r.is_completed for r in runs(home)), 30)
+        await pilot.press("q")
+    (run,) = runs(home)
+    assert run.conclusion is Conclusion.SUCCESS
+    assert run.trigger["inputs"] == {"who": "ops", "loud": "false", "size": "m"}

@@ -319,3 +319,19 @@ async def test_a_jobs_concurrency_group_spans_runs(
         assert "replaced by a newer job of concurrency group 'ship'" in ship["second"].reason
         assert ship["third"].conclusion is Conclusion.SUCCESS
         assert not (marks / "second").exists()
+
+
+async def test_odd_trees_and_ref_names_build_what_they_can(remote: Remote, service: Callable[..., Any], home: Path) -> None:
+    remote.commit({".github/workflows": "not a folder\n"}, "one")
+    remote.push("main")
+    async with service([watching(remote)]) as running:
+        await running.poll()
+        remote.commit({}, "two")
+        remote.push("main")
+        await running.poll()
+        assert running.runs() == [] and running.service.watches["app"].state().is_healthy
+        remote.commit({".github/workflows": None, ".github/workflows/ci.yml": "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n"
+                       "    steps:\n      - run: echo 'ref=${{ github.ref_name }}'\n"}, "three")  # fmt: skip
+        remote.push("main:refs/heads/feat/ünï-$x")
+        (run,) = await running.runs_settled(1)
+        assert run.ref == "refs/heads/feat/ünï-$x" and "ref=feat/ünï-$x" in log_of(home, run.id)

@@ -42,10 +42,11 @@ def connect(timeout: int = 120, base_url: str | None = None) -> tuple[Any, str]:
     the client speaks (what the SDK's ``auto`` would ask for again) and the architecture.
     """
 
+    # ``DOCKER_TLS_VERIFY`` and ``DOCKER_CERT_PATH`` apply to a given address too
+    environment = {**os.environ, "DOCKER_HOST": base_url} if base_url else None
+
     def client(version: str) -> Any:
-        if base_url is None:
-            return docker.from_env(version=version, timeout=timeout)
-        return docker.DockerClient(base_url=base_url, version=version, timeout=timeout)
+        return docker.from_env(version=version, timeout=timeout, environment=environment)
 
     try:
         probe = client(docker.constants.MINIMUM_DOCKER_API_VERSION)

@@ -8,6 +8,7 @@ through the engine's archive API.
 
 from __future__ import annotations
 
+import asyncio
 import posixpath
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -20,7 +21,7 @@ from plugins.executors.docker.sdk import docker
 from plugins.executors.docker.threads import in_thread, thread_to_completion
 from plugins.executors.hostfs.job_folder import JobFolder, repository_name
 from plugins.executors.settings import ExecutorSettings
-from runner.api import NODE_FOLDER, Command, ContainerSpec, ExecutorError, JobSpec, Outcome, OutputSink
+from runner.api import NODE_FOLDER, Command, ContainerSpec, ExecutorError, JobSpec, MissingPathError, Outcome, OutputSink
 
 WORK = PurePosixPath("/home/runner/work")
 """Where the job folder's ``work`` (workspace parent and temp folder) appears in containers."""
@@ -110,7 +111,10 @@ class DockerSession:
 
         def fetch() -> None:
             with translated(f"downloading {source}"):
-                stream, _stat = self._client.api.get_archive(self.container, absolute)
+                try:
+                    stream, _stat = self._client.api.get_archive(self.container, absolute)
+                except docker.errors.NotFound:
+                    raise MissingPathError(f"cannot download {source}: it does not exist in the session") from None
                 transfer.extract_tar(stream, absolute, destination)
 
         await in_thread(fetch)
@@ -161,10 +165,11 @@ class DockerSession:
                 raise
             except OSError as exc:
                 raise ExecutorError(f"cannot read a step's command files in {self._folder.root}: {exc}") from exc
-        for path in remote:
-            content = await in_thread(self._fetch_file, posixpath.join(command.cwd, path))
-            if content is not None:
-                found[path] = content
+        # one archive request each, all at once: a job folder in a volume has five command files
+        contents = await asyncio.gather(
+            *(in_thread(self._fetch_file, posixpath.join(command.cwd, path)) for path in remote)
+        )
+        found.update({path: content for path, content in zip(remote, contents) if content is not None})
         return found
 
     def _fetch_file(self, path: str) -> bytes | None:

@@ -57,6 +57,9 @@ class Connection:
             if not self.transport.is_active():
                 raise EOFError
             return self.transport.open_session(timeout=CONNECT_SECONDS)
+        except paramiko.ChannelException as exc:  # the server said no; the connection is fine
+            raise ExecutorError(f"host {self.host.name} refused a new session ({exc.text}): sshd's MaxSessions "
+                                "must be above twice the jobs the host runs at once (capacity)") from None
         except (EOFError, OSError, paramiko.SSHException) as exc:
             self.is_lost = True
             raise self.lost() from exc

@@ -20,7 +20,7 @@ from plugins.executors.docker.services import wait_healthy
 from plugins.executors.processes.completion import thread_to_completion
 from plugins.executors.swarm.engines import Engines
 from plugins.executors.swarm.settings import SwarmSettings
-from plugins.executors.swarm.spec import ServiceShape, check_options, create_arguments
+from plugins.executors.swarm.spec import ServiceShape, check_options, create_arguments, service_name
 from plugins.executors.swarm.tasks import wait_running
 from runner.api import ContainerSpec, ExecutorError, JobSpec
 
@@ -32,10 +32,9 @@ _PRELUDE = f'set -a; . {ENV_SECRET}; set +a; exec "$@"'
 async def start_sidecars(engines: Engines, manager: Any, job: JobSpec, settings: SwarmSettings, *,
                          network: str, labels: dict[str, str]) -> list[Any]:
     """Start every service of ``job`` and wait until each is healthy; the node engines used."""
-    prefix = network
     placed = []
     for name, spec in job.services.items():
-        service = await _create(manager, job, name, spec, prefix=prefix, labels=labels)
+        service = await _create(manager, job, name, spec, network=network, labels=labels)
         placed.append((name, await wait_running(manager.api, service, f"service {name}",
                                                 settings.queue_timeout_seconds)))
     nodes: list[Any] = []
@@ -46,7 +45,7 @@ async def start_sidecars(engines: Engines, manager: Any, job: JobSpec, settings:
     return nodes
 
 
-async def _create(manager: Any, job: JobSpec, name: str, spec: ContainerSpec, *, prefix: str,
+async def _create(manager: Any, job: JobSpec, name: str, spec: ContainerSpec, *, network: str,
                   labels: dict[str, str]) -> str:
     options = parse_options(spec.options)
     check_options(options, f"service {name}")
@@ -55,7 +54,7 @@ async def _create(manager: Any, job: JobSpec, name: str, spec: ContainerSpec, *,
                             f"steps reach it by name on the job's network ({name}:PORT)")
     await asyncio.to_thread(ensure_image, manager, spec.image, pull=job.pull,
                             username=spec.username, password=spec.password)
-    full_name = f"{prefix}--{name}"
+    full_name = service_name(job.run_id, job.job_key, name)
     secrets = []
     command: list[str] | None = None
     args: list[str] | None = list(spec.command) or None
@@ -78,7 +77,7 @@ async def _create(manager: Any, job: JobSpec, name: str, spec: ContainerSpec, *,
     shape = ServiceShape(
         name=full_name, image=spec.image, labels=labels, options=_without_env(spec.options), command=command,
         args=args, mounts=[_mount(text, labels) for text in [*spec.volumes, *options.lists.get("--volume", ())]],
-        network=prefix, aliases=[name], secrets=secrets,
+        network=network, aliases=[name], secrets=secrets,
     )
     with translated(f"starting service {name} ({spec.image})"):
         created = await thread_to_completion(manager.api.create_service, **create_arguments(shape))

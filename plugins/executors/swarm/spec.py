@@ -7,6 +7,8 @@ no ``--pid``, no port of its own outside the routing mesh).
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +23,21 @@ _SUPPORTED = frozenset({
     "--health-cmd", "--health-interval", "--health-timeout", "--health-retries", "--health-start-period",
     "--no-healthcheck",
 })
+
+
+_NOT_DNS = re.compile(r"[^a-z0-9-]+")
+_NAME_LIMIT = 56
+"""Service names are DNS labels (63 characters at most); a secret adds ``-env``."""
+
+
+def service_name(*parts: str) -> str:
+    """A unique service name for ``parts`` (run id, job key, sidecar), as a DNS label."""
+    whole = "--".join(parts)
+    name = _NOT_DNS.sub("-", f"baton-{whole}".lower()).strip("-")
+    if len(name) <= _NAME_LIMIT and name == f"baton-{whole}":
+        return name
+    digest = hashlib.sha256(whole.encode()).hexdigest()[:10]
+    return f"{name[:_NAME_LIMIT - 11].rstrip('-')}-{digest}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -83,5 +100,8 @@ def create_arguments(shape: ServiceShape) -> dict[str, Any]:
         placement=docker.types.Placement(constraints=list(shape.constraints)) if shape.constraints else None,
         networks=networks,
     )
+    # DNS round robin: a name answers with the task's own address (no IPVS virtual IP,
+    # which needs kernel support some hosts lack, and adds nothing for one task)
     return {"task_template": template, "name": shape.name, "labels": shape.labels,
+            "endpoint_spec": docker.types.EndpointSpec(mode="dnsrr"),
             "mode": docker.types.ServiceMode("replicated-job", replicas=1, concurrency=1)}

@@ -13,7 +13,8 @@ from runner.api import ExecutorError
 
 _log = logging.getLogger("baton.swarm")
 _FIRST_POLL_SECONDS = 0.05
-_LAST_POLL_SECONDS = 0.5
+_LAST_POLL_SECONDS = 0.2
+"""A task starts a second or two after its service: asked often, it is seen soon."""
 _ENDED = frozenset({"complete", "shutdown", "failed", "rejected", "orphaned", "remove"})
 
 
@@ -46,7 +47,7 @@ async def wait_running(api: Any, service: str, what: str, timeout: float) -> Pla
                 raise ExecutorError(f"{what} could not start on the swarm: {said}")
             elif said != why:
                 why = said
-                if state == "pending":
+                if status.get("Err"):  # not a moment's scheduling: no node fits now
                     _log.warning("%s is queued: %s", what, why)
         if time.monotonic() >= deadline:
             raise ExecutorError(f"{what} was not placed on any swarm node within {timeout:g} s: {why or 'no task'}")

@@ -1,4 +1,4 @@
-"""Cancel and re-run, shared by the screens that show a run (the list and the run view)."""
+"""Cancel, re-run and dispatch, shared by the screens that show a run (the list and the run view)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ class RunActionScreen(Screen[None]):
         Binding("c", "cancel_run", "Cancel"),
         Binding("R", "rerun", "Re-run"),
         Binding("F", "rerun_failed", "Re-run failed"),
+        Binding("d", "dispatch", "Dispatch", show=False),  # in the help and the palette: the footer is full
     ]
 
     def __init__(self, access: Access) -> None:
@@ -59,6 +60,28 @@ class RunActionScreen(Screen[None]):
         run = await self._selected()
         if run is not None:
             await self._act(lambda: self.access.control.rerun(run, is_failed_only=True))
+
+    async def action_dispatch(self) -> None:
+        """The dispatch form, built from the service's dispatchable workflows."""
+        from runner.tui.screens.dispatch import Dispatch, DispatchScreen
+
+        control = self.access.control
+        try:
+            forms = await self.access.ask(control.dispatch_forms)
+        except BatonError as exc:
+            self.say(f"[red]{exc}[/red]")
+            return
+        if not forms:
+            self.say("no workflow of the watched repositories has 'on: workflow_dispatch'")
+            return
+
+        def submitted(asked: Dispatch | None) -> None:
+            if asked is not None:
+                self.run_worker(self._act(
+                    lambda: control.dispatch(asked.form.repo, asked.form.workflow, ref=asked.ref, inputs=asked.inputs)
+                ))  # fmt: skip
+
+        self.app.push_screen(DispatchScreen(forms), submitted)
 
     def say(self, text: str) -> None:
         """Show one line at the bottom of the screen."""

@@ -17,6 +17,7 @@ KEYS = """[b]Everywhere[/b]
   /          search (free text)   f        filter: repo:NAME workflow:NAME branch:NAME status:failure
   c          cancel the run (y confirms)
   R          re-run it            F        re-run its failed jobs
+  d          dispatch a workflow of a watched repository (a form of its inputs)
 
 [b]Run view[/b]
   ↑ ↓        choose a job or step (its log shows on the right)

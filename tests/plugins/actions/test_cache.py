@@ -136,3 +136,37 @@ def test_the_size_limit_evicts_the_least_recently_used_and_refuses_what_never_fi
     keys = sorted(json.loads(p.read_text())["key"] for p in (tmp_path / "home" / "caches").glob("*/entries/*/entry.json"))
     assert keys == ["b"]
     assert not [p for p in (tmp_path / "home" / "caches").glob("*/.aside/*")], "nothing half written is left"
+
+
+LINKED = """
+on: push
+jobs:
+  linked:
+    runs-on: ubuntu-latest
+    steps:
+      - run: mkdir deps && echo data > deps/f
+      - uses: actions/cache/save@v4
+        with: {path: deps, key: linked}
+      - uses: actions/upload-artifact@v4
+        with: {name: deps, path: deps}
+      - run: rm -r deps && ln -s "$OUTSIDE" deps && ln -s "$OUTSIDE" got
+      - uses: actions/cache/restore@v4
+        with: {path: deps, key: linked}
+        continue-on-error: true
+      - uses: actions/download-artifact@v4
+        with: {name: deps, path: got}
+        continue-on-error: true
+"""
+
+
+def test_restores_and_downloads_never_write_through_a_link_the_job_made(
+    git_repo: Callable[..., Any], run_workflow: RunBaton, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    root = Path(git_repo({".github/workflows/ci.yml": LINKED}).working_tree_dir)
+    document = run_workflow(root, "--env", f"OUTSIDE={outside}")
+    assert [s["outcome"] for s in document["jobs"][0]["steps"]][4:] == ["failure", "failure"], document["stderr"]
+    for index in (4, 5):
+        assert "is a symbolic link; baton does not follow links a job made" in step_log(document, "linked", index)
+    assert list(outside.iterdir()) == []
