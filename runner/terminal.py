@@ -42,3 +42,44 @@ def shown(text: str) -> str:
     """
     text = escape_controls(text)
     return text + RESET if "\x1b" in text else text
+
+
+def cut_to_width(text: str, columns: int) -> list[str]:
+    """``text`` (already :func:`shown`) in pieces that each fit ``columns`` cells.
+
+    A line longer than the terminal wraps, and what a step prints after the wrap would
+    start a row of its own, where it could pass for one of baton's lines; printed in
+    pieces, each behind its gutter, it never does. Widths are over-estimated where
+    that is cheaper (every non-ASCII character two cells, a tab eight, SGR none), so a
+    piece may be shorter than the row, never longer.
+    """
+    if 2 * len(text) <= columns or columns < 1:
+        return [text]
+    if text.isascii() and "\x1b" not in text and "\t" not in text:
+        return [text[i : i + columns] for i in range(0, len(text), columns)]
+    pieces: list[str] = []
+    start = used = 0
+    index = 0
+    while index < len(text):
+        sgr = SGR.match(text, index) if text[index] == "\x1b" else None
+        if sgr:
+            index = sgr.end()
+            continue
+        cells = _cells(text[index])
+        if used + cells > columns:
+            pieces.append(text[start:index])
+            start, used = index, 0
+        used += cells
+        index += 1
+    pieces.append(text[start:])
+    return [piece + RESET if "\x1b" in piece and not piece.endswith(RESET) else piece for piece in pieces]
+
+
+def cells(text: str) -> int:
+    """How many terminal cells ``text`` takes at most (SGR none, as :func:`cut_to_width` counts)."""
+    plain = SGR.sub("", text)
+    return len(plain) if plain.isascii() and "\t" not in plain else sum(map(_cells, plain))
+
+
+def _cells(char: str) -> int:
+    return 1 if " " <= char <= "~" else 8 if char == "\t" else 2

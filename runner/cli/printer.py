@@ -10,6 +10,7 @@ own ``»`` gutter, and its status lines (``▶``, ``✓ job success``) none. A s
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable
 from typing import TextIO, assert_never
@@ -29,7 +30,7 @@ from runner.events import (
 )
 from runner.progress import JobView, Progress, RunView
 from runner.status import Conclusion, RunId
-from runner.terminal import escape_controls, shown
+from runner.terminal import cells, cut_to_width, escape_controls, shown
 
 FLUSH_SECONDS = 0.05
 """Longest a printed log line waits in the stream's buffer."""
@@ -57,6 +58,8 @@ class Printer:
         """Width of the job-name column: the longest name known before the run."""
         self.flushed = 0.0
         """When log lines were last flushed to the stream (monotonic seconds)."""
+        self.is_terminal = stream.isatty()
+        """Whether lines are cut to the terminal's width (so none wraps into a row of its own)."""
 
     @property
     def jobs(self) -> dict[tuple[RunId, str], JobView]:
@@ -99,7 +102,13 @@ class Printer:
         return self.style(f"{name[: self.width]:<{self.width}}", colour, "bold") + " "
 
     def _say(self, run_id: RunId, key: str, text: str) -> None:
-        self.stream.write(self._prefix(run_id, key) + text + "\n")
+        """One of baton's status lines: one row, cut short with ``…`` on a narrow terminal."""
+        prefix = self._prefix(run_id, key)
+        columns = self._columns()
+        if columns is not None:
+            pieces = cut_to_width(text, max(columns - cells(prefix) - 1, 8))
+            text = pieces[0] + ("…" if len(pieces) > 1 else "")
+        self.stream.write(prefix + text + "\n")
         self.stream.flush()
 
     def _lines(self, event: LogLines) -> None:
@@ -108,8 +117,7 @@ class Printer:
         prefix = self._prefix(event.run_id, event.job_key)
         if event.is_runner:
             prefix += self.style("» ", "bold")
-            out = [prefix + (self._directive(line) if line.startswith("##[") else shown(line)) for line in event.lines]
-            body = "\n".join(out)
+            body = "\n".join(self._directive(line) if line.startswith("##[") else shown(line) for line in event.lines)
         else:
             # One join and one escape for the whole batch (a flood prints 200,000 lines;
             # newlines are never escaped); a line at a time only where a line sets colours,
@@ -117,12 +125,26 @@ class Printer:
             prefix += self.style("│ ", "dim")
             body = "\n".join(event.lines)
             body = "\n".join(map(shown, event.lines)) if "\x1b" in body else escape_controls(body)
-            body = prefix + body.replace("\n", "\n" + prefix)
-        self.stream.write(body + "\n")
+        columns = self._columns()
+        if columns is not None:
+            room = max(columns - cells(prefix), 8)
+            lines = body.split("\n")
+            if 2 * max(map(len, lines)) > room:
+                body = "\n".join(piece for line in lines for piece in cut_to_width(line, room))
+        self.stream.write(prefix + body.replace("\n", "\n" + prefix) + "\n")
         now = time.monotonic()
         if now - self.flushed > FLUSH_SECONDS:  # live, without a system call per batch of lines
             self.stream.flush()
             self.flushed = now
+
+    def _columns(self) -> int | None:
+        """The terminal's width now (it may be resized), or None when not on a terminal."""
+        if not self.is_terminal:
+            return None
+        try:
+            return os.get_terminal_size(self.stream.fileno()).columns or 80
+        except (OSError, ValueError):
+            return 80
 
     def _directive(self, line: str) -> str:
         kind, _, rest = line[3:].partition("]")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from collections.abc import Iterator
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -80,6 +80,9 @@ class Repository:
 
     def __init__(self, repo: git.Repo, *, location: str, url: str | None) -> None:
         self._repo = repo
+        self._objects = threading.Lock()
+        """GitPython reads objects through one ``git cat-file --batch`` process per repository,
+        which answers one reader at a time: a poll and a dispatch read on two threads."""
         self._running: set[subprocess.Popen[bytes]] = set()
         """git commands going on (a fetch may hang on the network: closing kills them)."""
         self.location = location
@@ -193,24 +196,26 @@ class Repository:
             raise RepositoryError(f"commit {sha} is not in {self.location}")
         return found[0]
 
-    def workflow_files(self, commit: str, max_bytes: int, folder: str = WORKFLOWS) -> Iterator[tuple[str, bytes | int]]:
+    def workflow_files(self, commit: str, max_bytes: int, folder: str = WORKFLOWS) -> list[tuple[str, bytes | int]]:
         """``(path, content)`` of each ``*.yml|yaml`` of ``folder`` in the commit's tree
         (git objects, not the checked-out files), by path; a file larger than ``max_bytes``
         gives its size instead, unread."""
         import git
 
-        try:
-            tree = self._repo.commit(commit).tree
-            files = tree / folder
-        except KeyError:
-            return
-        except (git.GitError, ValueError) as exc:
-            raise RepositoryError(f"cannot read commit {commit} of {self.location}: {exc}") from None
-        if not isinstance(files, git.Tree):  # a file where the folder should be: no workflows
-            return
-        for item in sorted(files, key=lambda i: str(i.path)):
-            if item.type == "blob" and item.name.endswith((".yml", ".yaml")):
-                yield str(item.path), item.size if item.size > max_bytes else item.data_stream.read()
+        with self._objects:
+            try:
+                files = self._repo.commit(commit).tree / folder
+                if not isinstance(files, git.Tree):  # a file where the folder should be: no workflows
+                    return []
+                return [
+                    (str(item.path), item.size if item.size > max_bytes else item.data_stream.read())
+                    for item in sorted(files, key=lambda i: str(i.path))
+                    if item.type == "blob" and item.name.endswith((".yml", ".yaml"))
+                ]
+            except KeyError:
+                return []
+            except (git.GitError, ValueError) as exc:
+                raise RepositoryError(f"cannot read commit {commit} of {self.location}: {exc}") from None
 
     # --- git ---------------------------------------------------------------------------------
 

@@ -131,6 +131,65 @@ def test_kill_9_then_gc_or_next_run_leaves_nothing_and_reads_interrupted(
     assert not list(Path(tempfile.gettempdir()).glob(f"baton-source-{proc.pid}-*")), "its snapshot folder is gone too"
 
 
+HOST_SLEEPER = """
+on: push
+jobs:
+  sleepy:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          setsid sleep 300 < /dev/null > /dev/null 2>&1 &
+          echo $! > {pids}/escaped
+          echo step-is-running
+          sleep 300
+"""
+
+
+@pytest.mark.parametrize("then", ["gc", "the next run"])
+def test_kill_9_of_a_host_run_then_gc_or_next_run_stops_what_its_job_left_running(
+    then: str, git_repo: Callable[..., Any], tmp_path: Path
+) -> None:
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    root = Path(git_repo({".github/workflows/ci.yml": HOST_SLEEPER.format(pids=pids)}).working_tree_dir)
+    home = tmp_path / "home"
+    proc = baton(["run", "--executor", "local"], root, home)
+    try:
+        wait_for_log(home, "step-is-running", proc)
+        proc.kill()
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    escaped = int((pids / "escaped").read_text())
+    try:
+        assert _is_running(escaped), "the escaped process outlives the killed baton until collected"
+        if then == "gc":
+            after = baton(["gc"], root, home)
+        else:
+            (root / ".github" / "workflows" / "ci.yml").write_text(QUICK)
+            after = baton(["run", "--executor", "local"], root, home)
+        out, err = after.communicate(timeout=120)
+        assert after.returncode == 0, err
+        assert f"process {escaped} (run " in out + err
+        deadline = time.monotonic() + 10
+        while _is_running(escaped):
+            assert time.monotonic() < deadline, f"process {escaped} still runs"
+            time.sleep(0.05)
+        assert run_rows(home)[0] == ("completed", "interrupted")
+    finally:
+        if _is_running(escaped):
+            os.kill(escaped, signal.SIGKILL)
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 @pytest.mark.docker
 def test_sigint_mid_step_cancels_and_cleans_up_quickly(
     repo: Callable[[str], Path], tmp_path: Path, shell_image: str, docker_client: Any

@@ -8,6 +8,7 @@ store 0700/0600). A new hostile trick is one more entry.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Callable
 
@@ -36,7 +37,7 @@ def fails(job_id: str = "hostile", *, says: str = "") -> Check:
 
     def check(outcome: Outcome, canary: Canary) -> None:
         assert outcome.job(job_id)["conclusion"] == "failure", outcome.text()[-3000:]
-        assert says in outcome.text(), f"{says!r} not in:\n{outcome.text()[-3000:]}"
+        assert outcome.said(says), f"{says!r} not in:\n{outcome.text()[-3000:]}"
 
     return check
 
@@ -57,13 +58,13 @@ def _hash_is_empty(outcome: Outcome, canary: Canary) -> None:
 def _long_line(outcome: Outcome, canary: Canary) -> None:
     assert outcome.job("hostile")["conclusion"] == "success", outcome.text()[-2000:]
     assert outcome.peak_rss < 200 * 2**20, f"baton's peak memory was {outcome.peak_rss / 2**20:.0f} MB"
-    assert "a line longer than 1 MiB was split" in outcome.text()
+    assert outcome.said("a line longer than 1 MiB was split")
 
 
 def _deep_json(outcome: Outcome, canary: Canary) -> None:
     assert [s["conclusion"] for s in outcome.job("hostile")["steps"]] == ["success", "failure", "success"]
     assert outcome.job("other")["conclusion"] == "success"
-    assert "MaxDepth of 64 has been exceeded" in outcome.text()
+    assert "MaxDepth of 64 has been exceeded" in outcome.log("hostile", 1)
 
 
 def _background(outcome: Outcome, canary: Canary) -> None:
@@ -76,10 +77,12 @@ def _terminal(outcome: Outcome, canary: Canary) -> None:
     lines = outcome.text().splitlines()
     assert any("\\x1b]52;c;" in line for line in lines), "the OSC 52 sequence is not shown escaped"
     assert any("visible\\x0doverwritten" in line for line in lines)
-    forged = [line for line in lines if "job success" in line or "fake error" in line or "▶ forged" in line]
-    assert len(forged) >= 5, forged
-    for line in forged[:-1]:  # the last is baton's own "✓ job success"
-        assert "│ " in line, f"a step's line passes for baton's: {line!r}"
+    words = ("job success", "fake error", "▶ forged", "wrapped", "named")
+    forged = [line for line in lines if any(word in line for word in words)]
+    own = [line for line in forged if re.fullmatch(r"hostile ✓ job success in [0-9.]+s", line)]
+    assert len(own) == 1 and len(forged) >= 7, forged
+    for line in forged:
+        assert line in own or "│ " in line, f"a step's text passes for baton's: {line!r}"
     assert any(line.endswith("│ ##[error]fake error") for line in lines), "a step's ##[error] was read as baton's"
 
 
@@ -289,7 +292,10 @@ TERMINAL = Case(
             echo 'hostile         ✓ job success in 0.1s'
             printf '\033[1;32m%-15s ✓ job success in 0.2s\033[0m\n' hostile
             echo '▶ forged step'
+            printf '%300s%s\n' '' 'hostile         ✓ job success wrapped'
+            printf '\033[31m%300s%s\n' '' 'hostile         ✓ job success wrapped in red'
         """,
+        "- name: \"a long name                                                                                                                          ✓ job success named\"\n  run: 'true'",
     ),
     check=_terminal,
 )

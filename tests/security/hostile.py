@@ -11,6 +11,7 @@ JSON document, the store's files and rows, the process's peak memory.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -19,9 +20,12 @@ import re
 import signal
 import sqlite3
 import stat
+import struct
 import subprocess
 import sys
+import termios
 import threading
+import unicodedata
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -35,6 +39,9 @@ RUN_SECONDS = 180.0
 """Longest one hostile run may take before the test kills it (a hung step is a failure)."""
 
 TRACEBACK = "Traceback (most recent call last)"
+
+ROWS, COLUMNS = 50, 120
+"""The pseudo-terminal's size: a printed line wider than it would wrap into a row of its own."""
 
 _ALLOWED_ESCAPE = re.compile(rb"\x1b\[[0-9;]*m")
 """SGR colour sequences: the only control sequences baton lets reach the terminal."""
@@ -126,6 +133,13 @@ class Outcome:
         """The terminal's text without colours, for messages and searches."""
         return _ALLOWED_ESCAPE.sub(b"", self.terminal).decode(errors="replace")
 
+    def said(self, text: str) -> bool:
+        """Whether baton said ``text``: on the terminal, or whole in a step's log or a job's
+        reason (the terminal shows a long line in pieces of its width)."""
+        reasons = [job["reason"] for job in self.document["jobs"]] if self.document else []
+        logs = [data.decode(errors="replace") for name, data in self.store.items() if name.endswith(".log")]
+        return any(text in where for where in (self.text(), *reasons, *logs))
+
     def everything(self) -> dict[str, bytes]:
         """Every place a leak would show: terminal, stdout, database rows, store files."""
         return {"terminal": self.terminal, "stdout": self.stdout.encode(), "database rows": self.rows.encode(),
@@ -174,13 +188,14 @@ def make_repository(root: Path, case: Case, canary: Canary, **more: str) -> Path
 def run_baton(root: Path, home: Path, args: list[str], *, env: Mapping[str, str] | None = None) -> Outcome:
     """``python -m runner run ARGS`` in ``root``: stderr on a pseudo-terminal, stdout to a file."""
     master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
     stdout_path = home.parent / f"{home.name}.stdout"
     started = time.monotonic()
     with stdout_path.open("wb") as stdout:
         process = subprocess.Popen(
             [sys.executable, "-m", "runner", "run", *args], cwd=root, stdin=subprocess.DEVNULL, stdout=stdout,
             stderr=slave, start_new_session=True, umask=0,
-            env={**os.environ, "BATON_HOME": str(home), "TERM": "xterm-256color", "COLUMNS": "200", **(env or {})},
+            env={**os.environ, "BATON_HOME": str(home), "TERM": "xterm-256color", **(env or {})},
         )
     os.close(slave)
     received: list[bytes] = []
@@ -296,6 +311,9 @@ def assert_host_untouched(outcome: Outcome, canary: Canary, before: dict[str, tu
     assert canary.state() == before, "the canary folder changed (an entry added, removed, written or chmod-ed)"
     remaining = _CONTROLS.findall(_ALLOWED_ESCAPE.sub(b"", outcome.terminal).replace(b"\r\n", b"\n"))
     assert not remaining, f"control characters other than SGR colours reached the terminal: {sorted(set(remaining))}"
+    for row in outcome.text().split("\r\n"):
+        width = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in row)
+        assert width <= COLUMNS, f"a line of {width} cells wraps on a {COLUMNS}-column terminal: {row[:200]!r}…"
     assert stat.S_IMODE(outcome.home.stat().st_mode) == 0o700, "BATON_HOME is not 0700"
     for name in outcome.store:
         mode = stat.S_IMODE((outcome.home / name).stat().st_mode)

@@ -81,7 +81,7 @@ class LocalSession:
         self._job = job
         self._folder = folder
         self._settings = settings
-        self.tracking_id = tracking.new_tracking_id()
+        self.tracking_id = tracking.new_tracking_id(job.run_id)
         """Marks every process of the job (``RUNNER_TRACKING_ID``)."""
         self._base_env = {**base_env(), **job.env}
         self._client: Any = None
@@ -215,8 +215,15 @@ class LocalExecutor:
                 await to_completion(asyncio.to_thread(session.close))
 
     async def collect_garbage(self, active_runs: Collection[str]) -> list[str]:
-        """Remove the job folders of runs not in ``active_runs``."""
+        """Stop the processes and remove the job folders that runs not in ``active_runs``
+        left behind when their baton process died."""
         removed: list[str] = []
+        left = await asyncio.to_thread(tracking.orphans, active_runs)
+        if left:
+            pids = {info.pid for info, _ in left}
+            await tracking.stop(lambda: [info for info, _ in tracking.orphans(active_runs) if info.pid in pids],
+                                self.settings.grace_seconds)  # fmt: skip
+            removed += [f"process {info.pid} (run {run_id})" for info, run_id in left]
         for path, run_id in await asyncio.to_thread(leftover_folders, self.settings.host_dir, active_runs):
             await asyncio.to_thread(remove_tree, path)
             removed.append(f"folder {path} (run {run_id})")

@@ -93,6 +93,24 @@ def has_variable(pid: int, entry: bytes) -> bool:
     return environ.startswith(entry + b"\0") or b"\0" + entry + b"\0" in environ
 
 
+def variable_value(pid: int, prefix: bytes) -> str | None:
+    """The rest of the entry of process ``pid``'s environment that starts with ``prefix``
+    (``NAME=`` and the start of a value), or None: none, gone, or not ours to read."""
+    try:
+        environ = (PROC / str(pid) / "environ").read_bytes()
+    except OSError:
+        return None
+    if environ.startswith(prefix):
+        start = 0
+    else:
+        start = environ.find(b"\0" + prefix) + 1
+        if start == 0:
+            return None
+    end = environ.find(b"\0", start)
+    entry = environ[start : end if end >= 0 else len(environ)]
+    return entry.partition(b"=")[2].decode(errors="replace")
+
+
 def alive(processes: Iterable[ProcessInfo]) -> list[ProcessInfo]:
     """Those of ``processes`` that still run (same pid, same start time, not a zombie)."""
     living: list[ProcessInfo] = []

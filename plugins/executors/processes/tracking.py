@@ -20,6 +20,11 @@ Why the environment and not something else:
   or a systemd delegation for a normal user; many machines (this one: hybrid v1/v2)
   have neither, and containers usually cannot write theirs.
 
+The value names the job, its run and the baton process running it
+(``baton_<uuid>@<run id>@<owner>``), so when that process died (kill -9) what its jobs
+left running is found by :func:`orphans` and stopped by the next ``baton gc`` or
+service start, as the job folders are.
+
 ``/proc/<pid>/environ`` is readable for every process of the same user, so this works
 as root and as a normal user alike. What escapes: a process that both replaces its
 environment (``env -i``) and leaves its step's session. Without ``/proc`` (macOS), only
@@ -33,10 +38,11 @@ import os
 import signal
 import time
 import uuid
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from plugins.executors.processes import process_tree
 from plugins.executors.processes.process_tree import ProcessInfo
+from runner.api import is_owner_alive, owner_token
 
 VARIABLE = "RUNNER_TRACKING_ID"
 """The environment variable that marks a job's processes (GitHub's name)."""
@@ -44,9 +50,25 @@ VARIABLE = "RUNNER_TRACKING_ID"
 _POLL_SECONDS = 0.02
 
 
-def new_tracking_id() -> str:
-    """A fresh value for one job's :data:`VARIABLE`."""
-    return f"baton_{uuid.uuid4().hex}"
+def new_tracking_id(run_id: str) -> str:
+    """A fresh value for one job's :data:`VARIABLE`: the job, its run, this process."""
+    return f"baton_{uuid.uuid4().hex}@{run_id}@{owner_token()}"
+
+
+def orphans(active_runs: Collection[str]) -> list[tuple[ProcessInfo, str]]:
+    """Live processes marked by a job of a run not in ``active_runs`` whose baton process
+    is gone, with that run's id."""
+    entry = f"{VARIABLE}=baton_".encode()
+    found: list[tuple[ProcessInfo, str]] = []
+    for info in process_tree.all_processes():
+        value = process_tree.variable_value(info.pid, entry)
+        if value is None:
+            continue
+        _, _, rest = value.partition("@")
+        run_id, _, owner = rest.partition("@")
+        if run_id and owner and run_id not in active_runs and not is_owner_alive(owner):
+            found.append((info, run_id))
+    return found
 
 
 def tracked(tracking_id: str, sessions: Collection[ProcessInfo] = ()) -> list[ProcessInfo]:
@@ -71,13 +93,19 @@ async def end_tracked(tracking_id: str, sessions: Collection[ProcessInfo], grace
         for leader in sessions:
             _kill_group(leader.pid, signal.SIGKILL)
         return
-    found = await asyncio.to_thread(tracked, tracking_id, sessions)
+    await stop(lambda: tracked(tracking_id, sessions), grace_seconds)
+
+
+async def stop(find: Callable[[], list[ProcessInfo]], grace_seconds: float) -> None:
+    """SIGTERM the processes ``find`` names, then SIGKILL those it still names after
+    ``grace_seconds``; returns once it names none (or only unkillable ones remain)."""
+    found = await asyncio.to_thread(find)
     if not found:
         return
     process_tree.send(found, signal.SIGTERM)
     deadline = time.monotonic() + grace_seconds
     while True:
-        found = await asyncio.to_thread(tracked, tracking_id, sessions)
+        found = await asyncio.to_thread(find)
         if not found:
             return
         if time.monotonic() >= deadline:

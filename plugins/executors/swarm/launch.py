@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import io
+import secrets
 import tarfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
-from plugins.executors.docker.engine import ensure_image, job_labels, translated
+from plugins.executors.docker.engine import ENGINE_ERRORS, ensure_image, job_labels, translated
 from plugins.executors.docker.launch import KEEP_ALIVE, stop_method
 from plugins.executors.docker.options import parse_options
 from plugins.executors.docker.run import path_of
 from plugins.executors.docker.sdk import docker
 from plugins.executors.docker.session import TOOL_CACHE, WORK, node_mount
-from plugins.executors.hostfs.job_folder import repository_name
+from plugins.executors.hostfs.job_folder import JobFolder, repository_name
 from plugins.executors.processes.completion import thread_to_completion, to_completion
 from plugins.executors.swarm.engines import Engines
 from plugins.executors.swarm.leftovers import sweep
@@ -31,6 +33,9 @@ from plugins.executors.swarm.sidecars import start_sidecars
 from plugins.executors.swarm.spec import ServiceShape, check_options, create_arguments, service_name
 from plugins.executors.swarm.tasks import wait_running
 from runner.api import NODE_FOLDER, ContainerSpec, ExecutorError, JobSpec
+
+PROBE = ".baton-volume"
+"""A file in the work volume (beside the workspace) that tells whether its folder is here."""
 
 
 @asynccontextmanager
@@ -74,11 +79,14 @@ async def swarm_session(engines: Engines, job: JobSpec, settings: SwarmSettings)
                                   settings.queue_timeout_seconds)
         node, arch, _hostname = await asyncio.to_thread(engines.for_node, task.node_id)
         nodes.append(node)
+        token = secrets.token_hex(16)
         with translated(f"preparing the job folder of {job.job_key}"):
             info = await asyncio.to_thread(node.api.inspect_container, task.container)
-            await thread_to_completion(node.api.put_archive, task.container, "/", _folders(job))
+            await thread_to_completion(node.api.put_archive, task.container, "/", _folders(job, token))
+        folder = await asyncio.to_thread(local_folder, node, job, prefix, token)
         yield TaskSession(
-            client=node, job=job, container=task.container, image_path=path_of(info.get("Config", {}).get("Env")),
+            client=node, job=job, folder=folder, container=task.container,
+            image_path=path_of(info.get("Config", {}).get("Env")),
             network=network, stop=stop_method(info, options), arch=arch, settings=settings.shared,
             binds=(f"{prefix}-work:{WORK}:rw", f"{prefix}-tool:{TOOL_CACHE}:rw", *node_mount(job)),
             env={**options.env(), **spec.env},
@@ -92,8 +100,9 @@ def _create_network(client: Any, name: str, labels: dict[str, str]) -> None:
     client.networks.create(name, driver="overlay", attachable=True, labels=labels, check_duplicate=True)
 
 
-def _folders(job: JobSpec) -> bytes:
-    """A tar making the workspace, temp folder and tool cache in the job's empty volumes."""
+def _folders(job: JobSpec, token: str) -> bytes:
+    """A tar making the workspace, temp folder and tool cache in the job's empty volumes,
+    and the volume's probe file holding ``token``."""
     name = repository_name(job)
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
@@ -102,4 +111,27 @@ def _folders(job: JobSpec) -> bytes:
             info.type = tarfile.DIRTYPE
             info.mode = 0o777  # a job may run its steps as another user (``--user``)
             tar.addfile(info)
+        probe = tarfile.TarInfo(str(WORK / PROBE).lstrip("/"))
+        probe.size = len(token)
+        tar.addfile(probe, io.BytesIO(token.encode()))
     return buffer.getvalue()
+
+
+def local_folder(node: Any, job: JobSpec, prefix: str, token: str) -> JobFolder | None:
+    """The job's volumes as a job folder of this machine, when they are here (blocking).
+
+    A node's engine on this machine keeps them under its volumes folder: steps' files are
+    then written and read there directly (beneath that folder, following no link), as the
+    docker executor does with its bind mounts. The probe file written through the engine
+    proves the folder is the one the container sees; elsewhere, None: the archive API.
+    """
+    try:
+        work = Path(node.api.inspect_volume(f"{prefix}-work")["Mountpoint"])
+        tool = Path(node.api.inspect_volume(f"{prefix}-tool")["Mountpoint"])
+        if (work / PROBE).read_text() != token or work.parent.parent != tool.parent.parent:
+            return None
+    except (OSError, KeyError, *ENGINE_ERRORS):
+        return None
+    name = repository_name(job)
+    return JobFolder(root=work.parent.parent, work=work, workspace=work / name / name, temp=work / "_temp",
+                     tool_cache=tool)

@@ -51,12 +51,15 @@ def sweep(manager: Any, nodes: Iterable[Any], labels: dict[str, str]) -> list[st
     deadline = time.monotonic() + _SWEEP_SECONDS
     while True:
         left = 0
+        # the task containers first, by force: the swarm would stop them after the service
+        # goes, at its own pace (a second or more), and their volumes wait for them
+        for client in clients:
+            removed += remove_labelled(client, labels)
         for item in _listed(lambda: list_swarm_objects(manager.api, selector)):
             left += 1
             if remove_swarm_object(manager.api, item):
                 removed.append(f"{item.kind} {item.name}")
         for client in clients:
-            removed += remove_labelled(client, labels)
             left += _count(client.api, selector)
         if not left or time.monotonic() >= deadline:
             return removed

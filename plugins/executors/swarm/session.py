@@ -1,8 +1,9 @@
 """A job's steps in its task's container, through the engine of the node it runs on.
 
-The docker executor's session does the work (one exec per step, files through the archive
-API); this one adds what a job folder on another machine needs: the container's own
-variables on every exec (the service spec never holds them) and ``hashFiles`` there.
+The docker executor's session does the work (one exec per step; files in the job's volumes
+directly when they are on this machine, else through the archive API); this one adds the
+container's own variables on every exec (the service spec never holds them) and
+``hashFiles`` where the volumes are on another machine.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ class TaskSession(DockerSession):
     """A running task's container, ready for steps (see :class:`runner.api.Session`)."""
 
     def __init__(self, *, env: dict[str, str], **fields: Any) -> None:
-        super().__init__(folder=None, **fields)
+        super().__init__(**fields)
         self._env = env
 
     async def execute(self, command: Command, output: OutputSink) -> Outcome:

@@ -297,3 +297,21 @@ async def test_a_host_that_stops_answering_is_lost_within_the_keepalive_window(
         for pid in frozen:
             os.kill(pid, signal.SIGKILL)
         kill_command_line(f"sleep {marker}")
+
+
+async def test_a_refused_session_channel_names_the_host_and_maxsessions(sshd: Callable[..., Any]) -> None:
+    server = sshd()
+    config, log = server.directory / "sshd_config", server.directory / "sshd.log"
+    config.write_text(config.read_text().replace("MaxSessions 100", "MaxSessions 1"))
+    listening = log.read_text().count("Server listening")
+    os.kill(server.pid, signal.SIGHUP)  # sshd re-reads its config and listens again
+    deadline = time.monotonic() + 10
+    while log.read_text().count("Server listening") <= listening:
+        assert time.monotonic() < deadline, log.read_text()
+        await asyncio.sleep(0.05)
+    executor = SshExecutor({"hosts": {"box": host_table(server)}})
+    with pytest.raises(ExecutorError, match=r"^host box refused a new session .*MaxSessions"):
+        async with executor.session(job("box")) as session:
+            assert (await run(session, "echo in the job's shell"))[1] == "in the job's shell\n"
+            await run(session, "true")
+            await asyncio.to_thread(session.hash_files, ["."], lambda name: True)  # a second channel beside the shell

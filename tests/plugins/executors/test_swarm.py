@@ -208,3 +208,33 @@ def test_service_names_are_unique_dns_labels(parts: tuple[str, ...], expected: s
         assert name == expected
     assert len(name) <= 56 and all(c.isalnum() or c == "-" for c in name) and name[0].isalpha()
     assert service_name(*parts[:-1], parts[-1] + "x") != name
+
+
+@on_swarm
+async def test_a_job_folder_on_another_machine_goes_through_the_engine(
+        run_id: str, shell_image: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a node elsewhere gets: step files, command files, copies and hashFiles all
+    through the engine's archive API (here the volumes' folder is seen as not local)."""
+    import hashlib
+
+    from plugins.executors.swarm import launch
+    from runner.api import Command, RemoteFiles
+
+    monkeypatch.setattr(launch, "local_folder", lambda *_args: None)
+    (tmp_path / "src" / "sub").mkdir(parents=True)
+    (tmp_path / "src" / "sub" / "a.txt").write_text("alpha\n")
+    async with SwarmExecutor({}).session(make_job(run_id, shell_image)) as session:
+        assert session.host_workspace is None and isinstance(session, RemoteFiles)
+        await session.upload(tmp_path / "src", session.workspace)
+        script, env_file = f"{session.temp}/step.sh", f"{session.temp}/env"
+        output = Output()
+        outcome = await session.execute(Command(
+            argv=(script,), env={"GITHUB_ENV": env_file}, cwd=session.workspace,
+            files={script: b"#!/bin/bash\ncat sub/a.txt\necho B=2 >> \"$GITHUB_ENV\"\n", env_file: b"A=1\n"},
+            collect=(env_file, f"{session.temp}/none"),
+        ), output)
+        assert (outcome.exit_code, output.text, outcome.files) == (0, "alpha\n", {env_file: b"A=1\nB=2\n"})
+        digests = await asyncio.to_thread(session.hash_files, ["sub"], lambda name: name.endswith(".txt"))
+        assert digests == {"sub/a.txt": hashlib.sha256(b"alpha\n").digest()}
+        await session.download(f"{session.workspace}/sub", tmp_path / "back")
+    assert (tmp_path / "back" / "a.txt").read_text() == "alpha\n"
