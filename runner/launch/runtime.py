@@ -22,7 +22,7 @@ from runner.errors import ConfigError
 from runner.events import EventBus
 from runner.expr import Value
 from runner.registry import native_actions, plugin_manager
-from runner.source.action_cache import DEFAULT_SOURCE
+from runner.source.action_cache import ACTIONS_FOLDER, DEFAULT_SOURCE, remove_stale_fetches
 from runner.source.snapshot import remove_stale_snapshots
 from runner.status import RunId
 from runner.store import Recorder, Store, active_run_ids, recover
@@ -185,8 +185,8 @@ async def _beat(runtime: Runtime) -> None:
 
 async def collect_garbage(runtime: Runtime) -> None:
     """Mark runs whose process died ``interrupted`` and remove what they left behind
-    (containers, networks, volumes, job and snapshot folders); what the runs of live
-    processes own is kept. Each finding goes to ``runtime.notify``."""
+    (containers, networks, volumes, job, snapshot and half-fetched action folders); what
+    the runs of live processes own is kept. Each finding goes to ``runtime.notify``."""
     recovered, active = await asyncio.to_thread(_recover, runtime.home)
     for run_id in recovered:
         runtime.notify(f"run {run_id} was interrupted (its process died); marked interrupted")
@@ -194,6 +194,7 @@ async def collect_garbage(runtime: Runtime) -> None:
     for executor in runtime.executors.values():
         removed.extend(await executor.collect_garbage(active))
     removed.extend(await asyncio.to_thread(remove_stale_snapshots))
+    removed.extend(await asyncio.to_thread(remove_stale_fetches, runtime.home / ACTIONS_FOLDER))
     for line in removed:
         runtime.notify(f"removed {line}, left behind by a process that died")
 

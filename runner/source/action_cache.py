@@ -24,6 +24,7 @@ from pathlib import Path
 
 from runner.confinement import is_inside
 from runner.engine.fetcher import FetchedRepository, FetchError
+from runner.process import is_process_alive
 from runner.workflow.action_ref import ActionRef
 
 ACTIONS_FOLDER = "actions"
@@ -32,6 +33,8 @@ DEFAULT_SOURCE = "https://github.com"
 """Where actions come from unless ``--actions-source`` or ``[actions] source`` says otherwise."""
 GIT_TIMEOUT_SECONDS = 300.0
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://|^[^/\s]+@[^/\s]+:")
+_FETCHING = ".fetch-"
+"""The prefix of a fetch in progress (``.fetch-<pid>-<commit>-XXXX``) beside the entries."""
 _GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "GIT_CONFIG_NOSYSTEM": "1"}
 
 
@@ -108,7 +111,7 @@ class GitActionFetcher:
         """Fetch ``commit``'s files into ``folder/<commit>``, all or nothing."""
         location = self._location(ref)
         folder.mkdir(parents=True, exist_ok=True)
-        aside = Path(tempfile.mkdtemp(prefix=f".fetch-{commit[:12]}-", dir=folder))
+        aside = Path(tempfile.mkdtemp(prefix=f"{_FETCHING}{os.getpid()}-{commit[:12]}-", dir=folder))
         try:
             git_dir, files = aside / "git", aside / "files"
             files.mkdir()
@@ -127,6 +130,17 @@ class GitActionFetcher:
             raise FetchError(f"'{ref}': cannot store it in the action cache: {exc.strerror or exc}") from None
         finally:
             shutil.rmtree(aside, ignore_errors=True)
+
+
+def remove_stale_fetches(cache: Path) -> list[str]:
+    """Remove the folders of fetches whose process died (killed half-way); what was removed."""
+    removed: list[str] = []
+    for folder in cache.glob(f"*/*/{_FETCHING}*"):
+        pid = folder.name[len(_FETCHING) :].partition("-")[0]
+        if pid.isdigit() and not is_process_alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(f"folder {folder}")
+    return removed
 
 
 def _check_links(files: Path, ref: ActionRef) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import zoneinfo
 from collections.abc import Iterator
 
 from runner.workflow import availability
@@ -166,6 +165,8 @@ def _timezone(r: Reader, node: Node | None) -> str | None:
     name = r.string(node, "on.schedule[].timezone")
     if name is None:
         return None
+    import zoneinfo  # here: it loads sysconfig, a cost to every workflow without a time zone
+
     try:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):

@@ -28,8 +28,9 @@ from runner.testing import FakeExecutor, FakeSession
 class Recorded:
     events: list[Event] = field(default_factory=list)
 
-    def started(self, key: str) -> float:
-        return next(e.at for e in self.events if isinstance(e, JobStarted) and e.job_key == key)
+    def order(self, kind: type[Event], key: str) -> int:
+        """Where in the stream of events ``key``'s first event of ``kind`` came."""
+        return next(i for i, e in enumerate(self.events) if isinstance(e, kind) and getattr(e, "job_key", None) == key)
 
     def finished(self, key: str) -> JobFinished:
         return next(e for e in self.events if isinstance(e, JobFinished) and e.job_key == key)
@@ -72,13 +73,17 @@ async def test_a_job_starts_when_its_own_needs_finish_not_its_level(tmp_path: Pa
         on: push
         jobs:
           quick: {runs-on: ubuntu-latest, steps: [{run: "true"}]}
-          slow: {runs-on: ubuntu-latest, steps: [{run: sleep 1.5}]}
-          after-quick: {needs: quick, runs-on: ubuntu-latest, steps: [{run: "true"}]}
-        """,
+          slow:
+            runs-on: ubuntu-latest
+            timeout-minutes: 1
+            steps: [{run: 'while [ ! -f GATE ]; do sleep 0.05; done'}]
+          after-quick: {needs: quick, runs-on: ubuntu-latest, steps: [{run: touch GATE}]}
+        """.replace("GATE", str(tmp_path / "gate")),
         tmp_path,
     )
+    # slow ends only once after-quick has run: a scheduler going level by level times out
     assert conclusion == Conclusion.SUCCESS
-    assert seen.started("after-quick") < seen.finished("slow").at
+    assert seen.order(JobStarted, "after-quick") < seen.order(JobFinished, "slow")
 
 
 async def test_capacity_bounds_jobs_running_at_once(tmp_path: Path) -> None:
@@ -86,14 +91,14 @@ async def test_capacity_bounds_jobs_running_at_once(tmp_path: Path) -> None:
         """
         on: push
         jobs:
-          a: {runs-on: ubuntu-latest, steps: [{run: sleep 0.3}]}
-          b: {runs-on: ubuntu-latest, steps: [{run: sleep 0.3}]}
+          a: {runs-on: ubuntu-latest, steps: [{run: "true"}]}
+          b: {runs-on: ubuntu-latest, steps: [{run: "true"}]}
         """,
         tmp_path,
         capacity=1,
     )
-    first, second = sorted(("a", "b"), key=seen.started)
-    assert seen.started(second) >= seen.finished(first).at - 0.05
+    first, second = sorted(("a", "b"), key=lambda key: seen.order(JobStarted, key))
+    assert seen.order(JobStarted, second) > seen.order(JobFinished, first)
 
 
 async def test_fail_fast_cancels_the_other_legs(tmp_path: Path) -> None:
@@ -121,13 +126,13 @@ async def test_without_fail_fast_and_one_at_a_time_every_leg_runs(tmp_path: Path
           m:
             runs-on: ubuntu-latest
             strategy: {fail-fast: false, max-parallel: 1, matrix: {n: [1, 2, 3]}}
-            steps: [{run: 'sleep 0.2; [ ${{ matrix.n }} != 1 ]'}]
+            steps: [{run: '[ ${{ matrix.n }} != 1 ]'}]
         """,
         tmp_path,
     )
     assert [seen.finished(f"m.{i}").conclusion for i in (1, 2, 3)] == [Conclusion.FAILURE, Conclusion.SUCCESS, Conclusion.SUCCESS]
-    assert seen.started("m.2") >= seen.finished("m.1").at - 0.05
-    assert seen.started("m.3") >= seen.finished("m.2").at - 0.05
+    assert seen.order(JobStarted, "m.2") > seen.order(JobFinished, "m.1")
+    assert seen.order(JobStarted, "m.3") > seen.order(JobFinished, "m.2")
 
 
 async def test_step_timeout_fails_the_step_and_always_steps_still_run(tmp_path: Path) -> None:

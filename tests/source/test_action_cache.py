@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from runner.engine.fetcher import FetchError
-from runner.source.action_cache import GitActionFetcher
+from runner.source.action_cache import GitActionFetcher, remove_stale_fetches
 from runner.workflow.action_ref import parse_action_ref
 
 
@@ -101,11 +101,17 @@ def test_a_run_fetches_each_ref_once(source: tuple[Path, Any], tmp_path: Path) -
 def test_a_half_fetch_left_behind_is_never_an_entry(source: tuple[Path, Any], tmp_path: Path) -> None:
     folder, work = source
     sha = work.head.commit.hexsha
-    leftover = tmp_path / "cache" / "acme" / "tool" / f".fetch-{sha[:12]}-killed" / "files"
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    leftover = tmp_path / "cache" / "acme" / "tool" / f".fetch-{dead.pid}-{sha[:12]}-x1" / "files"
     leftover.mkdir(parents=True)
     (leftover / "action.yml").write_text("half")  # what a process killed mid-fetch leaves
+    mine = tmp_path / "cache" / "acme" / "tool" / f".fetch-{os.getpid()}-{sha[:12]}-x2"
+    mine.mkdir()  # a fetch going on now in a live process
     got = fetch(GitActionFetcher(source=str(folder), cache=tmp_path / "cache"), f"acme/tool@{sha}")
     assert (got.folder / "index.js").is_file()
+    assert remove_stale_fetches(tmp_path / "cache") == [f"folder {leftover.parent}"]
+    assert mine.is_dir() and not leftover.parent.exists()
 
 
 def test_two_processes_fetching_at_once_leave_one_whole_entry(source: tuple[Path, Any], tmp_path: Path) -> None:
@@ -113,7 +119,7 @@ def test_two_processes_fetching_at_once_leave_one_whole_entry(source: tuple[Path
     program = (
         "import asyncio, sys\n"
         "from pathlib import Path\n"
-        "from runner.source.action_cache import GitActionFetcher\n"
+        "from runner.source.action_cache import GitActionFetcher, remove_stale_fetches\n"
         "from runner.workflow.action_ref import parse_action_ref\n"
         "f = GitActionFetcher(source=sys.argv[1], cache=Path(sys.argv[2]))\n"
         "print(asyncio.run(f.fetch(parse_action_ref('acme/tool@main'))).folder)\n"

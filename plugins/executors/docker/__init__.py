@@ -6,12 +6,12 @@ the executor is first used, so loading the plugin costs nothing.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import AsyncIterator, Collection, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
+from plugins.executors.docker.threads import in_thread
 from plugins.executors.hostfs.job_folder import leftover_folders, remove_tree
 from plugins.executors.settings import ExecutorSettings
 from runner.api import ExecutorClass, JobSpec, Session, Value, hookimpl, is_owner_alive
@@ -30,12 +30,12 @@ class DockerExecutor:
 
     async def check(self) -> None:
         """Raise :class:`ExecutorError` in one sentence when the engine does not answer."""
-        await asyncio.to_thread(self._ping)
+        await in_thread(self._ping)
 
     @asynccontextmanager
     async def session(self, job: JobSpec) -> AsyncIterator[Session]:
         """Open a job container (and its services) for ``job``; the exit removes them."""
-        client = await asyncio.to_thread(self._connect)
+        client = await in_thread(self._connect)
         from plugins.executors.docker.launch import docker_session
 
         async with docker_session(client, job, self.settings, self._arch) as session:
@@ -43,8 +43,8 @@ class DockerExecutor:
 
     async def collect_garbage(self, active_runs: Collection[str]) -> list[str]:
         """Remove containers, networks, volumes, images and folders of runs not in ``active_runs``."""
-        client = await asyncio.to_thread(self._connect)
-        return await asyncio.to_thread(self._collect, client, active_runs)
+        client = await in_thread(self._connect)
+        return await in_thread(self._collect, client, active_runs)
 
     def _collect(self, client: Any, active_runs: Collection[str]) -> list[str]:
         from plugins.executors.docker.engine import RUN_LABEL

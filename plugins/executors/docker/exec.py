@@ -18,6 +18,7 @@ from plugins.executors.processes import process_tree
 from plugins.executors.processes.completion import to_completion
 from plugins.executors.docker.engine import ENGINE_ERRORS, reason, unreachable
 from plugins.executors.docker.sdk import docker
+from plugins.executors.docker.threads import in_thread
 from plugins.executors.processes.output_relay import OutputRelay
 from runner.api import ExecutorError, OutputSink
 
@@ -124,7 +125,7 @@ async def run_exec(
     """Run ``argv`` in ``container``, streaming output; its exit code (a kill shows as 128+n)."""
     relay = OutputRelay(asyncio.get_running_loop(), output)
     run = ExecRun(api, container, relay)
-    task = asyncio.ensure_future(asyncio.to_thread(run.run, argv, env, workdir))
+    task = asyncio.ensure_future(in_thread(run.run, argv, env, workdir))
     try:
         code = await asyncio.shield(task)
     except asyncio.CancelledError:
@@ -133,15 +134,15 @@ async def run_exec(
         raise
     relay.flush()
     if code is None or code == 137:  # SIGKILL: maybe the whole container went away
-        await asyncio.to_thread(_check_running, api, container)
+        await in_thread(_check_running, api, container)
     return 137 if code is None else code
 
 
 async def _stop(run: ExecRun, task: asyncio.Future[int | None], grace: float, stop: StopMethod) -> None:
-    if not await asyncio.to_thread(run.mark_cancelled):
+    if not await in_thread(run.mark_cancelled):
         await asyncio.wait({task})
         return
-    pid = await asyncio.to_thread(run.host_pid) if stop == "tree" else None
+    pid = await in_thread(run.host_pid) if stop == "tree" else None
     if pid is not None:
         await _stop_tree(pid, task, grace)
     elif stop != "none":
@@ -174,10 +175,10 @@ def _union(*groups: list[process_tree.ProcessInfo]) -> list[process_tree.Process
 
 async def _stop_inside(run: ExecRun, task: asyncio.Future[int | None], grace: float) -> None:
     """Without a view of the engine's processes: ``kill -1`` inside the container."""
-    await asyncio.to_thread(run.kill_inside, signal.SIGTERM)
+    await in_thread(run.kill_inside, signal.SIGTERM)
     done, _ = await asyncio.wait({task}, timeout=grace)
     if not done:
-        await asyncio.to_thread(run.kill_inside, signal.SIGKILL)
+        await in_thread(run.kill_inside, signal.SIGKILL)
         await asyncio.wait({task}, timeout=_AFTER_KILL_SECONDS)
 
 

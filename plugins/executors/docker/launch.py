@@ -6,13 +6,12 @@ an object whose creation was interrupted is found and removed.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from plugins.executors.processes.completion import thread_to_completion, to_completion
+from plugins.executors.processes.completion import to_completion
 from plugins.executors.docker.engine import ensure_image, job_labels, translated
 from plugins.executors.docker.leftovers import remove_labelled
 from plugins.executors.docker.exec import StopMethod
@@ -22,6 +21,7 @@ from plugins.executors.docker.options import ContainerOptions, parse_options
 from plugins.executors.docker.run import path_of
 from plugins.executors.docker.services import ServicePlan, create_network, start_services
 from plugins.executors.docker.session import WORK, DockerSession, mounts, node_mount
+from plugins.executors.docker.threads import in_thread, thread_to_completion
 from plugins.executors.hostfs.job_folder import JobFolder, safe_name
 from plugins.executors.settings import ExecutorSettings
 from runner.api import ContainerSpec, ExecutorError, JobSpec
@@ -47,7 +47,7 @@ async def docker_session(client: Any, job: JobSpec, settings: ExecutorSettings,
     folder: JobFolder | None = None
     try:
         folder = JobFolder.create(settings.host_dir, job, is_shared=True)  # quick: a few mkdirs
-        await asyncio.to_thread(ensure_image, client, spec.image, pull=job.pull,
+        await in_thread(ensure_image, client, spec.image, pull=job.pull,
                                 username=spec.username, password=spec.password)
         network = None
         if job.services:
@@ -65,7 +65,7 @@ async def docker_session(client: Any, job: JobSpec, settings: ExecutorSettings,
             binds=mounts(folder),
         )
     finally:
-        await to_completion(asyncio.to_thread(close, client, labels, folder))
+        await to_completion(in_thread(close, client, labels, folder))
 
 
 def close(client: Any, labels: dict[str, str], folder: JobFolder | None) -> list[str]:
@@ -103,7 +103,7 @@ async def _start_job_container(client: Any, job: JobSpec, spec: ContainerSpec, f
         if chosen and network and chosen not in _OWN_NETWORKS and not chosen.startswith("container:"):
             await thread_to_completion(client.api.connect_container_to_network, container.id, network)
         await thread_to_completion(container.start)
-        info = await asyncio.to_thread(client.api.inspect_container, container.id)
+        info = await in_thread(client.api.inspect_container, container.id)
     return str(container.id), path_of(info.get("Config", {}).get("Env")), stop_method(info, options)
 
 

@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from plugins.executors.processes.completion import thread_to_completion, to_completion
+from plugins.executors.processes.completion import to_completion
 from plugins.executors.docker.engine import ENGINE_ERRORS, ensure_image, reason, translated
 from plugins.executors.docker.mounts import port_bindings, volume_bindings
 from plugins.executors.docker.options import container_arguments
 from plugins.executors.docker.sdk import docker
+from plugins.executors.docker.threads import in_thread, thread_to_completion
 from plugins.executors.processes.output_relay import OutputRelay
 from runner.api import Command, ContainerSpec, ExecutorError, OutputSink, Pull
 
@@ -66,12 +67,12 @@ async def run_one_off(client: Any, place: Placement, spec: ContainerSpec, comman
     The container is removed afterwards, however it ends; a cancellation stops it (the
     image's stop signal, then SIGKILL after the grace period) first.
     """
-    await asyncio.to_thread(ensure_image, client, spec.image, pull=place.pull,
+    await in_thread(ensure_image, client, spec.image, pull=place.pull,
                             username=spec.username, password=spec.password)
     options, arguments = container_arguments(spec)
     env = {**place.env, **options.env(), **spec.env, **command.env}
     if command.path:
-        env = prepend_path(env, command.path, await asyncio.to_thread(image_path, client, spec.image))
+        env = prepend_path(env, command.path, await in_thread(image_path, client, spec.image))
     with translated(f"preparing the volumes of a {spec.image} container"):
         volumes = [*place.binds, *await thread_to_completion(
             volume_bindings, client, [*spec.volumes, *options.lists.get("--volume", ())], place.labels
@@ -89,7 +90,7 @@ async def run_one_off(client: Any, place: Placement, spec: ContainerSpec, comman
     try:
         return await _stream(client.api, container.id, place, output)
     finally:
-        await to_completion(asyncio.to_thread(_remove_quietly, container))
+        await to_completion(in_thread(_remove_quietly, container))
 
 
 async def build(client: Any, context: Path, dockerfile: str, tag: str, labels: dict[str, str],
@@ -99,7 +100,7 @@ async def build(client: Any, context: Path, dockerfile: str, tag: str, labels: d
     A cached build is not labelled with the job (its close keeps it), and an image already
     tagged ``tag`` is used without building."""
     if is_cached:
-        existing = await asyncio.to_thread(_image_id, client, tag)
+        existing = await in_thread(_image_id, client, tag)
         if existing is not None:
             return existing
         labels = {CACHED_LABEL: tag}
@@ -136,12 +137,12 @@ async def _stream(api: Any, container: str, place: Placement, output: OutputSink
             relay.push(chunk)
         return int(api.wait(container).get("StatusCode", 1))
 
-    task = asyncio.ensure_future(asyncio.to_thread(follow))
+    task = asyncio.ensure_future(in_thread(follow))
     try:
         with translated("running a one-off container"):
             code = await asyncio.shield(task)
     except asyncio.CancelledError:
-        await to_completion(asyncio.to_thread(_stop_quietly, api, container, place.grace_seconds))
+        await to_completion(in_thread(_stop_quietly, api, container, place.grace_seconds))
         await asyncio.wait({task})
         if not task.cancelled():
             task.exception()

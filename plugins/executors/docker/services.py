@@ -7,10 +7,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from plugins.executors.processes.completion import thread_to_completion
 from plugins.executors.docker.engine import ENGINE_ERRORS, ensure_image, reason, translated
 from plugins.executors.docker.mounts import port_bindings, volume_bindings
 from plugins.executors.docker.options import container_arguments
+from plugins.executors.docker.threads import in_thread, thread_to_completion
 from runner.api import ContainerSpec, ExecutorError, Pull
 
 _FIRST_POLL_SECONDS = 0.05
@@ -58,7 +58,7 @@ async def start_services(client: Any, plan: ServicePlan, services: dict[str, Con
 
 
 async def _start(client: Any, plan: ServicePlan, name: str, spec: ContainerSpec) -> str:
-    await asyncio.to_thread(ensure_image, client, spec.image, pull=plan.pull,
+    await in_thread(ensure_image, client, spec.image, pull=plan.pull,
                             username=spec.username, password=spec.password)
     options, arguments = container_arguments(spec)
     action = f"starting service {name} ({spec.image})"
@@ -89,12 +89,12 @@ async def wait_healthy(api: Any, name: str, container: str, timeout: float) -> N
     pause = _FIRST_POLL_SECONDS
     while True:
         try:
-            state = (await asyncio.to_thread(api.inspect_container, container))["State"]
+            state = (await in_thread(api.inspect_container, container))["State"]
         except ENGINE_ERRORS as exc:
             raise ExecutorError(f"service {name} vanished while starting: {reason(exc)}") from exc
         health = state.get("Health")
         if not state.get("Running"):
-            logs = await asyncio.to_thread(_log_tail, api, container)
+            logs = await in_thread(_log_tail, api, container)
             raise ExecutorError(
                 f"service {name} exited with code {state.get('ExitCode')} before it was ready{logs}"
             )

@@ -14,11 +14,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from plugins.executors.hostfs import transfer
-from plugins.executors.processes.completion import thread_to_completion
 from plugins.executors.docker.engine import ENGINE_ERRORS, job_labels, translated
 from plugins.executors.docker.exec import StopMethod, run_exec
 from plugins.executors.docker.run import Placement, build, prepend_path, run_one_off
 from plugins.executors.docker.sdk import docker
+from plugins.executors.docker.threads import in_thread, thread_to_completion
 from plugins.executors.hostfs.job_folder import JobFolder, repository_name
 from plugins.executors.settings import ExecutorSettings
 from runner.api import NODE_FOLDER, Command, ContainerSpec, ExecutorError, JobSpec, MissingPathError, Outcome, OutputSink
@@ -95,17 +95,17 @@ class DockerSession:
         """Copy a host folder's contents into the container at ``destination``."""
         target = self.host_path(destination)
         if target is not None and self._folder is not None:
-            await asyncio.to_thread(self._folder.copy_in, source, target, is_shared=True, shown_as=destination)
+            await in_thread(self._folder.copy_in, source, target, is_shared=True, shown_as=destination)
             return
-        data = await asyncio.to_thread(transfer.tar_of_folder, source, self._absolute(destination))
+        data = await in_thread(transfer.tar_of_folder, source, self._absolute(destination))
         with translated(f"uploading {source} to {destination}"):
-            await asyncio.to_thread(self._client.api.put_archive, self.container, "/", data)
+            await in_thread(self._client.api.put_archive, self.container, "/", data)
 
     async def download(self, source: str, destination: Path) -> None:
         """Copy a file or folder of the container to ``destination`` on this machine."""
         origin = self.host_path(source)
         if origin is not None and self._folder is not None:
-            await asyncio.to_thread(self._folder.copy_out, origin, destination, shown_as=source)
+            await in_thread(self._folder.copy_out, origin, destination, shown_as=source)
             return
         absolute = self._absolute(source)
 
@@ -117,7 +117,7 @@ class DockerSession:
                     raise MissingPathError(f"cannot download {source}: it does not exist in the session") from None
                 transfer.extract_tar(stream, absolute, destination)
 
-        await asyncio.to_thread(fetch)
+        await in_thread(fetch)
 
     def _absolute(self, path: str) -> str:
         return posixpath.normpath(posixpath.join(self.workspace, path))
@@ -167,7 +167,7 @@ class DockerSession:
                 raise ExecutorError(f"cannot read a step's command files in {self._folder.root}: {exc}") from exc
         # one archive request each, all at once: a job folder in a volume has five command files
         contents = await asyncio.gather(
-            *(asyncio.to_thread(self._fetch_file, posixpath.join(command.cwd, path)) for path in remote)
+            *(in_thread(self._fetch_file, posixpath.join(command.cwd, path)) for path in remote)
         )
         found.update({path: content for path, content in zip(remote, contents) if content is not None})
         return found

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 from collections.abc import Callable, Coroutine
+from concurrent.futures import Executor
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -33,3 +36,11 @@ async def thread_to_completion(function: Callable[..., T], *args: Any, **kwargs:
     leave a creation in flight that the cleanup, running right after, would miss.
     """
     return await to_completion(asyncio.to_thread(function, *args, **kwargs))
+
+
+async def in_pool(pool: Executor, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``asyncio.to_thread`` on an executor's own ``pool``: calls that block a thread for a
+    step's whole life (an exec's stream) must not take the loop's shared default threads,
+    which the store, the recorder and cancellation also need."""
+    call = functools.partial(contextvars.copy_context().run, function, *args, **kwargs)
+    return await asyncio.get_running_loop().run_in_executor(pool, call)

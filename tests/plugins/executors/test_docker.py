@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from plugins.executors.docker import DockerExecutor
-from runner.api import Command, ContainerSpec, ExecutorError, JobSpec
+from runner.api import Command, ContainerSpec, ExecutorError, JobSpec, owner_token
 from plugins.executors.docker.exec import run_exec
 from plugins.executors.docker.leftovers import list_leftovers, remove_leftover
 from tests.plugins.executors.test_contract import AllRunsBut, Output, no_process_with, run, sleeper
@@ -163,7 +164,8 @@ def test_an_object_removed_by_its_own_run_meanwhile_is_not_an_error(docker_clien
                                                                    shell_image: str,
                                                                    docker_labels: dict[str, str]) -> None:
     dead = f"{run_id}-gone"
-    labels = {"baton.run": dead, "baton.job": "build", **docker_labels}
+    # owned by this live process, so no other process's sweep of the shared engine takes them
+    labels = {"baton.run": dead, "baton.job": "build", "baton.owner": owner_token(), **docker_labels}
     container = docker_client.containers.create(shell_image, ["true"], labels=labels)
     network = docker_client.networks.create(f"baton-{dead}", labels=labels)
     listed = [item for item in list_leftovers(docker_client.api) if item.labels.get("baton.run") == dead]
@@ -205,3 +207,30 @@ async def test_cancel_without_a_view_of_the_engine_kills_inside(docker_client: A
         assert container.status == "running"  # its init was spared
     finally:
         container.remove(force=True)
+
+
+async def test_running_steps_hold_the_executors_own_threads_not_the_loops(
+    docker_executor: DockerExecutor, run_id: str, shell_image: str
+) -> None:
+    """More steps run at once than the loop's default pool has threads (each holds a thread
+    for its stream), and a blocking call of anyone else still gets one at once."""
+    default_threads = min(32, (os.cpu_count() or 1) + 4)
+    count = default_threads + 2
+    async with docker_executor.session(make_job(run_id, shell_image)) as session:
+        gate = f"{session.workspace}/gate"
+        assert session.host_workspace is not None
+        here = session.host_workspace
+        steps = [asyncio.ensure_future(run(session, f"touch started-{i}; while [ ! -f {gate} ]; do sleep 0.05; done"))
+                 for i in range(count)]
+        try:
+            async with asyncio.timeout(60):
+                while len(list(here.glob("started-*"))) < count:
+                    await asyncio.sleep(0.05)
+            async with asyncio.timeout(5):
+                assert await asyncio.to_thread(lambda: "answered") == "answered"
+            (here / "gate").touch()
+            outcomes = await asyncio.gather(*steps)
+        finally:
+            for step in steps:
+                step.cancel()
+        assert [outcome.exit_code for outcome, _ in outcomes] == [0] * count
