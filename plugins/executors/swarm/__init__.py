@@ -7,7 +7,6 @@ executor is first used.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import AsyncIterator, Collection, Mapping
 from contextlib import asynccontextmanager
@@ -33,7 +32,9 @@ class SwarmExecutor:
 
     async def check(self) -> None:
         """Raise :class:`ExecutorError` in one sentence when no swarm manager answers."""
-        await asyncio.to_thread(self._connect().ping)
+        from plugins.executors.docker.threads import in_thread
+
+        await in_thread(self._connect().ping)
 
     @asynccontextmanager
     async def session(self, job: JobSpec) -> AsyncIterator[Session]:
@@ -45,7 +46,9 @@ class SwarmExecutor:
 
     async def collect_garbage(self, active_runs: Collection[str]) -> list[str]:
         """Remove services, secrets, containers, networks and volumes of runs not in ``active_runs``."""
-        return await asyncio.to_thread(self._collect, active_runs)
+        from plugins.executors.docker.threads import in_thread
+
+        return await in_thread(self._collect, active_runs)
 
     def _collect(self, active_runs: Collection[str]) -> list[str]:
         from plugins.executors.docker.engine import RUN_LABEL

@@ -8,7 +8,6 @@ container through that node's engine (see :mod:`plugins.executors.swarm.engines`
 
 from __future__ import annotations
 
-import asyncio
 import io
 import secrets
 import tarfile
@@ -24,7 +23,8 @@ from plugins.executors.docker.run import path_of
 from plugins.executors.docker.sdk import docker
 from plugins.executors.docker.session import TOOL_CACHE, WORK, node_mount
 from plugins.executors.hostfs.job_folder import JobFolder, repository_name
-from plugins.executors.processes.completion import thread_to_completion, to_completion
+from plugins.executors.docker.threads import in_thread, thread_to_completion
+from plugins.executors.processes.completion import to_completion
 from plugins.executors.swarm.engines import Engines
 from plugins.executors.swarm.leftovers import sweep
 from plugins.executors.swarm.session import TaskSession
@@ -50,12 +50,12 @@ async def swarm_session(engines: Engines, job: JobSpec, settings: SwarmSettings)
     check_options(options, f"job {job.job_key}")
     labels = job_labels(job)
     prefix = service_name(job.run_id, job.job_key)
-    manager = await asyncio.to_thread(engines.manager)
+    manager = await in_thread(engines.manager)
     nodes: list[Any] = []
     try:
         # The manager's engine holds the image for a single-node swarm; other nodes pull
         # it from the registry its name points at when their task starts.
-        await asyncio.to_thread(ensure_image, manager, spec.image, pull=job.pull,
+        await in_thread(ensure_image, manager, spec.image, pull=job.pull,
                                 username=spec.username, password=spec.password)
         network = None
         if job.services:
@@ -77,13 +77,13 @@ async def swarm_session(engines: Engines, job: JobSpec, settings: SwarmSettings)
             created = await thread_to_completion(manager.api.create_service, **create_arguments(shape))
         task = await wait_running(manager.api, str(created["ID"]), f"job {job.job_key}",
                                   settings.queue_timeout_seconds)
-        node, arch, _hostname = await asyncio.to_thread(engines.for_node, task.node_id)
+        node, arch, _hostname = await in_thread(engines.for_node, task.node_id)
         nodes.append(node)
         token = secrets.token_hex(16)
         with translated(f"preparing the job folder of {job.job_key}"):
-            info = await asyncio.to_thread(node.api.inspect_container, task.container)
+            info = await in_thread(node.api.inspect_container, task.container)
             await thread_to_completion(node.api.put_archive, task.container, "/", _folders(job, token))
-        folder = await asyncio.to_thread(local_folder, node, job, prefix, token)
+        folder = await in_thread(local_folder, node, job, prefix, token)
         yield TaskSession(
             client=node, job=job, folder=folder, container=task.container,
             image_path=path_of(info.get("Config", {}).get("Env")),
@@ -92,7 +92,7 @@ async def swarm_session(engines: Engines, job: JobSpec, settings: SwarmSettings)
             env={**options.env(), **spec.env},
         )
     finally:
-        await to_completion(asyncio.to_thread(sweep, manager, nodes, labels))
+        await to_completion(in_thread(sweep, manager, nodes, labels))
 
 
 def _create_network(client: Any, name: str, labels: dict[str, str]) -> None:

@@ -7,7 +7,6 @@ before it runs the image's own entrypoint, so ``docker service inspect`` does no
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import shlex
 from typing import Any
@@ -17,7 +16,7 @@ from plugins.executors.docker.mounts import parse_volume
 from plugins.executors.docker.options import ContainerOptions, parse_options
 from plugins.executors.docker.sdk import docker
 from plugins.executors.docker.services import wait_healthy
-from plugins.executors.processes.completion import thread_to_completion
+from plugins.executors.docker.threads import in_thread, thread_to_completion
 from plugins.executors.swarm.engines import Engines
 from plugins.executors.swarm.settings import SwarmSettings
 from plugins.executors.swarm.spec import ServiceShape, check_options, create_arguments, service_name
@@ -39,7 +38,7 @@ async def start_sidecars(engines: Engines, manager: Any, job: JobSpec, settings:
                                                 settings.queue_timeout_seconds)))
     nodes: list[Any] = []
     for name, task in placed:
-        node, _arch, _hostname = await asyncio.to_thread(engines.for_node, task.node_id)
+        node, _arch, _hostname = await in_thread(engines.for_node, task.node_id)
         nodes.append(node)
         await wait_healthy(node.api, name, task.container, settings.shared.health_timeout_seconds)
     return nodes
@@ -52,7 +51,7 @@ async def _create(manager: Any, job: JobSpec, name: str, spec: ContainerSpec, *,
     if spec.ports or options.lists.get("--publish"):
         raise ExecutorError(f"service {name} publishes ports, which the swarm executor does not do: "
                             f"steps reach it by name on the job's network ({name}:PORT)")
-    await asyncio.to_thread(ensure_image, manager, spec.image, pull=job.pull,
+    await in_thread(ensure_image, manager, spec.image, pull=job.pull,
                             username=spec.username, password=spec.password)
     full_name = service_name(job.run_id, job.job_key, name)
     secrets = []
@@ -66,7 +65,7 @@ async def _create(manager: Any, job: JobSpec, name: str, spec: ContainerSpec, *,
             )
         secrets.append(docker.types.SecretReference(secret["ID"], f"{full_name}-env", filename="baton-env",
                                                     mode=0o400))
-        entrypoint, cmd = await asyncio.to_thread(_image_command, manager, spec.image)
+        entrypoint, cmd = await in_thread(_image_command, manager, spec.image)
         if spec.entrypoint is not None or "--entrypoint" in options.values:
             entrypoint = [spec.entrypoint or options.values["--entrypoint"]]
             cmd = []

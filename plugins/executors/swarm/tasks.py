@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from plugins.executors.docker.engine import translated
+from plugins.executors.docker.threads import in_thread
 from runner.api import ExecutorError
 
 _log = logging.getLogger("baton.swarm")
@@ -34,7 +35,7 @@ async def wait_running(api: Any, service: str, what: str, timeout: float) -> Pla
     why = ""
     while True:
         with translated(f"asking the swarm about {what}"):
-            tasks = await asyncio.to_thread(api.tasks, filters={"service": service})
+            tasks = await in_thread(api.tasks, filters={"service": service})
         for task in tasks:
             status = task.get("Status") or {}
             state = str(status.get("State", ""))
