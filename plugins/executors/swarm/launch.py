@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from plugins.executors.docker.host_access import refuse_host_access
 from plugins.executors.docker.engine import ENGINE_ERRORS, ensure_image, job_labels, translated
 from plugins.executors.docker.launch import KEEP_ALIVE, stop_method
 from plugins.executors.docker.options import parse_options
@@ -46,6 +47,7 @@ async def swarm_session(engines: Engines, job: JobSpec, settings: SwarmSettings)
         raise ExecutorError(
             f"job {job.job_key} has no image: give it a container: or map its runs-on labels to an image"
         )
+    refuse_host_access(job.container, job.services)  # a task lands on this machine too
     options = parse_options(spec.options)
     check_options(options, f"job {job.job_key}")
     labels = job_labels(job)

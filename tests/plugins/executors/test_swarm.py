@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -123,10 +124,30 @@ async def test_cancel_removes_the_service_within_10_seconds(docker_client: Any, 
 
 @on_swarm
 async def test_an_option_a_service_cannot_carry_is_refused_by_name(run_id: str, shell_image: str) -> None:
-    job = make_job(run_id, shell_image, container=ContainerSpec(image=shell_image, options="--privileged"))
-    with pytest.raises(ExecutorError, match="container option --privileged of job build is not supported"):
+    job = make_job(run_id, shell_image, container=ContainerSpec(image=shell_image, options="--shm-size 1g"))
+    with pytest.raises(ExecutorError, match="container option --shm-size of job build is not supported"):
         async with SwarmExecutor({}).session(job):
             pass
+
+
+@on_swarm
+@pytest.mark.parametrize(
+    ("fields", "named"),
+    [
+        ({"container": "--privileged"}, "container: options --privileged gives the job this machine"),
+        ({"service": "/etc:/host-etc"}, "services.side: volume '/etc:/host-etc' mounts a folder of this machine"),
+    ],
+)
+async def test_what_would_reach_this_machine_is_refused_as_in_docker(
+        docker_client: Any, run_id: str, shell_image: str, fields: dict[str, str], named: str) -> None:
+    if "container" in fields:
+        job = make_job(run_id, shell_image, container=ContainerSpec(image=shell_image, options=fields["container"]))
+    else:
+        job = make_job(run_id, shell_image, services={"side": ContainerSpec(image=shell_image, volumes=(fields["service"],))})
+    with pytest.raises(ExecutorError, match=re.escape(named)):
+        async with SwarmExecutor({}).session(job):
+            pass
+    assert services_of(docker_client, run_id) == []
 
 
 _HOLDER = """
