@@ -22,7 +22,7 @@ def test_a_plugin_is_switched_off_by_name(monkeypatch: pytest.MonkeyPatch) -> No
     manager = plugin_manager()
     assert "docker" not in executor_classes(manager)
     assert "actions/checkout" not in native_actions(manager)
-    with pytest.raises(ConfigError, match="no executor named 'docker' \\(installed: local, ssh\\)"):
+    with pytest.raises(ConfigError, match="no executor named 'docker' \\(installed: local, ssh, swarm\\)"):
         build_executor(executor_classes(manager), "docker", {})
 
 

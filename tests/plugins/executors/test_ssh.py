@@ -312,6 +312,6 @@ async def test_a_refused_session_channel_names_the_host_and_maxsessions(sshd: Ca
     executor = SshExecutor({"hosts": {"box": host_table(server)}})
     with pytest.raises(ExecutorError, match=r"^host box refused a new session .*MaxSessions"):
         async with executor.session(job("box")) as session:
-            assert (await run(session, "echo in the job's shell"))[1] == "in the job's shell\n"
+            assert (await run(session, "echo \"in the job's shell\""))[1] == "in the job's shell\n"
             await run(session, "true")
             await asyncio.to_thread(session.hash_files, ["."], lambda name: True)  # a second channel beside the shell
