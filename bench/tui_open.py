@@ -72,10 +72,22 @@ def seconds_until(socket: str, holds: Callable[[str], bool], limit: float) -> fl
     raise SystemExit("the dashboard never showed what was expected; it shows:\n" + tmux(socket, "capture-pane", "-p"))
 
 
+def settle(socket: str) -> None:
+    """Wait until the screen stops changing (the table has its cursor; keys now land)."""
+    shown = tmux(socket, "capture-pane", "-p", "-e")
+    deadline = time.perf_counter() + 10
+    while time.perf_counter() < deadline:
+        time.sleep(0.3)
+        now = tmux(socket, "capture-pane", "-p", "-e")
+        if now == shown:
+            return
+        shown = now
+
+
 def measure(home: Path, newest: int) -> tuple[float, float]:
     """(open seconds, median key press ms) of ``baton ui`` on ``home``."""
     socket = f"baton-bench-{uuid.uuid4().hex[:8]}"
-    exports = [f"BATON_HOME={home}"] + [f"PYTHONPATH={os.environ['PYTHONPATH']}"] * ("PYTHONPATH" in os.environ)
+    exports = [f"BATON_HOME={home}", *(f"{name}={os.environ[name]}" for name in ("PYTHONPATH",) if name in os.environ)]
     tmux(socket, "new-session", "-d", "-x", "160", "-y", "45", "-s", "bench", "sleep", "600")
     try:
         started = time.perf_counter()
@@ -83,6 +95,7 @@ def measure(home: Path, newest: int) -> tuple[float, float]:
         row = re.compile(rf"^\s*\S\s+{newest}\s", re.MULTILINE)  # the newest run's row: status, number
         seconds_until(socket, lambda s: row.search(re.sub(r"\x1b\[[0-9;:]*m", "", s)) is not None, 30)
         opened = time.perf_counter() - started
+        settle(socket)
         latencies: list[float] = []
         for n in range(10):
             key = "Down" if n % 2 == 0 else "Up"
