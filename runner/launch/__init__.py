@@ -17,11 +17,10 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from runner.engine.capacity import Capacity
-from runner.launch.event import complete_event, missing_inputs, occurrence_of
-from runner.launch.planning import Launch, PlannedRun, Trigger, plan_runs
-
 if TYPE_CHECKING:
+    from runner.engine.capacity import Capacity
+    from runner.launch.event import complete_event, missing_inputs, occurrence_of
+    from runner.launch.planning import Launch, PlannedRun, Trigger, plan_runs
     from runner.launch.runtime import Notify, RemoteActions, Runtime, collect_garbage, open_runtime, provided_node
     from runner.launch.start import new_runs, start_runs
 
@@ -45,14 +44,20 @@ __all__ = [
 ]
 
 
-_RUNNING = {"Notify": "runtime", "Runtime": "runtime", "collect_garbage": "runtime", "open_runtime": "runtime",
-            "RemoteActions": "runtime", "provided_node": "runtime", "new_runs": "start", "start_runs": "start"}
-"""Names imported when first used: they pull in the engine, the store and the executors'
-registry, which planning alone (``baton run -n``) does not need."""
+_LAZY = {"Capacity": "runner.engine.capacity", "complete_event": "runner.launch.event",
+         "missing_inputs": "runner.launch.event", "occurrence_of": "runner.launch.event",
+         "Launch": "runner.launch.planning", "PlannedRun": "runner.launch.planning", "Trigger": "runner.launch.planning",
+         "plan_runs": "runner.launch.planning", "Notify": "runner.launch.runtime", "Runtime": "runner.launch.runtime",
+         "collect_garbage": "runner.launch.runtime", "open_runtime": "runner.launch.runtime",
+         "RemoteActions": "runner.launch.runtime", "provided_node": "runner.launch.runtime",
+         "new_runs": "runner.launch.start", "start_runs": "runner.launch.start"}
+"""Every name, imported when first used: running pulls in the engine, the store and the
+executors' registry, which planning alone (``baton run -n``) does not need, and the
+dashboard, which imports only small modules of this package, needs none of them."""
 
 
 def __getattr__(name: str) -> Any:
-    module = _RUNNING.get(name)
+    module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    return getattr(importlib.import_module(module), name)

@@ -8,9 +8,10 @@ dashboard builds its dispatch form from them (both import this, neither the othe
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from runner.workflow.model import Workflow
-from runner.workflow.text import Text
+if TYPE_CHECKING:
+    from runner.workflow.model import Workflow
 
 EVENT = "workflow_dispatch"
 
@@ -65,6 +66,8 @@ def dispatch_form(repo: str, workflow: Workflow) -> DispatchForm | None:
 def _text(default: object) -> str:
     if isinstance(default, bool):
         return "true" if default else "false"
+    from runner.workflow.text import Text  # imported when a form is built: the dashboard needs no workflow code before
+
     if isinstance(default, Text):
         return default.source if default.is_literal else ""
     return "" if default is None else str(default)

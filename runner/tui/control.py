@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from runner.errors import UsageError
-from runner.launch import Runtime
 from runner.launch.dispatch_form import DispatchForm
 from runner.launch.local_runs import cancel_local_run, rerun_needs_service
 from runner.process import host_name
 from runner.status import RunId
 from runner.store.records import RunRecord
+
+if TYPE_CHECKING:
+    from runner.launch import Runtime
 
 
 class Control(Protocol):
