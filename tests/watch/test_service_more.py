@@ -69,25 +69,36 @@ jobs:
   deploy:
     runs-on: ubuntu-latest
     steps:
+      - uses: actions/checkout@v4
       - run: |
           echo started > {marks}/$(git log -1 --format=%s)
           while [ ! -f {marks}/go ]; do sleep 0.05; done
 """
 
 
+def _grouped(remote: Remote, tmp_path: Path, *, cancel: str) -> Path:
+    """Push the grouped workflow (``cancel-in-progress: cancel``); the folder its runs mark."""
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    remote.commit({".github/workflows/deploy.yml": GROUPED.format(cancel=cancel, marks=marks)}, "one")
+    remote.push("main")
+    return marks
+
+
+async def _first_running(running: Any, remote: Remote, marks: Path) -> None:
+    """Past the first sight, push a commit titled ``first`` and wait until its run is in its step."""
+    await running.poll()
+    remote.commit({}, "first")
+    remote.push("main")
+    await running.until(lambda: (marks / "first").exists(), "the first run to start")
+
+
 async def test_a_concurrency_group_runs_one_and_the_newest_pending(
     remote: Remote, service: Callable[..., Any], home: Path, tmp_path: Path
 ) -> None:
-    marks = tmp_path / "marks"
-    marks.mkdir()
-    workflow = GROUPED.format(cancel="false", marks=marks).replace("    steps:\n", "    steps:\n      - uses: actions/checkout@v4\n")
-    remote.commit({".github/workflows/deploy.yml": workflow}, "one")
-    remote.push("main")
+    marks = _grouped(remote, tmp_path, cancel="false")
     async with service([watching(remote)]) as running:
-        await running.poll()
-        remote.commit({}, "first")
-        remote.push("main")
-        await running.until(lambda: (marks / "first").exists(), "the first run to start")
+        await _first_running(running, remote, marks)
         for title in ("second", "third"):
             remote.commit({}, title)
             remote.push("main")
@@ -106,16 +117,9 @@ async def test_a_concurrency_group_runs_one_and_the_newest_pending(
 async def test_cancel_in_progress_cancels_the_running_run(
     remote: Remote, service: Callable[..., Any], home: Path, tmp_path: Path
 ) -> None:
-    marks = tmp_path / "marks"
-    marks.mkdir()
-    workflow = GROUPED.format(cancel="true", marks=marks).replace("    steps:\n", "    steps:\n      - uses: actions/checkout@v4\n")
-    remote.commit({".github/workflows/deploy.yml": workflow}, "one")
-    remote.push("main")
+    marks = _grouped(remote, tmp_path, cancel="true")
     async with service([watching(remote)]) as running:
-        await running.poll()
-        remote.commit({}, "first")
-        remote.push("main")
-        await running.until(lambda: (marks / "first").exists(), "the first run to start")
+        await _first_running(running, remote, marks)
         remote.commit({}, "second")
         remote.push("main")
         await running.until(lambda: (marks / "second").exists(), "the second run to start")
