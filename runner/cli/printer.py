@@ -177,7 +177,7 @@ class Printer:
         for view in self.jobs.values():
             took = f"{view.finished - view.started:.1f}s" if view.started and view.finished else "-"
             result = view.conclusion.value if view.conclusion else "unfinished"
-            rows.append((shown(view.name), result, took, shown(view.executor or view.reason[:40])))
+            rows.append((shown(view.name), result, took, shown(view.executor or _brief(view.reason))))
         widths = [max(len(r[i]) for r in rows) for i in range(4)]
         lines = []
         for i, row in enumerate(rows):
@@ -190,3 +190,16 @@ class Printer:
         """Wall time of a run so far."""
         run = self.runs[run_id]
         return (run.finished if run.finished is not None else time.time()) - run.started.at
+
+
+_BRIEF = 60
+"""The widest reason the summary's WHERE column shows (the job's own line has all of it)."""
+
+
+def _brief(reason: str) -> str:
+    """``reason`` within :data:`_BRIEF` characters: up to the end of a clause (``: `` or
+    ``; ``) when one ends in its second half, else cut with an ellipsis."""
+    if len(reason) <= _BRIEF:
+        return reason
+    ends = [at for at in range(_BRIEF // 2, _BRIEF) if reason.startswith((": ", "; "), at)]
+    return reason[:ends[-1]] if ends else reason[:_BRIEF - 1] + "…"

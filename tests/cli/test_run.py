@@ -238,3 +238,15 @@ def test_an_image_that_cannot_be_had_fails_its_jobs_rather_than_moving_them_here
     assert code == 2 and not marker.exists()
     assert "maps to 'Not An/Image!', which is not a Docker image reference" in err
     assert "Traceback" not in out + err
+
+
+def test_the_summary_says_why_a_job_did_not_run_in_one_clause(
+    git_repo: Callable[..., Any], run_baton: Callable[..., tuple[int, str, str]]
+) -> None:
+    workflow = "on: push\njobs:\n  win:\n    runs-on: windows-latest\n    steps:\n      - run: 'true'\n"
+    root = Path(git_repo({".github/workflows/ci.yml": workflow}).working_tree_dir)
+    code, out, err = run_baton(root, "--executor", "local")
+    assert code == 0, err
+    row = next(line for line in (out + err).splitlines() if line.split()[:2] == ["win", "skipped"])
+    assert row.rstrip().endswith("no executor for runs-on ['windows-latest']")
+    assert "map a label with -P LABEL=IMAGE" in out + err  # the job's own line says how to fix it
