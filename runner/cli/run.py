@@ -23,6 +23,7 @@ from runner.cli.report import print_dry_run
 from runner.cli.run_setup import read_event, read_values
 from runner.config import load_config
 from runner.engine.capacity import Capacity
+from runner.engine.retry import RetryPolicy
 from runner.errors import Diagnostic, UsageError, WorkflowError
 from runner.launch import Launch, PlannedRun, Trigger, complete_event, missing_inputs, occurrence_of, plan_runs
 from runner.source.repo import read_facts
@@ -156,6 +157,7 @@ async def _main(args: argparse.Namespace) -> int:
         placement=setup.placement,
         capacity=Capacity(jobs, limits=setup.placement.limits()),
         pull=pull,
+        retry=RetryPolicy.configured(config.retry, config.retry_delay),
         notify=lambda line: print(f"baton: {line}", file=out),
         remote=RemoteActions(
             source=args.actions_source or str(config.actions.get("source") or RemoteActions().source),

@@ -66,6 +66,7 @@ class Scheduler:
                 sha=info.sha,
                 repository=info.repository,
                 at=time.time(),
+                attempt=info.run_attempt,
             )
         )
         conclusion = Conclusion.CANCELLED

@@ -127,6 +127,7 @@ def _request(runtime: Runtime, launch: Launch, run: PlannedRun, source: Path) ->
         matrix_filter=dict(launch.matrix_filter),
         kept=dict(launch.kept),
         pull=runtime.pull,
+        retry=runtime.retry,
         fetcher=GitActionFetcher(
             source=runtime.remote.source, cache=runtime.home / ACTIONS_FOLDER, is_offline=runtime.remote.is_offline
         ),

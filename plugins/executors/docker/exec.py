@@ -16,11 +16,11 @@ from typing import Any, Literal
 
 from plugins.executors.processes import process_tree
 from plugins.executors.processes.completion import to_completion
-from plugins.executors.docker.engine import ENGINE_ERRORS, reason, unreachable
+from plugins.executors.docker.engine import ENGINE_ERRORS, is_engine_fault, reason, unreachable
 from plugins.executors.docker.sdk import docker
 from plugins.executors.docker.threads import in_thread
 from plugins.executors.processes.output_relay import OutputRelay
-from runner.api import ExecutorError, OutputSink
+from runner.api import ExecutorError, InfrastructureError, OutputSink
 
 _POLL_SECONDS = 0.02
 _AFTER_KILL_SECONDS = 5.0
@@ -36,7 +36,7 @@ process but its init); ``none`` only drops the stream (a remote engine and ``--p
 where ``kill -1`` would reach the host's processes)."""
 
 
-class ContainerGone(ExecutorError):
+class ContainerGone(InfrastructureError):
     """The container a command should run in no longer runs."""
 
 
@@ -77,7 +77,8 @@ class ExecRun:
                 raise ContainerGone(
                     f"the job container {self._container[:12]} disappeared (it is not running)"
                 ) from exc
-            raise ExecutorError(f"running a command in the job container failed: {reason(exc)}") from exc
+            raise ExecutorError(f"running a command in the job container failed: {reason(exc)}",
+                                is_infrastructure=is_engine_fault(exc)) from exc
         except ENGINE_ERRORS as exc:
             if self._is_cancelled:
                 return None  # we closed the stream ourselves
