@@ -6,6 +6,8 @@ records; they are safe to call from another process while a run is being written
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from runner.errors import StoreError, UsageError
 from runner.status import RunId
 from runner.store.db import Store, translated
@@ -36,6 +38,21 @@ def list_runs(store: Store, limit: int = 20, repository: str | None = None) -> t
                 "SELECT * FROM runs WHERE repository = ? ORDER BY number DESC LIMIT ?", (repository, limit)
             )
         return tuple(run_from_row(row) for row in rows)
+
+
+def retries_of(store: Store, run_ids: Sequence[RunId]) -> dict[RunId, int]:
+    """How many times jobs of each run were retried because the infrastructure broke (attempts
+    beyond each job's first within one attempt of the run); runs with none are left out."""
+    if not run_ids:
+        return {}
+    marks = ", ".join("?" * len(run_ids))
+    with translated(store.path):
+        rows = store.connection.execute(
+            "SELECT run_id, COUNT(*) - COUNT(DISTINCT job_key || char(0) || run_attempt) FROM job_attempts"
+            f" WHERE run_id IN ({marks}) GROUP BY run_id",
+            tuple(run_ids),
+        )
+        return {RunId(run_id): count for run_id, count in rows if count}
 
 
 def get_run(store: Store, run_ref: str) -> RunRecord:
