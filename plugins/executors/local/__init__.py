@@ -22,7 +22,7 @@ from typing import Any
 
 from plugins.executors.processes.completion import to_completion
 from plugins.executors.local.process import OutputPipe, run_process
-from plugins.executors.processes import tracking
+from plugins.executors.processes import stopping, tracking
 from plugins.executors.processes.process_tree import ProcessInfo
 from plugins.executors.hostfs.job_folder import JobFolder, leftover_folders, remove_tree
 from plugins.executors.settings import ExecutorSettings
@@ -221,8 +221,10 @@ class LocalExecutor:
         left = await asyncio.to_thread(tracking.orphans, active_runs)
         if left:
             pids = {info.pid for info, _ in left}
-            await tracking.stop(lambda: [info for info, _ in tracking.orphans(active_runs) if info.pid in pids],
-                                self.settings.grace_seconds)  # fmt: skip
+            orphans = stopping.FoundProcesses(
+                lambda: [info for info, _ in tracking.orphans(active_runs) if info.pid in pids]
+            )
+            await stopping.stop(orphans, self.settings.grace_seconds)
             removed += [f"process {info.pid} (run {run_id})" for info, run_id in left]
         for path, run_id in await asyncio.to_thread(leftover_folders, self.settings.host_dir, active_runs):
             await asyncio.to_thread(remove_tree, path)
