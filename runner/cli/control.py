@@ -35,9 +35,9 @@ class ServiceControl:
         with ServiceClient.connect(self.home) or _Absent() as client:
             if client is None:
                 raise rerun_needs_service(run, is_failed_only=is_failed_only)
-            new = client.rerun(run.id, is_failed_only=is_failed_only)
+            client.rerun(run.id, is_failed_only=is_failed_only)
         what = "its failed jobs" if is_failed_only else "all its jobs"
-        return f"re-running run #{run.number} ({what}) as run {new}"
+        return f"re-running run #{run.number} ({what}) as its attempt {run.attempt + 1}"
 
     def dispatch_forms(self) -> tuple[DispatchForm, ...]:
         """The service's dispatchable workflows, with their inputs."""

@@ -83,6 +83,7 @@ def new_runs(launch: Launch, planned: Sequence[PlannedRun]) -> tuple[NewRun, ...
             repo=trigger.repo,
             title=trigger.facts.title,
             trigger={"payload": run.info.event, "inputs": dict(launch.inputs)},
+            attempt=run.info.run_attempt,
         )
         for run in planned
     )
@@ -137,6 +138,7 @@ def _request(runtime: Runtime, launch: Launch, run: PlannedRun, source: Path) ->
         only_jobs=launch.only_jobs,
         matrix_filter=dict(launch.matrix_filter),
         kept=dict(launch.kept),
+        first_attempts=dict(launch.again.first_attempts) if launch.again is not None else {},
         pull=runtime.pull,
         retry=runtime.retry,
         fetcher=GitActionFetcher(

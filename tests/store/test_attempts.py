@@ -9,30 +9,16 @@ from pathlib import Path
 import pytest
 
 from runner.cli import main
-from runner.events import Annotation, EventBus, JobFinished, JobQueued, JobRetrying, JobStarted, RunFinished
+from runner.events import EventBus
 from runner.status import Conclusion, RunId, Status
 from runner.store import Recorder, Store, attempts_of, jobs_of, retries_of, steps_of
-from tests.store.events import T0, publish, run_started, step
+from tests.store.events import publish, retried_run
 
 RID = "retried0001"
 
 
 def _retried_run(bus: EventBus, recorder: Recorder) -> None:
-    rid = RunId(RID)
-    publish(bus, [
-        run_started(RID),
-        JobQueued(run_id=rid, job_key="build", job_id="build", name="Build", needs=()),
-        JobStarted(run_id=rid, job_key="build", executor="ssh box", at=T0 + 1),
-        *step(RID, "build", 0, "Compile", ("attempt one's line",), Conclusion.FAILURE, at=T0 + 1),
-        Annotation(run_id=rid, job_key="build", index=0, level="error", message="lost connection to box"),
-        JobRetrying(run_id=rid, job_key="build", attempt=1, attempts=2, reason="lost connection to box", delay=1.0,
-                    at=T0 + 3),
-        JobQueued(run_id=rid, job_key="build", job_id="build", name="Build", needs=(), attempt=2),
-        JobStarted(run_id=rid, job_key="build", executor="ssh other", at=T0 + 4),
-        *step(RID, "build", 0, "Compile", ("attempt two's line",), Conclusion.SUCCESS, at=T0 + 4),
-        JobFinished(run_id=rid, job_key="build", conclusion=Conclusion.SUCCESS, outputs={}, at=T0 + 6),
-        RunFinished(run_id=rid, conclusion=Conclusion.SUCCESS, at=T0 + 6),
-    ])  # fmt: skip
+    publish(bus, retried_run(RID))
     recorder.flush(timeout=5)
 
 

@@ -45,6 +45,7 @@ async def docker_session(client: Any, job: JobSpec, settings: ExecutorSettings,
     labels = job_labels(job)
     prefix = f"baton-{safe_name(job.run_id)}-{safe_name(job.job_key)}"
     folder: JobFolder | None = None
+    container: str | None = None
     try:
         folder = JobFolder.create(settings.host_dir, job, is_shared=True)  # quick: a few mkdirs
         await in_thread(ensure_image, client, spec.image, pull=job.pull,
@@ -65,12 +66,13 @@ async def docker_session(client: Any, job: JobSpec, settings: ExecutorSettings,
             binds=mounts(folder),
         )
     finally:
-        await to_completion(in_thread(close, client, labels, folder))
+        await to_completion(in_thread(close, client, labels, folder, container))
 
 
-def close(client: Any, labels: dict[str, str], folder: JobFolder | None) -> list[str]:
-    """Remove the session's containers, network, volumes, images and folder (blocking)."""
-    removed = remove_labelled(client, labels)
+def close(client: Any, labels: dict[str, str], folder: JobFolder | None, container: str | None = None) -> list[str]:
+    """Remove the session's containers (``container``, the job container, while the others
+    are listed), network, volumes, images and folder (blocking)."""
+    removed = remove_labelled(client, labels, first=container)
     if folder is not None:
         folder.remove()
         removed.append(f"folder {folder.root}")
