@@ -120,4 +120,5 @@ def test_a_workflow_container_cannot_reach_this_machine(spec: ContainerSpec, mes
 
 
 def test_volumes_and_options_that_stay_in_docker_are_fine() -> None:
-    refuse_host_access(ContainerSpec(image="i", volumes=("named:/data", "/anonymous"), options="--cpus 1 -e A=B"), {})
+    spec = ContainerSpec(image="i", volumes=("named:/data", "/anonymous"), options="--cpus 1 -e A=B")
+    assert refuse_host_access(spec, {"db": spec}) is None  # no ExecutorError for the job container nor a service
