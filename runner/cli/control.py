@@ -30,6 +30,11 @@ class ServiceControl:
                 return client.cancel(run.id)
         return cancel_local_run(run)
 
+    def is_serving(self) -> bool:
+        """Whether the watch service of this home answers on its socket."""
+        with ServiceClient.connect(self.home) or _Absent() as client:
+            return client is not None
+
     def rerun(self, run: RunRecord, *, is_failed_only: bool) -> str:
         """Have the service start ``run`` again (only its failed jobs and their dependents)."""
         with ServiceClient.connect(self.home) or _Absent() as client:

@@ -3,7 +3,7 @@
 The JSON document (``--format json``) is one object::
 
     {"status": "success" | "failure" | "cancelled",
-     "runs": [{"id", "workflow", "file", "status"}],
+     "runs": [{"id", "workflow", "file", "status", "attempt"}],
      "jobs": [{"id", "key", "name", "workflow", "matrix", "conclusion", "outputs", "reason", "summary",
                "attempt", "failed_attempts",
                "steps": [{"id", "name", "outcome", "conclusion", "outputs", "duration", "log"}]}]}
@@ -111,7 +111,8 @@ def json_document(printer: Printer, requests: Sequence[PlannedRun], conclusions:
             }
         )
     runs: list[Value] = [
-        {"id": r.run_id, "workflow": r.info.workflow, "file": r.info.workflow_path, "status": c.value}
+        {"id": r.run_id, "workflow": r.info.workflow, "file": r.info.workflow_path, "status": c.value,
+         "attempt": r.info.run_attempt}
         for r, c in zip(requests, conclusions)
     ]
     return json.dumps({"status": overall(conclusions).value, "runs": runs, "jobs": jobs}, indent=2)

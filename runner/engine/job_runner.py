@@ -241,7 +241,7 @@ class JobRunner:
         """Put the event payload where ``GITHUB_EVENT_PATH`` points; returns that path."""
         folder = posixpath.join(session.temp, "_github_workflow")
         with tempfile.TemporaryDirectory(prefix="baton-event-") as host:
-            Path(host, "event.json").write_text(json.dumps(self.request.info.event, indent=2))
+            await asyncio.to_thread(Path(host, "event.json").write_text, json.dumps(self.request.info.event, indent=2))
             await session.upload(Path(host), folder)
         return posixpath.join(folder, "event.json")
 

@@ -3,6 +3,7 @@ dependents, with real runs on the host executor and the real store."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -119,3 +120,39 @@ async def test_a_rerun_of_failed_jobs_runs_them_and_their_dependents_and_keeps_t
             again_all = {j.job_key: j for j in jobs_of(store, record.id)}
         assert again_all["make"].outputs["value"] != made, "a whole re-run runs every job"
         assert {k: j.attempt for k, j in again_all.items()} == {"make": 2, "side": 2, "flaky.1": 3, "flaky.2": 3, "after": 3}
+
+
+def test_baton_rerun_failed_without_a_service_runs_the_attempt_here(
+    workflow_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from runner.cli import main
+
+    monkeypatch.setenv("BATON_HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(workflow_repo)
+    marker = tmp_path / "marker"
+    flags = ["--executor", "local", "--env", f"MARKER={marker}"]
+    assert main(["run", *flags]) == 1
+    capsys.readouterr()
+    with Store.open() as store:
+        (record,) = list_runs(store)
+        made = {j.job_key: j for j in jobs_of(store, record.id)}["make"].outputs["value"]
+    marker.touch()
+    assert main(["rerun", str(record.number), "--failed", *flags, "--format", "json"]) == 0
+    out, err = capsys.readouterr()
+    document = json.loads(out)
+    assert (document["runs"][0]["id"], document["runs"][0]["attempt"]) == (record.id, 2)
+    assert "Traceback" not in err
+    with Store.open() as store:
+        assert [r.number for r in list_runs(store)] == [1], "the same run, no new one"
+        jobs = {j.job_key: j for j in jobs_of(store, record.id)}
+    assert {k: (j.conclusion, j.attempt) for k, j in jobs.items()} == {
+        "make": (Conclusion.SUCCESS, 1), "side": (Conclusion.SUCCESS, 1),
+        "flaky.1": (Conclusion.SUCCESS, 2), "flaky.2": (Conclusion.SUCCESS, 2), "after": (Conclusion.SUCCESS, 2),
+    }  # fmt: skip
+    assert jobs["make"].outputs == {"value": made}
+    assert main(["rerun", "1", "--failed", *flags]) == 2
+    assert "run #1 has no failed jobs to run again" in capsys.readouterr().err
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert main(["rerun", "1", "-C", str(elsewhere), *flags]) == 2
+    assert "run baton rerun in its repository, or name it with -C DIR" in capsys.readouterr().err

@@ -119,17 +119,26 @@ async def test_several_launches_side_by_side_in_one_process_share_executors_and_
         repo = git_repo({".github/workflows/ci.yml": CONCURRENT.format(n=n, other=other), "marker.txt": f"{n}\n"})
         root = Path(repo.working_tree_dir)
         workflow = parse_file(root / ".github" / "workflows" / "ci.yml", display=".github/workflows/ci.yml")
-        launches.append(Launch(trigger=Trigger(event_name="push", facts=read_facts(root)), workflows=(workflow,)))
+        launch = Launch(trigger=Trigger(event_name="push", facts=read_facts(root)), workflows=(workflow,))
+        launches += [launch, launch]  # two runs of each repository, as two pushes would start
     executors = {"local": LocalExecutor({}), "docker": DockerExecutor({})}
     placement = Placement.build(container_executor="docker", images={"ubuntu-latest": shell_image})
-    async with open_runtime(executors=executors, placement=placement, capacity=Capacity(4), pull="never") as runtime:
+    async with open_runtime(executors=executors, placement=placement, capacity=Capacity(8), pull="never") as runtime:
         results = await asyncio.gather(*(start_runs(runtime, launch) for launch in launches))
-    assert results == [(Conclusion.SUCCESS,)] * 4
+    assert results == [(Conclusion.SUCCESS,)] * 8
     with Store.open() as store:
         runs = list_runs(store)
-    assert sorted(r.number for r in runs) == [1, 2, 3, 4]
+        assert all(j.conclusion == Conclusion.SUCCESS for r in runs for j in jobs_of(store, r.id))
+        assert sum(len(jobs_of(store, r.id)) for r in runs) == 8 * 3
+    assert sorted(r.number for r in runs) == list(range(1, 9))
     ids = {r.id for r in runs}
-    left = [c for c in docker_client.api.containers(all=True, filters={"label": "baton.run"}) if c["Labels"]["baton.run"] in ids]
+    left = [
+        item
+        for listing in (docker_client.api.containers(all=True, filters={"label": "baton.run"}),
+                        docker_client.api.networks(filters={"label": "baton.run"}))
+        for item in listing
+        if (item.get("Labels") or {}).get("baton.run") in ids
+    ]  # fmt: skip
     assert left == []
 
 

@@ -21,9 +21,6 @@ JOB_LABEL = "baton.job"
 OWNER_LABEL = "baton.owner"
 """The process that created the object (see ``runner.api.owner_token``)."""
 
-_ARCHES = {"amd64": "X64", "x86_64": "X64", "arm64": "ARM64", "aarch64": "ARM64", "386": "X86",
-           "arm": "ARM"}
-
 ENGINE_ERRORS = (docker.errors.DockerException, requests_errors.RequestException)
 """What the SDK raises when the engine refuses or cannot be reached."""
 
@@ -59,10 +56,6 @@ def connect(timeout: int = 120, base_url: str | None = None) -> tuple[Any, str]:
         raise unreachable(base_url) from exc
     return answering, str(info.get("Arch", ""))
 
-
-def runner_arch(arch: str) -> str:
-    """``RUNNER_ARCH`` (``X64``, ``ARM64``) for an engine's or a node's architecture name."""
-    return _ARCHES.get(arch, "X64")
 
 
 def unreachable(base_url: str | None = None) -> ExecutorError:

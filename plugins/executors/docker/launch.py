@@ -17,7 +17,7 @@ from plugins.executors.docker.leftovers import remove_labelled
 from plugins.executors.docker.exec import StopMethod
 from plugins.executors.docker.host_access import refuse_host_access
 from plugins.executors.docker.mounts import port_bindings, volume_bindings
-from plugins.executors.docker.options import ContainerOptions, parse_options
+from plugins.executors.docker.options import ContainerOptions, container_env, parse_options
 from plugins.executors.docker.run import path_of
 from plugins.executors.docker.services import ServicePlan, create_network, start_services
 from plugins.executors.docker.session import WORK, DockerSession, mounts, node_mount
@@ -94,7 +94,7 @@ async def _start_job_container(client: Any, job: JobSpec, spec: ContainerSpec, f
         container = await thread_to_completion(
             client.containers.create, spec.image,
             name=name, entrypoint=KEEP_ALIVE, command=[],
-            environment={**options.env(), **job.env, **spec.env},
+            environment=container_env(options, spec, base=job.env),
             working_dir=arguments.pop("working_dir", str(WORK / folder.workspace.relative_to(folder.work))),
             volumes=[*mounts(folder), *node_mount(job), *volumes],
             ports=port_bindings([*spec.ports, *options.lists.get("--publish", ())]),

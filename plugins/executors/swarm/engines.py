@@ -10,7 +10,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from plugins.executors.docker.engine import ENGINE_ERRORS, connect, reason, runner_arch, translated
+from plugins.executors.docker.engine import ENGINE_ERRORS, connect, reason, translated
+from plugins.executors.runner_machine import runner_arch
 from plugins.executors.swarm.settings import SwarmSettings
 from runner.api import ExecutorError, InfrastructureError
 
