@@ -20,7 +20,7 @@ from runner.artifact_store import check_name as check_artifact_name
 from runner.atomic import human_size
 from runner.cache_store import CacheEntry, CacheError, CacheStore, OverLimit, cache_version
 from runner.cache_store import check_key as check_cache_key
-from runner.errors import ActionError, ConfigError, DeliveryError, ExecutorError, MissingPathError
+from runner.errors import ActionError, ConfigError, DeliveryError, ExecutorError, InfrastructureError, MissingPathError
 from runner.expr import Value
 from runner.expr.hashfiles import FileGlob, compile_file_globs
 from runner.process import is_owner_alive, owner_token
@@ -58,6 +58,7 @@ __all__ = [
     "ExecutorClass",
     "HostPool",
     "ExecutorError",
+    "InfrastructureError",
     "JobSpec",
     "NODE_FOLDER",
     "NativeAction",

@@ -8,6 +8,8 @@ command-line flags win over both. Example::
     executor = "auto"        # auto | docker | local | <plugin>
     jobs = 4                 # jobs running at once
     pull = "missing"         # missing | always | never
+    retry = 1                # retries of a job the infrastructure broke (0: none)
+    retry_delay = 1.0        # seconds before the first retry (then 2, 4 … times as long)
 
     [labels]                 # runs-on label -> image ("-self-hosted": the host)
     ubuntu-latest = "ubuntu:24.04"
@@ -39,7 +41,9 @@ from runner.api import Pull
 from runner.errors import ConfigError
 from runner.expr import Value
 
-_RUN_KEYS = {"executor": str, "jobs": int, "pull": str}
+_RUN_KEYS: dict[str, type | tuple[type, ...]] = {
+    "executor": str, "jobs": int, "pull": str, "retry": int, "retry_delay": (int, float),
+}
 _PULL = ("missing", "always", "never")
 _TABLES = ("run", "labels", "executors", "actions", "notify", "repos")
 _ACTION_PATHS = ("source", "node")
@@ -54,6 +58,10 @@ class Config:
     executor: str | None = None
     jobs: int | None = None
     pull: Pull | None = None
+    retry: int | None = None
+    """``[run] retry``: retries of a job the infrastructure broke."""
+    retry_delay: float | None = None
+    """``[run] retry_delay``: seconds before the first retry."""
     labels: dict[str, str] = field(default_factory=dict)
     """runs-on label → image (or ``-self-hosted``)."""
     executors: dict[str, dict[str, Value]] = field(default_factory=dict)
@@ -105,7 +113,10 @@ def load_config(repository: Path | None) -> Config:
         if kind is None:
             raise ConfigError(f"unknown setting [run] {key} (known: {', '.join(_RUN_KEYS)})", where=_where(paths))
         if not isinstance(value, kind) or isinstance(value, bool):
-            raise ConfigError(f"[run] {key} must be a {kind.__name__}, not {value!r}", where=_where(paths))
+            noun = kind.__name__ if isinstance(kind, type) else "number"
+            raise ConfigError(f"[run] {key} must be a {noun}, not {value!r}", where=_where(paths))
+        if key.startswith("retry") and isinstance(value, int | float) and value < 0:
+            raise ConfigError(f"[run] {key} must be 0 or more, not {value!r}", where=_where(paths))
     if run.get("pull") is not None and run["pull"] not in _PULL:
         raise ConfigError(f"[run] pull must be one of {', '.join(_PULL)}, not {run['pull']!r}", where=_where(paths))
     for label, image in merged["labels"].items():
@@ -117,6 +128,8 @@ def load_config(repository: Path | None) -> Config:
         executor=run.get("executor"),
         jobs=run.get("jobs"),
         pull=pull,
+        retry=run.get("retry"),
+        retry_delay=float(run["retry_delay"]) if run.get("retry_delay") is not None else None,
         labels=dict(merged["labels"]),
         executors=merged["executors"],
         actions=merged["actions"],

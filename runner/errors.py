@@ -106,9 +106,35 @@ class OutsideRootError(BatonError):
 
 
 class ExecutorError(BatonError):
-    """An executor cannot do its work: engine unreachable, host lost, image missing."""
+    """An executor cannot do its work: engine unreachable, host lost, image missing.
+
+    Each one says whose fault it is (:attr:`is_infrastructure`): the infrastructure broke
+    (a lost connection, an engine that failed or does not answer, a pull that failed, a
+    host that cannot be reached), and the job runs again as a new attempt; or the job
+    asked for something that cannot be done (an image name that does not exist, a refused
+    bind, a missing path), which no retry mends. Unless said otherwise, it is the job's.
+    """
 
     exit_code = 3
+    is_infrastructure: bool = False
+    """Whether the infrastructure broke (a retry may succeed), not what the job asked for."""
+
+    def __init__(self, message: str, *, where: str | None = None, is_infrastructure: bool | None = None) -> None:
+        super().__init__(message, where=where)
+        if is_infrastructure is not None:
+            self.is_infrastructure = is_infrastructure
+
+
+class InfrastructureError(ExecutorError):
+    """What runs the job broke under it (connection lost, engine failed, host unreachable):
+    the job is retried as a new attempt (``[run] retry``)."""
+
+    is_infrastructure = True
+
+
+def is_infrastructure_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` is an executor's report that the infrastructure broke."""
+    return isinstance(exc, ExecutorError) and exc.is_infrastructure
 
 
 class ActionError(BatonError):

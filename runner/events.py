@@ -31,6 +31,8 @@ class RunStarted:
     """The repository folder (or remote) the run is about."""
     at: float
     """Unix time."""
+    attempt: int = 1
+    """The run's attempt (``github.run_attempt``): a re-run of the run makes the next."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,6 +48,8 @@ class JobQueued:
     waiting_for: str = ""
     """Why a job whose needs are done still waits (``waiting for a slot on build-1 (2/2
     busy)``): published again each time that changes; empty while needs are pending."""
+    attempt: int = 1
+    """Which attempt of the job this is, from 1 (a retry or a re-run makes the next)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -131,6 +135,25 @@ class JobFinished:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class JobRetrying:
+    """An attempt of a job failed because the infrastructure broke under it: the job runs
+    again, as attempt ``attempt + 1``, after ``delay`` seconds (its steps and logs start
+    afresh; the failed attempt's are kept)."""
+
+    run_id: RunId
+    job_key: str
+    attempt: int
+    """The attempt that failed."""
+    attempts: int
+    """How many attempts the job may have in all."""
+    reason: str
+    """What broke (the executor's message)."""
+    delay: float
+    """Seconds until the next attempt begins."""
+    at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RunFinished:
     """The run ended."""
 
@@ -139,7 +162,10 @@ class RunFinished:
     at: float
 
 
-Event = RunStarted | JobQueued | JobStarted | StepStarted | LogLines | Annotation | StepFinished | JobFinished | RunFinished
+Event = (
+    RunStarted | JobQueued | JobStarted | StepStarted | LogLines | Annotation | StepFinished | JobRetrying | JobFinished
+    | RunFinished
+)
 """Any run event."""
 
 Subscriber = Callable[[Event], None]

@@ -15,6 +15,7 @@ from runner.events import (
     Event,
     JobFinished,
     JobQueued,
+    JobRetrying,
     JobStarted,
     LogLines,
     RunFinished,
@@ -73,7 +74,11 @@ class JobView:
     """Why it failed or was skipped, when that is not a step's doing; while it is queued,
     why it waits (a busy host)."""
     steps: dict[int, StepView] = field(default_factory=dict)
-    """Its steps by index, in the order they began."""
+    """Its steps by index, in the order they began (of the current attempt)."""
+    attempt: int = 1
+    """The attempt running (or that ran last), from 1."""
+    failed_attempts: tuple[str, ...] = ()
+    """Why each earlier attempt of this run of the job failed (what broke), in order."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -114,8 +119,15 @@ class Progress:
                 current = self.jobs.get((event.run_id, event.job_key))
                 if current is None:
                     current = JobView(run_id=event.run_id, key=event.job_key, job_id=event.job_id, name=event.name)
+                if event.attempt != current.attempt:
+                    current = replace(current, attempt=event.attempt, steps={})
                 return self._put(replace(current, job_id=event.job_id, name=event.name, needs=event.needs,
                                          matrix=dict(event.matrix), reason=event.waiting_for))
+            case JobRetrying():
+                job = self.job(event.run_id, event.job_key)
+                return self._put(replace(job, status="queued", attempt=event.attempt + 1, steps={}, started=None,
+                                         failed_attempts=(*job.failed_attempts, event.reason),
+                                         reason=f"attempt {event.attempt} failed: {event.reason}; retrying"))
             case JobStarted():
                 return self._put(replace(self.job(event.run_id, event.job_key), status="running", executor=event.executor,
                                          started=event.at, reason=""))

@@ -3,7 +3,10 @@ killing a server the way a host dies (its connections with it)."""
 
 from __future__ import annotations
 
+import shutil
 import signal
+import socket
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -43,6 +46,32 @@ def kill_server(server: Any) -> None:
     while (info := process_tree.read_info(server.pid)) is not None and not info.is_zombie:  # its port closes with it
         assert time.monotonic() < deadline, f"sshd {server.pid} outlived SIGKILL"
         time.sleep(0.01)
+
+
+def revive_server(server: Any) -> subprocess.Popen[bytes]:
+    """The host comes back: a new sshd with ``server``'s config (address, port, keys), once it
+    greets on its port. Stop it with :func:`stop_revived`."""
+    binary = shutil.which("sshd") or "/usr/sbin/sshd"
+    with (server.directory / "sshd.revived.log").open("wb") as log:
+        process = subprocess.Popen([binary, "-D", "-e", "-f", str(server.directory / "sshd_config")],
+                                   stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 10
+    while process.poll() is None:
+        try:
+            with socket.create_connection((server.host, server.port), timeout=1.0) as conn:
+                if conn.recv(8).startswith(b"SSH-"):
+                    return process
+        except OSError:
+            assert time.monotonic() < deadline, f"sshd did not come back on {server.host}:{server.port}"
+            time.sleep(0.02)
+    raise AssertionError(f"revived sshd exited with {process.returncode}")
+
+
+def stop_revived(process: subprocess.Popen[bytes]) -> None:
+    """Stop a sshd of :func:`revive_server` with its connection processes."""
+    kill_connections(process.pid)
+    process.kill()
+    process.wait()
 
 
 def toml_table(name: str, table: dict[str, object]) -> str:

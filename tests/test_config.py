@@ -33,12 +33,22 @@ def test_repository_overrides_user_key_by_key(tmp_path: Path, user_home: Path) -
     assert config.files == (tmp_path / "baton.toml", user_home / "baton.toml")
 
 
+def test_retry_settings(tmp_path: Path, user_home: Path) -> None:
+    (tmp_path / "baton.toml").write_text("[run]\nretry = 0\nretry_delay = 2\n")
+    config = load_config(tmp_path)
+    assert (config.retry, config.retry_delay) == (0, 2.0)
+    assert load_config(None).retry is None
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
         ("[run]\njobz = 2\n", "unknown setting [run] jobz"),
         ("[run]\njobs = 'two'\n", "[run] jobs must be a int"),
         ("[run]\npull = 'sometimes'\n", "[run] pull must be one of missing, always, never"),
+        ("[run]\nretry = -1\n", "[run] retry must be 0 or more, not -1"),
+        ("[run]\nretry = 1.5\n", "[run] retry must be a int"),
+        ("[run]\nretry_delay = 'soon'\n", "[run] retry_delay must be a number, not 'soon'"),
         ("[labelz]\nx = 'y'\n", "unknown table [labelz]"),
         ("[labels]\nx = 3\n", "[labels] x must be an image name"),
         ("[run\n", "invalid TOML"),

@@ -9,7 +9,7 @@ import pytest
 
 from runner.engine import execute_run
 from runner.events import Event, EventBus, RunFinished, StepFinished, StepStarted
-from runner.status import Conclusion
+from runner.status import Conclusion, RunId
 from tests.engine.test_scheduler import request
 
 
@@ -44,6 +44,12 @@ async def test_a_failing_subscriber_does_not_stop_the_run_nor_the_other_subscrib
 
 def test_unsubscribing_twice_is_harmless() -> None:
     bus = EventBus()
-    unsubscribe = bus.subscribe(lambda event: None)
+    gone: list[Event] = []
+    staying: list[Event] = []
+    unsubscribe = bus.subscribe(gone.append)
+    bus.subscribe(staying.append)
     unsubscribe()
     unsubscribe()
+    event = RunFinished(run_id=RunId("1"), conclusion=Conclusion.SUCCESS, at=0.0)
+    bus.publish(event)
+    assert gone == [] and staying == [event]

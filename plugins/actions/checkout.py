@@ -6,6 +6,7 @@ and the watcher), so a checkout needs no network and no credentials.
 
 from __future__ import annotations
 
+import asyncio
 import posixpath
 import tempfile
 from pathlib import Path
@@ -49,15 +50,19 @@ class Checkout:
             return ActionResult(is_success=False)
         if sparse:
             with tempfile.TemporaryDirectory(prefix="baton-sparse-") as folder:
-                for skipped in _copy_sparse(source, Path(folder), sparse):
+                for skipped in await asyncio.to_thread(_copy_sparse, source, Path(folder), sparse):
                     say(f"::warning::sparse-checkout: {skipped}\n".encode())
                 await session.upload(Path(folder), destination)
         else:
             await session.upload(source, destination)
-        files = sum(1 for p in source.rglob("*") if p.is_file())
+        files = await asyncio.to_thread(_count_files, source)
         say(f"Checked out {own or 'the repository'} ({files} files) into {destination}\n".encode())
         commit = call.github.get("sha", "")
         return ActionResult(is_success=True, outputs={"commit": str(commit), "ref": str(call.github.get("ref", ""))})
+
+
+def _count_files(folder: Path) -> int:
+    return sum(1 for p in folder.rglob("*") if p.is_file())
 
 
 def _is_under(path: str, folder: str) -> bool:

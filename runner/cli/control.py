@@ -30,14 +30,19 @@ class ServiceControl:
                 return client.cancel(run.id)
         return cancel_local_run(run)
 
+    def is_serving(self) -> bool:
+        """Whether the watch service of this home answers on its socket."""
+        with ServiceClient.connect(self.home) or _Absent() as client:
+            return client is not None
+
     def rerun(self, run: RunRecord, *, is_failed_only: bool) -> str:
         """Have the service start ``run`` again (only its failed jobs and their dependents)."""
         with ServiceClient.connect(self.home) or _Absent() as client:
             if client is None:
                 raise rerun_needs_service(run, is_failed_only=is_failed_only)
-            new = client.rerun(run.id, is_failed_only=is_failed_only)
+            client.rerun(run.id, is_failed_only=is_failed_only)
         what = "its failed jobs" if is_failed_only else "all its jobs"
-        return f"re-running run #{run.number} ({what}) as run {new}"
+        return f"re-running run #{run.number} ({what}) as its attempt {run.attempt + 1}"
 
     def dispatch_forms(self) -> tuple[DispatchForm, ...]:
         """The service's dispatchable workflows, with their inputs."""

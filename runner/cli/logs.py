@@ -1,4 +1,7 @@
-"""``baton logs RUN [JOB [STEP]] [--follow]``: the output of a run's steps, from the store.
+"""``baton logs RUN [JOB [STEP]] [--follow] [--attempt N]``: the output of a run's steps, from the store.
+
+Each job shows its latest attempt; ``--attempt N`` shows its N-th instead (a retry of what
+the infrastructure broke, or a re-run, makes the next), leaving out jobs that had none.
 
 Works from any process: it reads the database and the step log files that the
 recording process writes. With ``--follow`` it reads both again at each event of the
@@ -11,14 +14,25 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from runner.cli.run_events import RunNews
 from runner.cli.runs import COLOURS
 from runner.cli.style import Style
-from runner.errors import BatonError
+from runner.errors import BatonError, StoreError, UsageError
 from runner.status import Conclusion
-from runner.store import JobRecord, RunRecord, StepRecord, Store, find_job, find_step, get_run, jobs_of, steps_of
+from runner.store import (
+    JobRecord,
+    RunRecord,
+    StepRecord,
+    Store,
+    attempts_of,
+    find_job,
+    find_step,
+    get_run,
+    jobs_of,
+    steps_of,
+)
 
 _CHUNK = 1 << 20
 
@@ -29,12 +43,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("job", nargs="?", metavar="JOB", help="only this job: its key, its id or its name")
     parser.add_argument("step", nargs="?", metavar="STEP", help="only this step: its number as shown, or a name prefix")
     parser.add_argument("-f", "--follow", action="store_true", help="keep printing new lines until it completes")
+    parser.add_argument("--attempt", type=int, metavar="N", help="each job's N-th attempt (default: its latest)")
 
 
 def run(args: argparse.Namespace) -> int:
     """Print the logs; exit 0 when the run (or the job, or the step) succeeded, 1 otherwise."""
+    if args.attempt is not None and args.attempt < 1:
+        raise UsageError("--attempt must be at least 1", where="--attempt")
     with Store.open() as store:
-        view = _View(store=store, style=Style(sys.stdout), job_ref=args.job, step_ref=args.step)
+        view = _View(store=store, style=Style(sys.stdout), job_ref=args.job, step_ref=args.step, attempt=args.attempt)
         run_record = get_run(store, args.run)
         if args.follow:
             with RunNews(store.home, run_record) as news:
@@ -69,8 +86,13 @@ class _View:
     style: Style
     job_ref: str | None
     step_ref: str | None
-    tails: dict[tuple[str, int], _Tail] = field(default_factory=dict)
-    section: tuple[str, int] | None = None
+    attempt: int | None = None
+    """The attempt of each job to show; None: its latest."""
+    tails: dict[tuple[str, int, int], _Tail] = field(default_factory=dict)
+    """By job key, attempt and step index."""
+    section: tuple[str, int, int] | None = None
+    latest: dict[str, int] = field(default_factory=dict)
+    """Each job's latest attempt, as last read."""
 
     @property
     def has_headers(self) -> bool:
@@ -88,8 +110,10 @@ class _View:
             raise
         selected = []
         conclusion = run.conclusion if run.is_completed else None
+        if self.attempt is not None:
+            jobs = self._attempts(run, jobs)
         for job in jobs:
-            steps = steps_of(self.store, run.id, job.job_key)
+            steps = steps_of(self.store, run.id, job.job_key, job.attempt)
             conclusion = (job.conclusion if job.is_completed else None) if self.job_ref else conclusion
             if self.step_ref is not None:
                 try:
@@ -102,6 +126,22 @@ class _View:
                 conclusion = step.conclusion if step.is_completed else None
             selected.append((job, steps))
         return _Selection(run=run, jobs=tuple(selected), conclusion=conclusion)
+
+    def _attempts(self, run: RunRecord, jobs: tuple[JobRecord, ...]) -> tuple[JobRecord, ...]:
+        """``jobs`` as their attempt :attr:`attempt` went; those without one left out (all
+        without one: a :class:`StoreError` naming the attempts there are)."""
+        found: list[JobRecord] = []
+        for job in jobs:
+            self.latest[job.job_key] = job.attempt
+            for one in attempts_of(self.store, run.id, job.job_key):
+                if one.attempt == self.attempt:
+                    found.append(replace(job, attempt=one.attempt, executor=one.executor, status=one.status,
+                                         conclusion=one.conclusion, reason=one.reason))
+        if not found and jobs and (run.is_completed or self.job_ref is not None):
+            most = max(job.attempt for job in jobs)
+            raise StoreError(f"run #{run.number}{f' job {self.job_ref}' if self.job_ref else ''} has no attempt "
+                             f"{self.attempt} (attempts: 1{f' to {most}' if most > 1 else ''})")
+        return tuple(found)
 
     def print_all(self, run: RunRecord) -> int:
         """Print every selected step's whole log once."""
@@ -119,14 +159,14 @@ class _View:
     def follow(self, run: RunRecord, news: RunNews) -> int:
         """Print lines as they are written until the selection completes (looking
         again whenever ``news`` says there may be more)."""
-        announced: set[str] = set()
+        announced: set[tuple[str, int]] = set()
         while True:
             # The state is read before the files: once it says completed, the files are whole.
             selection = self.select(run, is_waiting=True)
             is_done = selection.run.is_completed or (self.job_ref is not None and selection.conclusion is not None)
             for job, steps in selection.jobs:
-                if self.has_headers and job.job_key not in announced:
-                    announced.add(job.job_key)
+                if self.has_headers and (job.job_key, job.attempt) not in announced:  # a retry is announced again
+                    announced.add((job.job_key, job.attempt))
                     self._write(self._job_header(job, is_live=True))
                 for step in steps:
                     self._follow_step(job, step, steps)
@@ -140,7 +180,7 @@ class _View:
             news.wait()
 
     def _follow_step(self, job: JobRecord, step: StepRecord, steps: tuple[StepRecord, ...]) -> None:
-        key = (job.job_key, step.index)
+        key = (job.job_key, step.attempt, step.index)
         tail = self.tails.get(key)
         if tail is None:
             tail = self.tails[key] = _Tail()
@@ -163,7 +203,7 @@ class _View:
 
     def _switch_to(self, job: JobRecord, step: StepRecord, steps: tuple[StepRecord, ...]) -> None:
         """Print a step's header when the output moves to it from another step."""
-        key = (job.job_key, step.index)
+        key = (job.job_key, step.attempt, step.index)
         if self.section != key and self.has_headers:
             self._write(self._step_header(job, step, steps, is_live=True))
         self.section = key
@@ -187,7 +227,9 @@ class _View:
     def _job_header(self, job: JobRecord, *, is_live: bool = False) -> str:
         where = f" on {job.executor}" if job.executor else ""
         label = self.style(f"== {job.name}", "bold")
-        return f"{label}{where}{self._state(job.conclusion, job.status.value, is_live and not job.is_completed)}\n"
+        latest = max(self.latest.get(job.job_key, 1), job.attempt)
+        attempt = f" (attempt {job.attempt} of {latest})" if latest > 1 else ""
+        return f"{label}{where}{attempt}{self._state(job.conclusion, job.status.value, is_live and not job.is_completed)}\n"
 
     def _step_header(self, job: JobRecord, step: StepRecord, steps: tuple[StepRecord, ...], *, is_live: bool = False) -> str:
         number = steps.index(step) + 1

@@ -21,6 +21,7 @@ from runner.events import (
     Event,
     JobFinished,
     JobQueued,
+    JobRetrying,
     JobStarted,
     LogLines,
     RunFinished,
@@ -86,6 +87,11 @@ class Printer:
                     self._say(event.run_id, event.job_key, self.style(f"queued: {event.waiting_for}", "dim"))
             case JobStarted():
                 self._say(event.run_id, event.job_key, self.style(f"job started on {shown(event.executor)}", "dim"))
+            case JobRetrying():
+                self._say(event.run_id, event.job_key, self.style(
+                    f"job {shown(self.jobs[(event.run_id, event.job_key)].name)}: attempt {event.attempt} failed: "
+                    f"{shown(event.reason)}; retrying in {event.delay:g} s (attempt {event.attempt + 1} of {event.attempts})",
+                    "yellow", "bold"))
             case JobFinished():
                 self._job_finished(event)
             case Annotation():
@@ -177,7 +183,8 @@ class Printer:
         for view in self.jobs.values():
             took = f"{view.finished - view.started:.1f}s" if view.started and view.finished else "-"
             result = view.conclusion.value if view.conclusion else "unfinished"
-            rows.append((shown(view.name), result, took, shown(view.executor or _brief(view.reason))))
+            name = shown(view.name) + (f" (attempt {view.attempt})" if view.attempt > 1 else "")
+            rows.append((name, result, took, shown(view.executor or _brief(view.reason))))
         widths = [max(len(r[i]) for r in rows) for i in range(4)]
         lines = []
         for i, row in enumerate(rows):

@@ -3,8 +3,9 @@
 The JSON document (``--format json``) is one object::
 
     {"status": "success" | "failure" | "cancelled",
-     "runs": [{"id", "workflow", "file", "status"}],
+     "runs": [{"id", "workflow", "file", "status", "attempt"}],
      "jobs": [{"id", "key", "name", "workflow", "matrix", "conclusion", "outputs", "reason", "summary",
+               "attempt", "failed_attempts",
                "steps": [{"id", "name", "outcome", "conclusion", "outputs", "duration", "log"}]}]}
 """
 
@@ -89,7 +90,8 @@ def json_document(printer: Printer, requests: Sequence[PlannedRun], conclusions:
                     "conclusion": step.conclusion.value if step.conclusion else None,
                     "outputs": dict(step.outputs),
                     "duration": round(step.duration, 3) if step.duration is not None else None,
-                    "log": str(home / step_log_name(RunId(view.run_id), view.key, index)) if step.duration is not None else None,
+                    "log": str(home / step_log_name(RunId(view.run_id), view.key, index, view.attempt))
+                    if step.duration is not None else None,
                 }
             )
         jobs.append(
@@ -103,11 +105,14 @@ def json_document(printer: Printer, requests: Sequence[PlannedRun], conclusions:
                 "outputs": dict(view.outputs),
                 "reason": view.reason,
                 "summary": view.summary,
+                "attempt": view.attempt,
+                "failed_attempts": list(view.failed_attempts),
                 "steps": steps,
             }
         )
     runs: list[Value] = [
-        {"id": r.run_id, "workflow": r.info.workflow, "file": r.info.workflow_path, "status": c.value}
+        {"id": r.run_id, "workflow": r.info.workflow, "file": r.info.workflow_path, "status": c.value,
+         "attempt": r.info.run_attempt}
         for r, c in zip(requests, conclusions)
     ]
     return json.dumps({"status": overall(conclusions).value, "runs": runs, "jobs": jobs}, indent=2)

@@ -23,6 +23,7 @@ from runner.cli.report import print_dry_run
 from runner.cli.run_setup import read_event, read_values
 from runner.config import load_config
 from runner.engine.capacity import Capacity
+from runner.engine.retry import RetryPolicy
 from runner.errors import Diagnostic, UsageError, WorkflowError
 from runner.launch import Launch, PlannedRun, Trigger, complete_event, missing_inputs, occurrence_of, plan_runs
 from runner.source.repo import read_facts
@@ -46,6 +47,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-W", "--workflows", metavar="PATH", help="a workflow file or folder (default: .github/workflows)")
     parser.add_argument("-j", "--job", action="append", metavar="ID", help="run only this job (and what it needs)")
     parser.add_argument("--input", action="append", metavar="NAME=VALUE", help="a workflow_dispatch/workflow_call input")
+    parser.add_argument("--matrix", action="append", metavar="KEY:VALUE", help="run only matrix legs with this value")
+    parser.add_argument("-n", "--dry-run", action="store_true", help="print the plan and run nothing")
+    parser.add_argument("--committed", action="store_true", help="run exactly HEAD, not the working tree")
+    parser.add_argument("-a", "--actor", help="github.actor (default: git's user.name)")
+    add_execution_arguments(parser)
+
+
+def add_execution_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags of how runs are run, shared by ``baton run`` and ``baton rerun``: secrets,
+    variables, env, labels, executors, output, actions and notifications."""
     parser.add_argument("-s", "--secret", action="append", metavar="NAME[=VALUE]", help="a secret (bare NAME: from the environment)")
     parser.add_argument("--secret-file", action="append", metavar="FILE", help="secrets in a dotenv file")
     parser.add_argument("--env", action="append", metavar="NAME=VALUE", help="an environment variable for every step")
@@ -54,14 +65,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--var-file", action="append", metavar="FILE", help="variables in a dotenv file")
     parser.add_argument("-P", "--platform", action="append", metavar="LABEL=IMAGE", help="the image for a runs-on label (IMAGE -self-hosted: the host)")
     parser.add_argument("--pull", choices=("missing", "always", "never"), help="when to pull images (default: missing)")
-    parser.add_argument("--matrix", action="append", metavar="KEY:VALUE", help="run only matrix legs with this value")
     parser.add_argument("--executor", help="auto (default: Docker if an engine answers, else the host), docker, local, …")
-    parser.add_argument("-n", "--dry-run", action="store_true", help="print the plan and run nothing")
     parser.add_argument("--jobs", type=int, metavar="N", help="jobs running at once (default: the CPU count)")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="json: one document on stdout at the end")
     parser.add_argument("--ui", action="store_true", help="show the runs in the live dashboard (quitting it asks whether to cancel them)")
-    parser.add_argument("--committed", action="store_true", help="run exactly HEAD, not the working tree")
-    parser.add_argument("-a", "--actor", help="github.actor (default: git's user.name)")
     parser.add_argument("--actions-source", metavar="SOURCE",
                         help="where owner/repo@ref actions come from: a base URL, or a folder of owner/repo[.git] repositories (default: https://github.com)")
     parser.add_argument("--action-offline-mode", action="store_true", help="use only remote actions already in the action cache")
@@ -97,10 +104,6 @@ def hide_secret_values(argv: list[str]) -> None:
 
 async def _main(args: argparse.Namespace) -> int:
     root = repository_root(Path(args.directory or ".").resolve())
-    config = load_config(root)
-    executor = args.executor or config.executor or "auto"
-    pull: Pull = args.pull or config.pull or "missing"
-    jobs = args.jobs or config.jobs or os.cpu_count() or 2
     facts = await asyncio.to_thread(read_facts, root)
     if args.actor:
         facts = replace(facts, actor=args.actor)
@@ -136,6 +139,18 @@ async def _main(args: argparse.Namespace) -> int:
         for one in planned:
             print_dry_run(one.plan, out)
         return 0
+    return await execute(args, root, launch, planned)
+
+
+async def execute(args: argparse.Namespace, root: Path, launch: Launch, planned: tuple[PlannedRun, ...]) -> int:
+    """Run ``planned`` (of ``launch``, in the repository at ``root``) with the execution
+    flags of ``args``, print them as they go and the summary at the end; the exit status:
+    0 only if every run succeeded, 130 if one was cancelled."""
+    config = load_config(root)
+    executor = args.executor or config.executor or "auto"
+    pull: Pull = args.pull or config.pull or "missing"
+    jobs = args.jobs or config.jobs or os.cpu_count() or 2
+    out = sys.stderr if args.format == "json" else sys.stdout
     # What only a real run needs, imported only for one: a dry run skips the executors,
     # the engine's scheduler, the store and the snapshot, and their imports.
     from runner.cli.executors import prepare
@@ -150,12 +165,13 @@ async def _main(args: argparse.Namespace) -> int:
     for note in setup.notes:
         print(f"baton: {note}", file=out)
     printer = Printer(out, names=[name for one in planned for name in one.leg_names])
-    rules = notification_rules(config, values.secrets) if args.notify else ()
+    rules = notification_rules(config, launch.secrets) if args.notify else ()
     async with open_runtime(
         executors=setup.executors,
         placement=setup.placement,
         capacity=Capacity(jobs, limits=setup.placement.limits()),
         pull=pull,
+        retry=RetryPolicy.configured(config.retry, config.retry_delay),
         notify=lambda line: print(f"baton: {line}", file=out),
         remote=RemoteActions(
             source=args.actions_source or str(config.actions.get("source") or RemoteActions().source),
@@ -166,7 +182,7 @@ async def _main(args: argparse.Namespace) -> int:
         action_settings=config.actions,
     ) as runtime:
         runtime.bus.subscribe(printer)
-        notifications = Notifications(rules, recorder=runtime.recorder, secrets=values.secrets.values(),
+        notifications = Notifications(rules, recorder=runtime.recorder, secrets=launch.secrets.values(),
                                       say=lambda line: print(line, file=sys.stderr))
         notifications.attach(runtime.bus)
         if args.ui:

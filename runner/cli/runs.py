@@ -11,7 +11,7 @@ from dataclasses import asdict
 from runner.cli.style import Style
 from runner.errors import UsageError
 from runner.status import Conclusion, Status
-from runner.store import RunRecord, Store, list_runs
+from runner.store import RunRecord, Store, list_runs, retries_of
 
 COLOURS: dict[str, tuple[str, ...]] = {
     Conclusion.SUCCESS.value: ("green",),
@@ -24,7 +24,7 @@ COLOURS: dict[str, tuple[str, ...]] = {
 }
 """Colour of each conclusion (and of the status of what has not concluded yet)."""
 
-_HEADERS = ("#", "ID", "REPO", "WORKFLOW", "EVENT", "REF", "SHA", "CONCLUSION", "STARTED", "DURATION", "TITLE")
+_HEADERS = ("#", "ID", "REPO", "WORKFLOW", "EVENT", "REF", "SHA", "CONCLUSION", "ATTEMPT", "STARTED", "DURATION", "TITLE")
 _CONCLUSION = _HEADERS.index("CONCLUSION")
 _MIN_ID = 8
 _TITLE_WIDTH = 50
@@ -43,9 +43,11 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--limit must be at least 1", where="--limit")
     with Store.open() as store:
         runs = list_runs(store, args.limit, repository=args.repository)
+        retries = retries_of(store, [r.id for r in runs])
     now = time.time()
     if args.format == "json":
-        json.dump([{**asdict(r), "duration": duration_seconds(r, now)} for r in runs], sys.stdout, indent=2)
+        json.dump([{**asdict(r), "duration": duration_seconds(r, now), "retries": retries.get(r.id, 0)} for r in runs],
+                  sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
     if not runs:
@@ -63,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
             short_ref(r.ref),
             r.sha[:7],
             state(r),
+            attempt_text(r.attempt, retries.get(r.id, 0)),
             relative_time(r.started_at, now),
             format_duration(duration_seconds(r, now)),
             shorten(r.title, _TITLE_WIDTH),
@@ -83,6 +86,13 @@ def run(args: argparse.Namespace) -> int:
 def state(run: RunRecord) -> str:
     """The conclusion of a finished run, else its status."""
     return run.conclusion.value if run.conclusion is not None else run.status.value
+
+
+def attempt_text(attempt: int, retries: int) -> str:
+    """``1``, ``2`` (a re-run), ``1 (1 retry)``: the run's attempt and its jobs' retries."""
+    if not retries:
+        return str(attempt)
+    return f"{attempt} ({retries} retr{'y' if retries == 1 else 'ies'})"
 
 
 def short_ref(ref: str) -> str:

@@ -12,6 +12,7 @@ import time
 from runner.api import Pull
 from runner.config import load_config
 from runner.engine.capacity import Capacity
+from runner.engine.retry import RetryPolicy
 from runner.watch.settings import watched_repos
 
 NOTIFY_WAIT_SECONDS = 5
@@ -70,6 +71,7 @@ async def _main(args: argparse.Namespace) -> int:
         placement=setup.placement,
         capacity=Capacity(args.jobs or config.jobs or os.cpu_count() or 2, limits=setup.placement.limits()),
         pull=pull,
+        retry=RetryPolicy.configured(config.retry, config.retry_delay),
         notify=say,
     ) as runtime:
         notifications = Notifications(rules, recorder=runtime.recorder, secrets=(), say=say)

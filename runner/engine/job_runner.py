@@ -8,7 +8,7 @@ import logging
 import posixpath
 import tempfile
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from runner.api import ContainerSpec, Executor, HostPool, JobSpec, Session
@@ -20,8 +20,8 @@ from runner.engine.prewarm import WarmSession
 from runner.engine.request import JobResult, RunRequest
 from runner.engine.job_state import JobScope, JobState
 from runner.engine.job_steps import run_steps
-from runner.errors import BatonError, internal_failure
-from runner.events import Annotation, EventBus, JobFinished, JobQueued, JobStarted
+from runner.errors import BatonError, internal_failure, is_infrastructure_failure
+from runner.events import Annotation, EventBus, JobFinished, JobQueued, JobRetrying, JobStarted
 from runner.expr import Value, to_display_string
 from runner.plan import Leg
 from runner.status import Conclusion
@@ -101,8 +101,36 @@ class JobRunner:
         return target, self._spec(leg, contexts, target), executor
 
     async def _run(self, leg: Leg, needs: dict[str, Value], warm: WarmSession | None) -> JobResult:
+        """Attempts of ``leg`` until one ends other than by the infrastructure breaking, or
+        none is left (:class:`RetryPolicy`). Attempts run one after the other in this task,
+        so a job never runs twice at once; between two, the job holds no capacity slot
+        (another job may run meanwhile) and takes one again, on another host of its pool
+        when one is free, else the same."""
+        policy = self.request.retry
+        first = attempt = self.request.first_attempts.get(leg.key, 1)
+        last = first + policy.retries
+        failed_hosts: tuple[str, ...] = ()
+        while True:
+            outcome = await self._attempt(leg, needs, warm, attempt, failed_hosts)
+            if isinstance(outcome, JobResult):
+                return outcome
+            if attempt >= last:
+                return self.finish(leg, Conclusion.FAILURE, {}, reason=outcome.reason)
+            delay = policy.wait_before(attempt + 1 - first)
+            self.bus.publish(JobRetrying(run_id=self.request.run_id, job_key=leg.key, attempt=attempt, attempts=last,
+                                         reason=outcome.reason, delay=delay, at=time.time()))
+            await asyncio.sleep(delay)
+            attempt, warm = attempt + 1, None
+            failed_hosts += (outcome.host,) if outcome.host else ()
+            self._waiting(leg, "", attempt)
+
+    async def _attempt(
+        self, leg: Leg, needs: dict[str, Value], warm: WarmSession | None, attempt: int, failed_hosts: tuple[str, ...]
+    ) -> JobResult | _Broken:
+        """One attempt of ``leg``: its result, or what broke under it (a retry may mend it)."""
         req, job = self.request, leg.job
         contexts = self.job_contexts(leg, needs)
+        host: str | None = None
         try:
             placed = self._place(leg, contexts)
             if isinstance(placed, str):
@@ -112,11 +140,13 @@ class JobRunner:
             timeout = minutes * 60 if minutes is not None else None
             continues_on_error = resolve_flag(job.continue_on_error, contexts, "continue-on-error")
             keys = [host_key(target.host)] if target.host else []
-            async with req.capacity.slot(keys, any_of=[host_key(h) for h in target.hosts],
-                                         on_wait=lambda why: self._waiting(leg, why)) as chosen:
+            hosts = sorted(target.hosts, key=lambda name: name in failed_hosts)  # a host that just failed comes last
+            async with req.capacity.slot(keys, any_of=[host_key(h) for h in hosts],
+                                         on_wait=lambda why: self._waiting(leg, why, attempt)) as chosen:
                 if chosen is not None:  # the host of the pool that had a free slot
                     target = replace(target, host=chosen.partition(":")[2], hosts=())
                     spec = replace(spec, host=target.host)
+                host = target.host
                 opened = warm.lease() if warm is not None and warm.spec == spec else executor.session(spec)
                 try:
                     async with asyncio.timeout(timeout):
@@ -124,11 +154,13 @@ class JobRunner:
                             self.bus.publish(
                                 JobStarted(run_id=req.run_id, job_key=leg.key, executor=target.describe(), at=time.time())
                             )
-                            scope = self._scope(leg, contexts, session, await self._write_event(session))
+                            scope = self._scope(leg, contexts, session, await self._write_event(session), attempt)
                             state = await run_steps(scope, job.steps)
                 except TimeoutError:
                     return self.finish(leg, Conclusion.FAILURE, {}, reason=f"the job timed out after {minutes:g} minutes")
         except BatonError as exc:
+            if is_infrastructure_failure(exc):
+                return _Broken(reason=self.masker.mask(str(exc)), host=host)
             return self.finish(leg, Conclusion.FAILURE, {}, reason=self.masker.mask(str(exc)))
         outputs = self._outputs(leg, state)
         conclusion = Conclusion.SUCCESS if state.status == "success" else Conclusion.FAILURE
@@ -136,11 +168,11 @@ class JobRunner:
             conclusion = Conclusion.SUCCESS
         return self.finish(leg, conclusion, outputs, summary=state.summary)
 
-    def _waiting(self, leg: Leg, why: str) -> None:
+    def _waiting(self, leg: Leg, why: str, attempt: int) -> None:
         """Tell that ``leg`` could start but waits for a busy host (the run shows it queued, with why)."""
         job = leg.job
         self.bus.publish(JobQueued(run_id=self.request.run_id, job_key=leg.key, job_id=job.id, name=leg.name,
-                                   needs=job.needs, matrix=leg.matrix, waiting_for=why))
+                                   needs=job.needs, matrix=leg.matrix, waiting_for=why, attempt=attempt))
 
     def job_contexts(self, leg: Leg, needs: dict[str, Value]) -> dict[str, Value]:
         """Contexts of a leg's job-level expressions (``runs-on``, ``container``, ``env``, …)."""
@@ -209,13 +241,15 @@ class JobRunner:
         """Put the event payload where ``GITHUB_EVENT_PATH`` points; returns that path."""
         folder = posixpath.join(session.temp, "_github_workflow")
         with tempfile.TemporaryDirectory(prefix="baton-event-") as host:
-            Path(host, "event.json").write_text(json.dumps(self.request.info.event, indent=2))
+            await asyncio.to_thread(Path(host, "event.json").write_text, json.dumps(self.request.info.event, indent=2))
             await session.upload(Path(host), folder)
         return posixpath.join(folder, "event.json")
 
-    def _scope(self, leg: Leg, contexts: dict[str, Value], session: Session, event_path: str) -> JobScope:
+    def _scope(self, leg: Leg, contexts: dict[str, Value], session: Session, event_path: str, attempt: int) -> JobScope:
         req = self.request
-        github = github_context(req.info, job=leg.job.id, workspace=session.workspace, event_path=event_path)
+        # github.run_attempt: the run's attempt, or this job's when a retry made it later.
+        info = replace(req.info, run_attempt=max(req.info.run_attempt, attempt))
+        github = github_context(info, job=leg.job.id, workspace=session.workspace, event_path=event_path)
         runner = runner_context(
             os=session.os, arch=session.arch, temp=session.temp, tool_cache=session.tool_cache, name=f"baton-{leg.key}"
         )
@@ -272,6 +306,16 @@ class JobRunner:
             )
         )
         return JobResult(conclusion=conclusion, outputs=outputs)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Broken:
+    """An attempt that the infrastructure broke."""
+
+    reason: str
+    """The executor's message, masked."""
+    host: str | None
+    """The host it ran on (a host pool's), if one was chosen."""
 
 
 def _references(part: Container | Text | list[Container | Text] | None) -> frozenset[str]:

@@ -11,6 +11,7 @@ from runner.engine.job_groups import JobGroups
 from runner.engine.contexts import RunInfo
 from runner.engine.fetcher import ActionFetcher
 from runner.engine.placement import Placement
+from runner.engine.retry import RetryPolicy
 from runner.expr import Value
 from runner.plan import Plan
 from runner.status import Conclusion, RunId
@@ -56,6 +57,10 @@ class RunRequest:
     """Where remote actions and workflows come from; None: this run cannot use any."""
     node: Path | None = None
     """baton's own ``node`` binary for JavaScript actions, where a job's environment has none."""
+    retry: RetryPolicy = RetryPolicy()
+    """How jobs are retried when the infrastructure breaks under them."""
+    first_attempts: dict[str, int] = field(default_factory=dict)
+    """The attempt number each job key starts at (a re-run's next); 1 when not here."""
     kept: dict[str, KeptJob] = field(default_factory=dict)
     """Jobs (by id) not run again but taken as they ended in an earlier run: a re-run of
     failed jobs keeps the others, their outputs feeding ``needs`` as before."""

@@ -66,6 +66,7 @@ class Scheduler:
                 sha=info.sha,
                 repository=info.repository,
                 at=time.time(),
+                attempt=info.run_attempt,
             )
         )
         conclusion = Conclusion.CANCELLED
@@ -149,7 +150,8 @@ class Scheduler:
             return self._finish_unrun(job, Conclusion.SKIPPED, "no matrix leg matches --matrix")
         for leg in legs:
             self.bus.publish(
-                JobQueued(run_id=req.run_id, job_key=leg.key, job_id=job.id, name=leg.name, needs=job.needs, matrix=leg.matrix)
+                JobQueued(run_id=req.run_id, job_key=leg.key, job_id=job.id, name=leg.name, needs=job.needs, matrix=leg.matrix,
+                          attempt=req.first_attempts.get(leg.key, 1))
             )
         legs = tuple(replace(leg, fail_fast=fail_fast, max_parallel=limit) for leg in legs)
         return await self._legs(legs, needs, warm, fail_fast=fail_fast, limit=limit)
@@ -248,10 +250,11 @@ class Scheduler:
         return {"github": github_context(req.info, job="", workspace=""), "inputs": req.inputs, "vars": req.vars}
 
     def _keep(self, job: Job, kept: KeptJob) -> JobResult:
-        """Record a kept job's legs as they ended in ``kept.from_run``, and take their result."""
+        """Take a kept job's result; its legs are recorded as they ended in ``kept.from_run``
+        (an earlier attempt of this run: its records stand as they are)."""
         req = self.request
         reason = f"kept from run {kept.from_run} (only failed jobs were run again)"
-        for leg in kept.legs:
+        for leg in kept.legs if kept.from_run != req.run_id else ():
             self.bus.publish(JobQueued(run_id=req.run_id, job_key=leg.key, job_id=job.id, name=leg.name, needs=job.needs, matrix=leg.matrix))
             self.bus.publish(
                 JobFinished(run_id=req.run_id, job_key=leg.key, conclusion=leg.conclusion, outputs=leg.outputs, at=time.time(), reason=reason)
@@ -261,7 +264,8 @@ class Scheduler:
     def _finish_unrun(self, job: Job, conclusion: Conclusion, reason: str) -> JobResult:
         req = self.request
         leg = self._adopt(Leg(job=job, name=job.name.source if job.name is not None else job.id))
-        self.bus.publish(JobQueued(run_id=req.run_id, job_key=leg.key, job_id=job.id, name=leg.name, needs=job.needs))
+        self.bus.publish(JobQueued(run_id=req.run_id, job_key=leg.key, job_id=job.id, name=leg.name, needs=job.needs,
+                                   attempt=req.first_attempts.get(leg.key, 1)))
         self.bus.publish(
             JobFinished(run_id=req.run_id, job_key=leg.key, conclusion=conclusion, outputs={}, at=time.time(), reason=reason)
         )

@@ -14,7 +14,7 @@ from dataclasses import replace
 from runner.engine.dispatch import dispatch
 from runner.engine.envfiles import prepend_paths
 from runner.engine.job_state import JobScope, JobState, StepIdentity, StepResult, as_value
-from runner.errors import BatonError, internal_failure
+from runner.errors import BatonError, internal_failure, is_infrastructure_failure
 from runner.events import Event, StepFinished, StepStarted
 from runner.expr import Value, to_display_string
 from runner.status import Conclusion, RunId
@@ -60,6 +60,9 @@ async def run_step(scope: JobScope, state: JobState, step: Step, index: int, *, 
         result = await dispatch(scope, state, step, index, env, _run_nested)
     except BatonError as exc:
         scope.log(index, f"##[error]{exc}")
+        if is_infrastructure_failure(exc):  # the session is broken: the job's attempt ends here (and may be retried)
+            publish(finished_event(req.run_id, scope.leg.key, index, name, Conclusion.FAILURE, Conclusion.FAILURE, {}, started))
+            raise
         result = StepResult(outcome=Conclusion.FAILURE)
     except Exception as exc:  # a bug in baton fails this step; the job goes on as after any failure
         _log.debug("step %s of %s", index, scope.leg.key, exc_info=exc)

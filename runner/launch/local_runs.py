@@ -38,8 +38,12 @@ def cancel_local_run(run: RunRecord) -> str:
 
 def rerun_needs_service(run: RunRecord, *, is_failed_only: bool) -> UsageError:
     """The error of a re-run asked for with no service running."""
-    what = "its failed jobs" if is_failed_only else "it"
-    return UsageError(f"re-running run #{run.number} ({what}) needs `baton watch` running (it is not, for this BATON_HOME)")
+    what, flag = ("its failed jobs", " --failed") if is_failed_only else ("all its jobs", "")
+    if run.repo is not None:
+        return UsageError(f"re-running run #{run.number} ({what}) needs `baton watch` running, which watches {run.repo} "
+                          "(it is not running, for this BATON_HOME)")
+    return UsageError(f"re-running run #{run.number} ({what}) here needs `baton watch` running (it is not, for this "
+                      f"BATON_HOME); in a terminal, `baton rerun {run.number}{flag}` in its repository runs it again")
 
 
 def is_service_process(pid: int) -> bool:

@@ -40,6 +40,18 @@ class Trigger:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class NextAttempt:
+    """A re-run: the next attempt of a recorded run, under its id (the store keeps the earlier
+    attempts' jobs, steps and logs)."""
+
+    run_id: RunId
+    attempt: int
+    """The run's new attempt (``github.run_attempt``)."""
+    first_attempts: Mapping[str, int] = field(default_factory=dict)
+    """The attempt each recorded job key that runs again starts at (its last one + 1)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Launch:
     """One start: a trigger, the workflows it may start, and the values given for them."""
 
@@ -57,8 +69,10 @@ class Launch:
     matrix_filter: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Run only matrix legs whose values match."""
     kept: Mapping[str, KeptJob] = field(default_factory=dict)
-    """Jobs taken as they ended in an earlier run instead of running (a re-run of failed
+    """Jobs taken as they ended in an earlier attempt instead of running (a re-run of failed
     jobs: :func:`runner.launch.rerun.plan_rerun`)."""
+    again: NextAttempt | None = None
+    """The run this launch runs again, as its next attempt (one workflow only); None: new runs."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -101,9 +115,10 @@ def _plan(workflow: Workflow, launch: Launch, payload: dict[str, Value]) -> Plan
     if trigger.event_name == "workflow_dispatch":
         # GitHub's dispatch payload carries every input, as strings.
         payload = {**payload, "inputs": {k: to_display_string(v) for k, v in inputs.items()}}
-    run_id = new_run_id()
+    run_id = launch.again.run_id if launch.again is not None else new_run_id()
     info = RunInfo(
         run_id=run_id,
+        run_attempt=launch.again.attempt if launch.again is not None else 1,
         event_name=trigger.event_name,
         event=payload,
         ref=facts.ref,

@@ -1,6 +1,8 @@
-"""Running a recorded run again, on the same commit and event: every job, or, as GitHub's
-"Re-run failed jobs" does, only the failed (or cancelled, or interrupted) jobs and every
-job that depends on them, the other jobs kept with their recorded results and outputs.
+"""Running a recorded run again, on the same commit and event, as its next attempt (same
+run id and number, ``github.run_attempt`` + 1): every job, or, as GitHub's "Re-run failed
+jobs" does, only the failed (or cancelled, or interrupted) jobs and every job that depends
+on them, the other jobs kept with their recorded results and outputs. Each job that runs
+again starts at its next attempt, so the store keeps the earlier attempts' steps and logs.
 
 Pure (the caller reads the run, its jobs and the workflow at the run's commit)::
 
@@ -17,7 +19,7 @@ from dataclasses import replace
 
 from runner.engine.request import KeptJob, KeptLeg
 from runner.errors import BatonError, UsageError
-from runner.launch.planning import Launch, PlannedRun, Trigger, plan_runs
+from runner.launch.planning import Launch, NextAttempt, PlannedRun, Trigger, plan_runs
 from runner.plan import Plan
 from runner.source.repo import RepoFacts
 from runner.status import Conclusion
@@ -47,23 +49,23 @@ def plan_rerun(
     launch: Launch, record: RunRecord, jobs: Sequence[JobRecord], *, is_failed_only: bool
 ) -> tuple[Launch, PlannedRun]:
     """The re-run of ``record``: ``launch`` holds its trigger and its one workflow (read at
-    the run's commit); with ``is_failed_only``, the jobs to keep are worked out from the
-    recorded ``jobs`` and put in the returned launch.
+    the run's commit), as the run's next attempt; the recorded ``jobs`` (all of them) give
+    each job's next attempt and, with ``is_failed_only``, the jobs to keep.
 
     Raises :class:`~runner.errors.UsageError` when only failed jobs are asked for and none
     failed, and :class:`~runner.errors.BatonError` when the workflow no longer runs on
     the run's event.
     """
-    planned = plan_runs(replace(launch, only_jobs=None, kept={}))
+    again = NextAttempt(run_id=record.id, attempt=record.attempt + 1)
+    planned = plan_runs(replace(launch, only_jobs=None, kept={}, again=again))
     if len(planned) != 1:
         raise BatonError(f"{record.workflow_path} does not run on {record.event} for {record.ref} at {record.sha[:12]}")
-    if not is_failed_only:
-        return replace(launch, only_jobs=None, kept={}), planned[0]
-    kept = kept_jobs(planned[0].plan, record, jobs)
-    if len(kept) == len(planned[0].plan.jobs):
+    kept = kept_jobs(planned[0].plan, record, jobs) if is_failed_only else {}
+    if is_failed_only and len(kept) == len(planned[0].plan.jobs):
         raise UsageError(f"run #{record.number} has no failed jobs to run again")
-    launch = replace(launch, only_jobs=None, kept=kept)
-    return launch, planned[0]
+    kept_keys = {leg.key for job in kept.values() for leg in job.legs}
+    again = replace(again, first_attempts={job.job_key: job.attempt + 1 for job in jobs if job.job_key not in kept_keys})
+    return replace(launch, only_jobs=None, kept=kept, again=again), planned[0]
 
 
 def kept_jobs(plan: Plan, record: RunRecord, jobs: Sequence[JobRecord]) -> dict[str, KeptJob]:

@@ -18,6 +18,7 @@ from runner.api import Executor, NativeAction, Pull
 from runner.engine.capacity import Capacity
 from runner.engine.job_groups import JobGroups
 from runner.engine.placement import Placement
+from runner.engine.retry import RetryPolicy
 from runner.errors import ConfigError
 from runner.events import EventBus
 from runner.expr import Value
@@ -78,6 +79,8 @@ class Runtime:
     job_groups: JobGroups = field(default_factory=JobGroups)
     """The job-level ``concurrency`` groups of every run started here."""
     pull: Pull
+    retry: RetryPolicy = RetryPolicy()
+    """How jobs are retried when the infrastructure breaks under them (``[run] retry``)."""
     recorder: Recorder
     """Writes every event of :attr:`bus` into the store."""
     bus: EventBus
@@ -121,6 +124,7 @@ async def open_runtime(
     placement: Placement,
     capacity: Capacity,
     pull: Pull = "missing",
+    retry: RetryPolicy = RetryPolicy(),
     home: Path | None = None,
     notify: Notify = _quiet,
     remote: RemoteActions = RemoteActions(),
@@ -144,6 +148,7 @@ async def open_runtime(
         placement=placement,
         capacity=capacity,
         pull=pull,
+        retry=retry,
         recorder=recorder,
         bus=bus,
         actions=without(native_actions(plugin_manager()), not_native),

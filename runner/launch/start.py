@@ -26,10 +26,10 @@ async def start_runs(
     """Run what ``launch`` triggers (``planned``, if the caller planned it already with
     :func:`plan_runs`) to the end, all at once, and return their conclusions in order.
 
-    Before they start: runs of dead processes are marked interrupted and their leftovers
-    removed (:func:`collect_garbage`, reported through ``runtime.notify``), and the
-    repository is copied once (``launch.trigger.commit``, or the working tree) into a
-    snapshot folder that checkouts read, removed when the runs end. Every event goes on
+    Before they start, the repository is copied once (``launch.trigger.commit``, or the
+    working tree) into a snapshot folder that checkouts read, removed when the runs end.
+    While they run, runs of dead processes are marked interrupted and their leftovers
+    removed (:func:`collect_garbage`, reported through ``runtime.notify``, a failure too). Every event goes on
     ``runtime.bus`` (so into the store); nothing is printed. ``runtime.cancel(run_id)``
     cancels one run, which then concludes ``cancelled``; cancelling the caller's task
     cancels them all (and raises :class:`asyncio.CancelledError`).
@@ -42,15 +42,14 @@ async def start_runs(
         return ()
     ids = [run.run_id for run in runs]
     await asyncio.to_thread(_begin, runtime.home, new_runs(launch, runs))
+    # Garbage collection runs beside the runs, not before them: what it removes belongs to
+    # processes that died, never to these runs (recorded active just above, their owner
+    # alive), so their containers start while it sweeps.
     source = new_snapshot_folder()
+    sweep = asyncio.create_task(_collect_garbage(runtime), name="baton gc")
     try:
         try:
-            snapshot = asyncio.create_task(asyncio.to_thread(_snapshot, launch, runs, source))
-            try:
-                await collect_garbage(runtime)
-            finally:
-                await _settle(snapshot)
-            snapshot.result()
+            await _settle(asyncio.create_task(asyncio.to_thread(_snapshot, launch, runs, source)))
         except BatonError:
             await asyncio.to_thread(_finish, runtime.home, ids, Conclusion.FAILURE)
             raise
@@ -62,7 +61,10 @@ async def start_runs(
         ended = iter(await _run_all(runtime, requests) if requests else ())
         return tuple(Conclusion.CANCELLED if run.run_id in unstarted else next(ended) for run in runs)
     finally:
-        await asyncio.to_thread(shutil.rmtree, source, True)
+        try:
+            await _settle(sweep)
+        finally:
+            await asyncio.to_thread(shutil.rmtree, source, True)
 
 
 def new_runs(launch: Launch, planned: Sequence[PlannedRun]) -> tuple[NewRun, ...]:
@@ -81,6 +83,7 @@ def new_runs(launch: Launch, planned: Sequence[PlannedRun]) -> tuple[NewRun, ...
             repo=trigger.repo,
             title=trigger.facts.title,
             trigger={"payload": run.info.event, "inputs": dict(launch.inputs)},
+            attempt=run.info.run_attempt,
         )
         for run in planned
     )
@@ -94,6 +97,15 @@ def _begin(home: Path, runs: Sequence[NewRun]) -> None:
 def _finish(home: Path, run_ids: Sequence[RunId], conclusion: Conclusion) -> None:
     with Store.open(home) as store:
         finish_unstarted(store, run_ids, conclusion)
+
+
+async def _collect_garbage(runtime: Runtime) -> None:
+    """:func:`collect_garbage`, its failure told through ``runtime.notify``: the runs beside
+    it do not depend on it, and the next run's sweep tries again."""
+    try:
+        await collect_garbage(runtime)
+    except BatonError as exc:
+        runtime.notify(f"garbage collection failed, leftovers of dead processes stay for the next run: {exc}")
 
 
 async def _settle(task: asyncio.Task[None]) -> None:
@@ -126,7 +138,9 @@ def _request(runtime: Runtime, launch: Launch, run: PlannedRun, source: Path) ->
         only_jobs=launch.only_jobs,
         matrix_filter=dict(launch.matrix_filter),
         kept=dict(launch.kept),
+        first_attempts=dict(launch.again.first_attempts) if launch.again is not None else {},
         pull=runtime.pull,
+        retry=runtime.retry,
         fetcher=GitActionFetcher(
             source=runtime.remote.source, cache=runtime.home / ACTIONS_FOLDER, is_offline=runtime.remote.is_offline
         ),

@@ -12,7 +12,18 @@ from runner.store.db import Store
 from runner.store.paths import baton_home
 from runner.store.records import AnnotationRecord, JobRecord, RunRecord, StepRecord
 from runner.store.recovery import active_run_ids, recover
-from runner.store.runs import annotations_of, find_job, find_step, get_run, jobs_of, list_runs, previous_run, steps_of
+from runner.store.runs import (
+    annotations_of,
+    attempts_of,
+    find_job,
+    find_step,
+    get_run,
+    jobs_of,
+    list_runs,
+    previous_run,
+    retries_of,
+    steps_of,
+)
 
 __all__ = [
     "AnnotationRecord",
@@ -23,6 +34,7 @@ __all__ = [
     "Store",
     "active_run_ids",
     "annotations_of",
+    "attempts_of",
     "baton_home",
     "find_job",
     "find_step",
@@ -30,6 +42,7 @@ __all__ = [
     "jobs_of",
     "list_runs",
     "previous_run",
+    "retries_of",
     "recover",
     "steps_of",
 ]

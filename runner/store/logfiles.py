@@ -27,9 +27,10 @@ class StepLogs:
         self._home = home
         self._files: dict[StepKey, TextIO] = {}
 
-    def open(self, key: StepKey) -> str:
-        """Open (creating it empty if new) the log of a step; returns its path relative to the home."""
-        name = step_log_name(*key)
+    def open(self, key: StepKey, attempt: int = 1) -> str:
+        """Open (creating it empty if new) the log of a step of the job's ``attempt``; returns
+        its path relative to the home. A job's open logs are of its current attempt only."""
+        name = step_log_name(*key, attempt)
         if key not in self._files:
             path = self._home / name
             private_folders(self._home, path.parent)

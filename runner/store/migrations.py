@@ -157,6 +157,60 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        version=5,
+        description="attempts: a job retried or re-run keeps each attempt's steps, annotations and logs",
+        statements=(
+            # The run's attempt (github.run_attempt): a re-run of the run makes the next.
+            "ALTER TABLE runs ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1",
+            # The job's latest attempt: its row always shows that one.
+            "ALTER TABLE jobs ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1",
+            # Every attempt of a job as it went (the latest one too).
+            """
+            CREATE TABLE job_attempts (
+                run_id      TEXT NOT NULL,
+                job_key     TEXT NOT NULL,
+                attempt     INTEGER NOT NULL,
+                run_attempt INTEGER NOT NULL DEFAULT 1,
+                executor    TEXT,
+                status      TEXT NOT NULL,
+                conclusion  TEXT,
+                reason      TEXT NOT NULL DEFAULT '',
+                started_at  REAL,
+                finished_at REAL,
+                PRIMARY KEY (run_id, job_key, attempt),
+                FOREIGN KEY (run_id, job_key) REFERENCES jobs (run_id, job_key) ON DELETE CASCADE
+            ) WITHOUT ROWID
+            """,
+            "INSERT INTO job_attempts (run_id, job_key, attempt, executor, status, conclusion, reason, started_at,"
+            " finished_at) SELECT run_id, job_key, 1, executor, status, conclusion, reason, started_at, finished_at FROM jobs",
+            # Steps are kept per attempt: the key gains it (SQLite rebuilds the table for that).
+            """
+            CREATE TABLE steps_by_attempt (
+                run_id      TEXT NOT NULL,
+                job_key     TEXT NOT NULL,
+                attempt     INTEGER NOT NULL DEFAULT 1,
+                idx         INTEGER NOT NULL,
+                name        TEXT NOT NULL,
+                status      TEXT NOT NULL,
+                outcome     TEXT,
+                conclusion  TEXT,
+                outputs     TEXT NOT NULL DEFAULT '{}',
+                started_at  REAL,
+                finished_at REAL,
+                log_path    TEXT,
+                PRIMARY KEY (run_id, job_key, attempt, idx),
+                FOREIGN KEY (run_id, job_key) REFERENCES jobs (run_id, job_key) ON DELETE CASCADE
+            )
+            """,
+            "INSERT INTO steps_by_attempt (run_id, job_key, idx, name, status, outcome, conclusion, outputs, started_at,"
+            " finished_at, log_path) SELECT run_id, job_key, idx, name, status, outcome, conclusion, outputs, started_at,"
+            " finished_at, log_path FROM steps",
+            "DROP TABLE steps",
+            "ALTER TABLE steps_by_attempt RENAME TO steps",
+            "ALTER TABLE annotations ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1",
+        ),
+    ),
 )
 """Every migration, in order; the last one's number is the current schema version."""
 

@@ -97,13 +97,16 @@ def database_path(home: Path) -> Path:
     return home / DATABASE_NAME
 
 
-def step_log_name(run_id: RunId, job_key: str, index: int) -> str:
-    """The log file of one step, relative to the baton home (as stored in ``steps.log_path``).
+def step_log_name(run_id: RunId, job_key: str, index: int, attempt: int = 1) -> str:
+    """The log file of one step of one attempt of its job, relative to the baton home (as
+    stored in ``steps.log_path``): ``<index>.log`` for the first attempt, ``<index>.attempt-<n>.log``
+    for the n-th, so a retry never writes over an earlier attempt's log.
 
     Ids and keys become single path segments: anything but letters, digits, ``-``, ``_``
     and ``.`` is percent-encoded, so no key can climb out of the logs folder.
     """
-    return f"{LOGS_FOLDER}/{_segment(run_id)}/{_segment(job_key)}/{index}.log"
+    suffix = "" if attempt == 1 else f".attempt-{attempt}"
+    return f"{LOGS_FOLDER}/{_segment(run_id)}/{_segment(job_key)}/{index}{suffix}.log"
 
 
 def _segment(name: str) -> str:

@@ -44,6 +44,8 @@ class RunRecord:
     trigger: dict[str, Value] = field(default_factory=dict)
     """What it was started for, enough to run it again on the same commit and event:
     ``payload`` (the event payload) and ``inputs`` (the inputs given). Never secrets."""
+    attempt: int = 1
+    """Its attempt (``github.run_attempt``): each re-run of the run makes the next."""
 
     @property
     def is_completed(self) -> bool:
@@ -75,11 +77,33 @@ class JobRecord:
     """Why it failed or was skipped, when that is not a step's doing."""
     started_at: float | None = None
     finished_at: float | None = None
+    attempt: int = 1
+    """Its latest attempt (a retry of what the infrastructure broke, or a re-run, makes the next):
+    the row shows that attempt; :func:`~runner.store.runs.attempts_of` gives every one."""
 
     @property
     def is_completed(self) -> bool:
         """Whether the job has ended."""
         return self.status is Status.COMPLETED
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JobAttemptRecord:
+    """One attempt of a job: how it went, where."""
+
+    run_id: RunId
+    job_key: str
+    attempt: int
+    """From 1."""
+    run_attempt: int
+    """The run's attempt it belongs to (a re-run of the run makes the next)."""
+    executor: str | None
+    status: Status
+    conclusion: Conclusion | None
+    reason: str
+    """Why it failed, when that is not a step's doing (for a retried attempt: what broke)."""
+    started_at: float | None
+    finished_at: float | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -101,6 +125,8 @@ class StepRecord:
     finished_at: float | None = None
     log_path: str | None = None
     """The step's log file relative to the baton home; None when it printed nothing."""
+    attempt: int = 1
+    """The attempt of its job it belongs to."""
 
     @property
     def is_completed(self) -> bool:
@@ -142,6 +168,7 @@ def run_from_row(row: sqlite3.Row) -> RunRecord:
         repo=row["repo"],
         title=row["title"],
         trigger=_json(row["trigger"], {}),
+        attempt=row["attempt"],
     )
 
 
@@ -162,6 +189,23 @@ def job_from_row(row: sqlite3.Row) -> JobRecord:
         reason=row["reason"],
         started_at=row["started_at"],
         finished_at=row["finished_at"],
+        attempt=row["attempt"],
+    )
+
+
+def job_attempt_from_row(row: sqlite3.Row) -> JobAttemptRecord:
+    """A :class:`JobAttemptRecord` from a ``job_attempts`` row."""
+    return JobAttemptRecord(
+        run_id=RunId(row["run_id"]),
+        job_key=row["job_key"],
+        attempt=row["attempt"],
+        run_attempt=row["run_attempt"],
+        executor=row["executor"],
+        status=Status(row["status"]),
+        conclusion=_conclusion(row["conclusion"]),
+        reason=row["reason"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
     )
 
 
@@ -179,6 +223,7 @@ def step_from_row(row: sqlite3.Row) -> StepRecord:
         started_at=row["started_at"],
         finished_at=row["finished_at"],
         log_path=row["log_path"],
+        attempt=row["attempt"],
     )
 
 

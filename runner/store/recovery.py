@@ -62,6 +62,10 @@ def recover(store: Store, *, stale_after: float = STALE_SECONDS) -> tuple[RunId,
                 (done, word, now, run_id, done),
             )
             connection.execute(
+                "UPDATE job_attempts SET status = ?, conclusion = ?, finished_at = ? WHERE run_id = ? AND status != ?",
+                (done, word, now, run_id, done),
+            )
+            connection.execute(
                 "UPDATE steps SET status = ?, outcome = COALESCE(outcome, ?), conclusion = ?, finished_at = ?"
                 " WHERE run_id = ? AND status != ?",
                 (done, word, word, now, run_id, done),

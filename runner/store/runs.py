@@ -6,15 +6,19 @@ records; they are safe to call from another process while a run is being written
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from runner.errors import StoreError, UsageError
 from runner.status import RunId
 from runner.store.db import Store, translated
 from runner.store.records import (
     AnnotationRecord,
+    JobAttemptRecord,
     JobRecord,
     RunRecord,
     StepRecord,
     annotation_from_row,
+    job_attempt_from_row,
     job_from_row,
     run_from_row,
     step_from_row,
@@ -34,6 +38,21 @@ def list_runs(store: Store, limit: int = 20, repository: str | None = None) -> t
                 "SELECT * FROM runs WHERE repository = ? ORDER BY number DESC LIMIT ?", (repository, limit)
             )
         return tuple(run_from_row(row) for row in rows)
+
+
+def retries_of(store: Store, run_ids: Sequence[RunId]) -> dict[RunId, int]:
+    """How many times jobs of each run were retried because the infrastructure broke (attempts
+    beyond each job's first within one attempt of the run); runs with none are left out."""
+    if not run_ids:
+        return {}
+    marks = ", ".join("?" * len(run_ids))
+    with translated(store.path):
+        rows = store.connection.execute(
+            "SELECT run_id, COUNT(*) - COUNT(DISTINCT job_key || char(0) || run_attempt) FROM job_attempts"
+            f" WHERE run_id IN ({marks}) GROUP BY run_id",
+            tuple(run_ids),
+        )
+        return {RunId(run_id): count for run_id, count in rows if count}
 
 
 def get_run(store: Store, run_ref: str) -> RunRecord:
@@ -84,19 +103,35 @@ def jobs_of(store: Store, run_id: RunId) -> tuple[JobRecord, ...]:
         return tuple(job_from_row(row) for row in rows)
 
 
-def steps_of(store: Store, run_id: RunId, job_key: str) -> tuple[StepRecord, ...]:
-    """The steps of a job that started or were skipped so far, in step order."""
+def steps_of(store: Store, run_id: RunId, job_key: str, attempt: int | None = None) -> tuple[StepRecord, ...]:
+    """The steps of one attempt of a job (None: its latest) that started or were skipped so
+    far, in step order."""
     with translated(store.path):
         rows = store.connection.execute(
-            "SELECT * FROM steps WHERE run_id = ? AND job_key = ? ORDER BY idx", (run_id, job_key)
+            "SELECT * FROM steps WHERE run_id = ? AND job_key = ?"
+            " AND attempt = COALESCE(?, (SELECT attempt FROM jobs WHERE run_id = ? AND job_key = ?)) ORDER BY idx",
+            (run_id, job_key, attempt, run_id, job_key),
         )
         return tuple(step_from_row(row) for row in rows)
 
 
-def annotations_of(store: Store, run_id: RunId) -> tuple[AnnotationRecord, ...]:
-    """The annotations of a run, in the order they were printed."""
+def attempts_of(store: Store, run_id: RunId, job_key: str) -> tuple[JobAttemptRecord, ...]:
+    """Every attempt of a job so far, first first."""
     with translated(store.path):
-        rows = store.connection.execute("SELECT * FROM annotations WHERE run_id = ? ORDER BY id", (run_id,))
+        rows = store.connection.execute(
+            "SELECT * FROM job_attempts WHERE run_id = ? AND job_key = ? ORDER BY attempt", (run_id, job_key)
+        )
+        return tuple(job_attempt_from_row(row) for row in rows)
+
+
+def annotations_of(store: Store, run_id: RunId) -> tuple[AnnotationRecord, ...]:
+    """The annotations of a run's jobs' latest attempts, in the order they were printed."""
+    with translated(store.path):
+        rows = store.connection.execute(
+            "SELECT annotations.* FROM annotations JOIN jobs USING (run_id, job_key)"
+            " WHERE annotations.run_id = ? AND annotations.attempt = jobs.attempt ORDER BY annotations.id",
+            (run_id,),
+        )
         return tuple(annotation_from_row(row) for row in rows)
 
 

@@ -40,12 +40,15 @@ class NewRun:
     """The commit's first line."""
     trigger: Mapping[str, Value] = field(default_factory=dict)
     """``payload`` and ``inputs``: what a re-run needs. Never secrets."""
+    attempt: int = 1
+    """The run's attempt: more than 1 for a re-run, whose earlier attempts are recorded."""
 
 
 def begin_runs(store: Store, runs: Sequence[NewRun], moves: Iterable[RefMove] = (), ticks: Iterable[Tick] = ()) -> None:
     """Record ``runs`` as queued (owned by this process), apply the ref ``moves`` and
     record the schedule ``ticks`` that started them, all in one transaction. A run
-    already recorded is left as it is."""
+    already recorded is left as it is, unless this is a later attempt of it (a re-run):
+    then it is queued again, by this process, with that attempt."""
     process = Process.current()
     with store.transaction() as connection:
         move_refs(connection, moves)
@@ -53,13 +56,15 @@ def begin_runs(store: Store, runs: Sequence[NewRun], moves: Iterable[RefMove] = 
         for run in runs:
             connection.execute(
                 "INSERT INTO runs (id, number, workflow, workflow_path, event, ref, sha, repository, status,"
-                " pid, host, process_start, repo, title, \"trigger\")"
-                " VALUES (?, (SELECT COALESCE(MAX(number), 0) + 1 FROM runs), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (id) DO NOTHING",
+                " pid, host, process_start, repo, title, \"trigger\", attempt)"
+                " VALUES (?, (SELECT COALESCE(MAX(number), 0) + 1 FROM runs), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (id) DO UPDATE SET status = excluded.status, conclusion = NULL, finished_at = NULL,"
+                " pid = excluded.pid, host = excluded.host, process_start = excluded.process_start,"
+                " attempt = excluded.attempt WHERE excluded.attempt > runs.attempt",
                 (
                     run.run_id, run.workflow, run.workflow_path, run.event, run.ref, run.sha, run.repository,
                     Status.QUEUED.value, process.pid, process.host, process.started, run.repo, run.title,
-                    json.dumps(dict(run.trigger), sort_keys=True),
+                    json.dumps(dict(run.trigger), sort_keys=True), run.attempt,
                 ),
             )  # fmt: skip
 

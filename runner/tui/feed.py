@@ -137,9 +137,11 @@ class StoreFeed:
             return None
         jobs = tuple(job_from_row(row) for row in self._rows("SELECT * FROM jobs WHERE run_id = ? ORDER BY id", (run_id,)))
         steps: dict[str, list[StepRecord]] = {job.job_key: [] for job in jobs}
-        for row in self._rows("SELECT * FROM steps WHERE run_id = ? ORDER BY job_key, idx", (run_id,)):
+        latest = "JOIN jobs USING (run_id, job_key) WHERE {0}.run_id = ? AND {0}.attempt = jobs.attempt"  # jobs' latest attempts
+        for row in self._rows(f"SELECT steps.* FROM steps {latest.format('steps')} ORDER BY job_key, idx", (run_id,)):
             steps.setdefault(row["job_key"], []).append(step_from_row(row))
-        notes = self._rows("SELECT * FROM annotations WHERE run_id = ? ORDER BY id", (run_id,))
+        notes = self._rows(f"SELECT annotations.* FROM annotations {latest.format('annotations')} ORDER BY annotations.id",
+                           (run_id,))
         return RunDetail(
             run=run_from_row(rows[0]),
             jobs=jobs,

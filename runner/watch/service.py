@@ -137,7 +137,7 @@ class Service:
         raise BatonError(f"run {run_id} is not run by this service")
 
     async def rerun(self, run_id: RunId, *, is_failed_only: bool) -> RunId:
-        """Run a recorded run's workflow again on the same commit and event."""
+        """Run a recorded run's workflow again on the same commit and event, as its next attempt."""
         record = await self.store.call(get_run, run_id)
         if record.repo is None or record.repo not in self.watches:
             raise BatonError(f"run {run_id} was not started by a repository this service watches")
@@ -147,7 +147,7 @@ class Service:
         chosen = next((w for w in found.workflows if w.path == record.workflow_path), None)
         if chosen is None:
             raise BatonError(f"{record.workflow_path} does not load at {record.sha[:12]}")
-        jobs = await self.store.call(jobs_of, run_id) if is_failed_only else ()
+        jobs = await self.store.call(jobs_of, run_id)  # each job runs again as its next attempt
         trigger, inputs = recorded_trigger(record, await self._facts(watch, record.sha, record.ref))
         launch, _ = plan_rerun(self._launch(watch, trigger, (chosen,), inputs=inputs), record, jobs, is_failed_only=is_failed_only)
         planned, failed = await self.starter.launch(launch, secrets_read=found.secrets)

@@ -63,6 +63,6 @@ class ServiceApi(Protocol):
         ...
 
     async def rerun(self, run_id: RunId, *, is_failed_only: bool) -> RunId:
-        """Start a new run of a recorded run's workflow on the same commit and event
-        (only its failed jobs and their dependents with ``is_failed_only``)."""
+        """Start the next attempt of a recorded run (its id, returned) on the same commit and
+        event (only its failed jobs and their dependents with ``is_failed_only``)."""
         ...

@@ -188,7 +188,9 @@ def test_json_document_schema(git_repo: Callable[..., Any], run_baton: Callable[
     assert code == 1 and document["status"] == "failure"
     assert set(document) == {"status", "runs", "jobs"}
     first = next(j for j in document["jobs"] if j["id"] == "first")
-    assert set(first) == {"id", "key", "name", "workflow", "matrix", "conclusion", "outputs", "reason", "summary", "steps"}
+    assert set(first) == {"id", "key", "name", "workflow", "matrix", "conclusion", "outputs", "reason", "summary", "attempt",
+                          "failed_attempts", "steps"}
+    assert first["attempt"] == 1 and first["failed_attempts"] == []
     assert first["conclusion"] == "failure"
     step = first["steps"][1]
     assert set(step) == {"id", "name", "outcome", "conclusion", "outputs", "duration", "log"}

@@ -232,6 +232,8 @@ def test_a_lost_or_unreachable_host_fails_its_job_naming_it_and_the_run_goes_on(
     root = Path(git_repo({".github/workflows/ci.yml": HOSTS_FAIL.format(marker=marker, gate=gate)}).working_tree_dir)
     env = write_config(tmp_path, host_table(doomed), doomed=host_table(doomed), dead=host_table(dead),
                        healthy=host_table(healthy))
+    config = Path(env["XDG_CONFIG_HOME"]) / "baton" / "baton.toml"
+    config.write_text(config.read_text() + "[run]\nretry = 0\n")  # retries: tests/cli/test_run_retry.py
     home = tmp_path / "home"
     proc = baton(["run", "--format", "json", "--executor", "local", "--jobs", "3"], root, home, env)
     try:

@@ -31,8 +31,11 @@ async def test_one_holds_the_newest_waiter_goes_next_and_the_older_is_replaced()
     await asyncio.sleep(0)
     third = asyncio.create_task(job("third"))
     other = asyncio.create_task(job("other", Group(name="other", is_cancelling=False)))
-    await asyncio.sleep(0.01)
-    assert order == ["first", "other"]
+    async with asyncio.timeout(5):
+        assert await asyncio.shield(second) == "second: replaced by a newer job of concurrency group 'deploy'"
+        while "other" not in order:  # another group's job does not wait for this one
+            await asyncio.sleep(0)
+    assert order == ["first", "other"]  # third waits for first
     release.set()
     assert await asyncio.gather(first, second, third, other) == [
         "first: ran", "second: replaced by a newer job of concurrency group 'deploy'", "third: ran", "other: ran",
@@ -43,9 +46,13 @@ async def test_one_holds_the_newest_waiter_goes_next_and_the_older_is_replaced()
 async def test_cancel_in_progress_cancels_the_holder_and_a_cancelled_waiter_lets_go() -> None:
     groups = JobGroups()
     forever = asyncio.Event()
+    holding: list[Group] = []
+    changed = asyncio.Event()
 
     async def hold(group: Group) -> None:
         async with groups.hold(group):
+            holding.append(group)
+            changed.set()
             await forever.wait()
 
     holder = asyncio.create_task(hold(GROUP))
@@ -55,11 +62,15 @@ async def test_cancel_in_progress_cancels_the_holder_and_a_cancelled_waiter_lets
     waiter.cancel()
     with pytest.raises(asyncio.CancelledError):
         await waiter
-    newcomer = asyncio.create_task(hold(Group(name="deploy", is_cancelling=True)))
+    cancelling = Group(name="deploy", is_cancelling=True)
+    newcomer = asyncio.create_task(hold(cancelling))
     with pytest.raises(asyncio.CancelledError):
         await holder
-    await asyncio.sleep(0.01)
-    assert not newcomer.done()
+    async with asyncio.timeout(5):
+        while cancelling not in holding:  # the cancelled holder handed the group over
+            changed.clear()
+            await changed.wait()
+    assert not newcomer.done() and holding == [GROUP, cancelling]  # the cancelled waiter never held it
     newcomer.cancel()
     with pytest.raises(asyncio.CancelledError):
         await newcomer

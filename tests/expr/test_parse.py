@@ -70,9 +70,12 @@ def test_name_and_function_errors_carry_the_offset(text: str, offset: int, messa
     assert caught.value.message.startswith(message)
 
 
-@pytest.mark.parametrize("text", ["GitHub.ref", "ENV.foo", "Matrix['os']", "toJson(Needs)", "FROMJSON('1')"])
-def test_names_and_functions_ignore_case(text: str) -> None:
-    parse(text, names=NAMES)
+@pytest.mark.parametrize(("text", "references"), [
+    ("GitHub.ref", {"github"}), ("ENV.foo", {"env"}), ("Matrix['os']", {"matrix"}), ("toJson(Needs)", {"needs"}),
+    ("FROMJSON('1')", set()),
+])
+def test_names_and_functions_ignore_case(text: str, references: set[str]) -> None:
+    assert parse(text, names=NAMES).references == references
 
 
 def test_any_name_is_a_context_without_names() -> None:

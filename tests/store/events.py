@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from runner.events import (
+    Annotation,
     Event,
     EventBus,
     JobFinished,
     JobQueued,
+    JobRetrying,
     JobStarted,
     LogLines,
     RunFinished,
@@ -78,3 +80,23 @@ def publish(bus: EventBus, events: list[Event]) -> None:
     """Publish events in order."""
     for event in events:
         bus.publish(event)
+
+
+def retried_run(run_id: str) -> list[Event]:
+    """A run whose job ``build`` lost its host in attempt 1 (a line, an annotation) and
+    succeeded on another in attempt 2."""
+    rid = RunId(run_id)
+    return [
+        run_started(run_id),
+        JobQueued(run_id=rid, job_key="build", job_id="build", name="Build", needs=()),
+        JobStarted(run_id=rid, job_key="build", executor="ssh box", at=T0 + 1),
+        *step(run_id, "build", 0, "Compile", ("attempt one's line",), Conclusion.FAILURE, at=T0 + 1),
+        Annotation(run_id=rid, job_key="build", index=0, level="error", message="lost connection to box"),
+        JobRetrying(run_id=rid, job_key="build", attempt=1, attempts=2, reason="lost connection to box", delay=1.0,
+                    at=T0 + 3),
+        JobQueued(run_id=rid, job_key="build", job_id="build", name="Build", needs=(), attempt=2),
+        JobStarted(run_id=rid, job_key="build", executor="ssh other", at=T0 + 4),
+        *step(run_id, "build", 0, "Compile", ("attempt two's line",), Conclusion.SUCCESS, at=T0 + 4),
+        JobFinished(run_id=rid, job_key="build", conclusion=Conclusion.SUCCESS, outputs={}, at=T0 + 6),
+        RunFinished(run_id=rid, conclusion=Conclusion.SUCCESS, at=T0 + 6),
+    ]

@@ -40,11 +40,11 @@ def test_runs_table(bus: EventBus, recorder: Recorder, capsys: pytest.CaptureFix
     assert main(["runs"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == [
-        "#", "ID", "REPO", "WORKFLOW", "EVENT", "REF", "SHA", "CONCLUSION", "STARTED", "DURATION", "TITLE",
+        "#", "ID", "REPO", "WORKFLOW", "EVENT", "REF", "SHA", "CONCLUSION", "ATTEMPT", "STARTED", "DURATION", "TITLE",
     ]  # fmt: skip
-    assert lines[1].split() == ["3", "0000aaaa", "-", "CI", "push", "v1.0", "0123456", "running", "5", "s", "ago", "5s"]
-    assert lines[2].split() == ["2", "f6e5d4c3", "-", "CI", "push", "main", "0123456", "failure", "3", "h", "ago", "7s"]
-    assert lines[3].split() == ["1", "a1b2c3d4", "-", "CI", "push", "main", "0123456", "success", "3", "min", "ago", "7s"]
+    assert lines[1].split() == ["3", "0000aaaa", "-", "CI", "push", "v1.0", "0123456", "running", "1", "5", "s", "ago", "5s"]
+    assert lines[2].split() == ["2", "f6e5d4c3", "-", "CI", "push", "main", "0123456", "failure", "1", "3", "h", "ago", "7s"]
+    assert lines[3].split() == ["1", "a1b2c3d4", "-", "CI", "push", "main", "0123456", "success", "1", "3", "min", "ago", "7s"]
 
     assert main(["runs", "--limit", "1", "--format", "json"]) == 0
     (row,) = json.loads(capsys.readouterr().out)

@@ -124,23 +124,28 @@ def test_no_column_can_hold_an_environment(store: Store) -> None:
     """Secrets reach the store only as masked log lines: no table grows env columns unnoticed."""
     columns = {
         table: [row[1] for row in store.connection.execute(f"PRAGMA table_info({table})")]
-        for table in ("runs", "jobs", "steps", "annotations")
+        for table in ("runs", "jobs", "steps", "annotations", "job_attempts")
     }
     assert columns == {
         "runs": [
             "id", "number", "workflow", "workflow_path", "event", "ref", "sha", "repository", "status",
             "conclusion", "started_at", "finished_at", "pid", "host", "process_start", "heartbeat_at",
             "repo", "title", "trigger",  # trigger: the event payload and inputs, never secrets or vars
+            "attempt",
         ],
         "jobs": [
             "id", "run_id", "job_key", "job_id", "name", "needs", "matrix", "executor", "status", "conclusion",
-            "outputs", "summary", "reason", "started_at", "finished_at",
+            "outputs", "summary", "reason", "started_at", "finished_at", "attempt",
         ],
         "steps": [
-            "run_id", "job_key", "idx", "name", "status", "outcome", "conclusion", "outputs", "started_at",
+            "run_id", "job_key", "attempt", "idx", "name", "status", "outcome", "conclusion", "outputs", "started_at",
             "finished_at", "log_path",
         ],
-        "annotations": ["id", "run_id", "job_key", "idx", "level", "message", "file", "line"],
+        "annotations": ["id", "run_id", "job_key", "idx", "level", "message", "file", "line", "attempt"],
+        "job_attempts": [
+            "run_id", "job_key", "attempt", "run_attempt", "executor", "status", "conclusion", "reason", "started_at",
+            "finished_at",
+        ],
     }  # fmt: skip
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from runner.events import EventBus
 from runner.status import Conclusion, RunId, Status
-from runner.store import Recorder, Store, active_run_ids, get_run, jobs_of, recover, steps_of
+from runner.store import Recorder, Store, active_run_ids, attempts_of, get_run, jobs_of, recover, steps_of
 from runner.process import is_process_alive, process_start
 from tests.store.events import publish, run_started, whole_run
 
@@ -99,6 +99,8 @@ def test_a_killed_process_s_run_is_interrupted_and_a_live_one_is_not(
         ("build", Status.COMPLETED, Conclusion.INTERRUPTED),
         ("deploy", Status.COMPLETED, Conclusion.INTERRUPTED),
     }
+    assert {(a.status, a.conclusion) for a in attempts_of(store, RunId("doomed"), "build")} == {
+        (Status.COMPLETED, Conclusion.INTERRUPTED)}, "its attempt's record says so too"
     (step,) = steps_of(store, RunId("doomed"), "build")
     assert (step.status, step.outcome, step.conclusion) == (
         Status.COMPLETED, Conclusion.INTERRUPTED, Conclusion.INTERRUPTED,

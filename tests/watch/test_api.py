@@ -247,7 +247,7 @@ def test_dispatch_streams_events_and_cancel_stops_the_services_run(
     assert record.conclusion is not None and record.conclusion.value == "cancelled"
 
 
-def test_without_a_service_dispatch_and_rerun_say_they_need_it_and_cancel_signals_a_baton_run(
+def test_without_a_service_dispatch_says_it_needs_it_rerun_waits_for_the_end_and_cancel_signals_a_baton_run(
     home: Path, repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["dispatch", "app", "quick.yml"]) == 2
@@ -264,7 +264,7 @@ def test_without_a_service_dispatch_and_rerun_say_they_need_it_and_cancel_signal
             # started, not only recorded: a SIGTERM before the run's task exists finds nothing to cancel
             record = wait_until(lambda: next((r for r in list_runs(store, 1) if r.started_at), None), 30, "the baton run started")
         assert main(["rerun", str(record.number), "--failed"]) == 2
-        assert f"re-running run #{record.number} (its failed jobs) needs `baton watch` running" in capsys.readouterr().err
+        assert f"run #{record.number} has not ended yet: cancel it first" in capsys.readouterr().err
         assert main(["cancel", str(record.number)]) == 0
         assert f"SIGTERM to baton process {run.pid}" in capsys.readouterr().out
         assert run.wait(20) == 130

@@ -1,5 +1,5 @@
-"""``baton rerun`` through the real service: all jobs, or the failed ones and their
-dependents with the other jobs' outputs kept."""
+"""``baton rerun`` through the real service, as the run's next attempt: all jobs, or the
+failed ones and their dependents with the other jobs' outputs kept."""
 
 from __future__ import annotations
 
@@ -38,10 +38,10 @@ jobs:
 """
 
 
-def ended(home: Path, count: int) -> list[RunRecord] | None:
+def ended(home: Path, count: int, attempt: int = 1) -> list[RunRecord] | None:
     with Store.open(home) as store:
         runs = list_runs(store, 10)
-    return runs if len(runs) == count and all(r.is_completed for r in runs) else None
+    return runs if len(runs) == count and all(r.is_completed and r.attempt == attempt for r in runs) else None
 
 
 def test_rerun_failed_keeps_the_successful_jobs_and_rerun_runs_all_on_the_same_commit(
@@ -59,18 +59,20 @@ def test_rerun_failed_keeps_the_successful_jobs_and_rerun_runs_all_on_the_same_c
     marker.touch()
 
     assert main(["rerun", str(first.number), "--failed"]) == 0
-    assert f"re-running run #{first.number} (its failed jobs) as run " in capsys.readouterr().out
-    again = wait_until(lambda: ended(home, 2), 60, "the re-run ended")[0]
+    assert f"re-running run #{first.number} (its failed jobs) as its attempt 2" in capsys.readouterr().out
+    again = wait_until(lambda: ended(home, 1, attempt=2), 60, "the re-run ended")[0]
+    assert (again.id, again.number) == (first.id, first.number), "the same run, its attempt 2"
     assert (again.conclusion, again.sha, again.event, again.repo) == (Conclusion.SUCCESS, sha, "push", first.repo)
     with Store.open(home) as store:
         jobs = {j.job_key: j for j in jobs_of(store, again.id)}
-    assert jobs["make"].outputs == {"value": made} and "kept from run" in jobs["make"].reason
-    assert {k: j.conclusion for k, j in jobs.items()} == dict.fromkeys(["make", "flaky", "after"], Conclusion.SUCCESS)
+    assert jobs["make"].outputs == {"value": made} and jobs["make"].attempt == 1
+    assert {k: (j.conclusion, j.attempt) for k, j in jobs.items()} == {
+        "make": (Conclusion.SUCCESS, 1), "flaky": (Conclusion.SUCCESS, 2), "after": (Conclusion.SUCCESS, 2)}
 
     assert main(["rerun", str(again.number), "--failed"]) == 2
     assert "has no failed jobs to run again" in capsys.readouterr().err
     assert main(["rerun", str(first.number)]) == 0
-    whole = wait_until(lambda: ended(home, 3), 60, "the whole re-run ended")[0]
+    whole = wait_until(lambda: ended(home, 1, attempt=3), 60, "the whole re-run ended")[0]
     with Store.open(home) as store:
         value = {j.job_key: j for j in jobs_of(store, whole.id)}["make"].outputs["value"]
     assert whole.conclusion is Conclusion.SUCCESS and value != made

@@ -202,6 +202,7 @@ async def test_dispatch_checks_typed_inputs(remote: Remote, service: Callable[..
         assert json.dumps(run.trigger)  # plain JSON, enough to re-run
 
         again = await api.rerun(run.id, is_failed_only=False)
-        rerun = (await running.runs_settled(2))[1]
-        assert (rerun.id, rerun.sha, rerun.event) == (again, run.sha, "workflow_dispatch")
+        await running.until(lambda: all(r.is_completed and r.attempt == 2 for r in running.runs()), "attempt 2 ended")
+        (rerun,) = running.runs()
+        assert (rerun.id, rerun.attempt, rerun.sha, rerun.event) == (again, 2, run.sha, "workflow_dispatch")
         assert "target=prod dry=true" in log_of(home, rerun.id)

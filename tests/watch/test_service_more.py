@@ -313,7 +313,13 @@ async def test_a_jobs_concurrency_group_spans_runs(
             remote.commit({}, title)
             remote.push(f"main:{title}")
             await running.until(lambda: any(r.title == title for r in running.runs()), f"run {title}")
-        await asyncio.sleep(1.5)  # both build jobs end; their ship jobs meet the group
+
+        def is_one_replaced() -> bool:  # both later ship jobs met the group: the older waiter is replaced
+            with Store.open(home) as store:
+                return any(j.job_id == "ship" and j.status is Status.COMPLETED
+                           for r in running.runs() if r.title in ("second", "third") for j in jobs_of(store, r.id))
+
+        await running.until(is_one_replaced, "a ship job replaced in its group")
         (marks / "go").write_text("")
         runs = {r.title: r for r in await running.runs_settled(3)}
         with Store.open(home) as store:

@@ -75,7 +75,8 @@ class DockerExecutor:
     def _connect(self) -> Any:
         with self._lock:
             if self._client is None:
-                from plugins.executors.docker.engine import connect, runner_arch
+                from plugins.executors.docker.engine import connect
+                from plugins.executors.runner_machine import runner_arch
 
                 client, arch = connect()
                 self._arch = runner_arch(arch)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from plugins.executors.docker.sdk import docker, requests_errors
-from runner.api import ExecutorError, JobSpec, Pull, owner_token
+from runner.api import ExecutorError, InfrastructureError, JobSpec, Pull, owner_token
 
 RUN_LABEL = "baton.run"
 """Label key holding the run id on every container, network, volume and image."""
@@ -20,9 +20,6 @@ JOB_LABEL = "baton.job"
 """Label key holding the job key on every object a session creates."""
 OWNER_LABEL = "baton.owner"
 """The process that created the object (see ``runner.api.owner_token``)."""
-
-_ARCHES = {"amd64": "X64", "x86_64": "X64", "arm64": "ARM64", "aarch64": "ARM64", "386": "X86",
-           "arm": "ARM"}
 
 ENGINE_ERRORS = (docker.errors.DockerException, requests_errors.RequestException)
 """What the SDK raises when the engine refuses or cannot be reached."""
@@ -60,16 +57,12 @@ def connect(timeout: int = 120, base_url: str | None = None) -> tuple[Any, str]:
     return answering, str(info.get("Arch", ""))
 
 
-def runner_arch(arch: str) -> str:
-    """``RUNNER_ARCH`` (``X64``, ``ARM64``) for an engine's or a node's architecture name."""
-    return _ARCHES.get(arch, "X64")
-
 
 def unreachable(base_url: str | None = None) -> ExecutorError:
     """The error for an engine that does not answer."""
     if base_url is not None:
-        return ExecutorError(f"Docker engine is not reachable at {base_url}")
-    return ExecutorError(
+        return InfrastructureError(f"Docker engine is not reachable at {base_url}")
+    return InfrastructureError(
         f"Docker engine is not reachable at {engine_url()}: start dockerd or use --executor local"
     )
 
@@ -77,6 +70,14 @@ def unreachable(base_url: str | None = None) -> ExecutorError:
 def job_labels(job: JobSpec) -> dict[str, str]:
     """The labels of every object created for ``job`` (the owner: for garbage collection)."""
     return {RUN_LABEL: job.run_id, JOB_LABEL: job.job_key, OWNER_LABEL: owner_token()}
+
+
+def is_engine_fault(exc: BaseException) -> bool:
+    """Whether an SDK error is the engine's (or a registry's) failure, which a retry may
+    mend, rather than its refusal of what was asked (an answer of 4xx: no such image, a
+    bad reference, a conflict)."""
+    status = getattr(exc, "status_code", None)
+    return not (isinstance(status, int) and 400 <= status < 500)
 
 
 def reason(exc: BaseException) -> str:
@@ -94,7 +95,7 @@ def translated(action: str) -> Iterator[None]:
     except requests_errors.ConnectionError as exc:
         raise unreachable() from exc
     except ENGINE_ERRORS as exc:
-        raise ExecutorError(f"{action} failed: {reason(exc)}") from exc
+        raise ExecutorError(f"{action} failed: {reason(exc)}", is_infrastructure=is_engine_fault(exc)) from exc
 
 
 def ensure_image(client: Any, image: str, *, pull: Pull, username: str | None = None,
@@ -108,7 +109,7 @@ def ensure_image(client: Any, image: str, *, pull: Pull, username: str | None = 
         except docker.errors.ImageNotFound:
             pass
         except ENGINE_ERRORS as exc:
-            raise ExecutorError(f"cannot look up image {image}: {reason(exc)}") from exc
+            raise ExecutorError(f"cannot look up image {image}: {reason(exc)}", is_infrastructure=is_engine_fault(exc)) from exc
         if pull == "never":
             raise ExecutorError(f"image {image} is not present locally and the pull policy is 'never'")
     else:
@@ -120,4 +121,5 @@ def ensure_image(client: Any, image: str, *, pull: Pull, username: str | None = 
         client.images.pull(image, auth_config=auth)
     except ENGINE_ERRORS as exc:
         where = "is present locally but" if is_present else "is not present locally and"
-        raise ExecutorError(f"image {image} {where} could not be pulled: {reason(exc)}") from exc
+        raise ExecutorError(f"image {image} {where} could not be pulled: {reason(exc)}",
+                            is_infrastructure=is_engine_fault(exc)) from exc

@@ -14,13 +14,13 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from plugins.executors.processes import process_tree
+from plugins.executors.processes import process_tree, stopping
 from plugins.executors.processes.completion import to_completion
-from plugins.executors.docker.engine import ENGINE_ERRORS, reason, unreachable
+from plugins.executors.docker.engine import ENGINE_ERRORS, is_engine_fault, reason, unreachable
 from plugins.executors.docker.sdk import docker
 from plugins.executors.docker.threads import in_thread
 from plugins.executors.processes.output_relay import OutputRelay
-from runner.api import ExecutorError, OutputSink
+from runner.api import ExecutorError, InfrastructureError, OutputSink
 
 _POLL_SECONDS = 0.02
 _AFTER_KILL_SECONDS = 5.0
@@ -36,7 +36,7 @@ process but its init); ``none`` only drops the stream (a remote engine and ``--p
 where ``kill -1`` would reach the host's processes)."""
 
 
-class ContainerGone(ExecutorError):
+class ContainerGone(InfrastructureError):
     """The container a command should run in no longer runs."""
 
 
@@ -77,7 +77,8 @@ class ExecRun:
                 raise ContainerGone(
                     f"the job container {self._container[:12]} disappeared (it is not running)"
                 ) from exc
-            raise ExecutorError(f"running a command in the job container failed: {reason(exc)}") from exc
+            raise ExecutorError(f"running a command in the job container failed: {reason(exc)}",
+                                is_infrastructure=is_engine_fault(exc)) from exc
         except ENGINE_ERRORS as exc:
             if self._is_cancelled:
                 return None  # we closed the stream ourselves
@@ -143,10 +144,13 @@ async def _stop(run: ExecRun, task: asyncio.Future[int | None], grace: float, st
         await asyncio.wait({task})
         return
     pid = await in_thread(run.host_pid) if stop == "tree" else None
+    target: stopping.Target | None = None
     if pid is not None:
-        await _stop_tree(pid, task, grace)
+        target = _ExecTree(pid, task)
     elif stop != "none":
-        await _stop_inside(run, task, grace)
+        target = _Inside(run, task)
+    if target is not None and await stopping.stop(target, grace):
+        await asyncio.wait({task}, timeout=_AFTER_KILL_SECONDS)
     if not task.done():
         run.close_stream()
         await asyncio.wait({task})
@@ -154,18 +158,26 @@ async def _stop(run: ExecRun, task: asyncio.Future[int | None], grace: float, st
         task.exception()  # an error after we stopped it says nothing new
 
 
-async def _stop_tree(pid: int, task: asyncio.Future[int | None], grace: float) -> None:
-    """SIGTERM the exec's process tree; SIGKILL what is left of it after ``grace``."""
-    known = process_tree.tree(pid)
-    process_tree.send(known, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
-        known = _union(process_tree.alive(known), process_tree.tree(pid))
-        if task.done() and not known:
-            return
-        await asyncio.sleep(_POLL_SECONDS)
-    process_tree.send(_union(known, process_tree.tree(pid)), signal.SIGKILL)
-    await asyncio.wait({task}, timeout=_AFTER_KILL_SECONDS)
+class _ExecTree:
+    """The exec's process tree, seen from the host: gone once the exec ended and no
+    process of the tree (including those that left it) still runs."""
+
+    def __init__(self, pid: int, task: asyncio.Future[int | None]) -> None:
+        self._pid = pid
+        self._task = task
+        self._known: list[process_tree.ProcessInfo] = []
+
+    async def signal(self, signo: signal.Signals) -> bool:
+        self._known = _union(self._known, process_tree.tree(self._pid))
+        process_tree.send(self._known, signo)
+        return True  # the exec itself may still have to end
+
+    async def wait_gone(self, timeout: float) -> bool:
+        return await stopping.poll_until(self._is_gone, timeout)
+
+    def _is_gone(self) -> bool:
+        self._known = _union(process_tree.alive(self._known), process_tree.tree(self._pid))
+        return self._task.done() and not self._known
 
 
 def _union(*groups: list[process_tree.ProcessInfo]) -> list[process_tree.ProcessInfo]:
@@ -173,13 +185,20 @@ def _union(*groups: list[process_tree.ProcessInfo]) -> list[process_tree.Process
     return list({(info.pid, info.started): info for group in groups for info in group}.values())
 
 
-async def _stop_inside(run: ExecRun, task: asyncio.Future[int | None], grace: float) -> None:
+class _Inside:
     """Without a view of the engine's processes: ``kill -1`` inside the container."""
-    await in_thread(run.kill_inside, signal.SIGTERM)
-    done, _ = await asyncio.wait({task}, timeout=grace)
-    if not done:
-        await in_thread(run.kill_inside, signal.SIGKILL)
-        await asyncio.wait({task}, timeout=_AFTER_KILL_SECONDS)
+
+    def __init__(self, run: ExecRun, task: asyncio.Future[int | None]) -> None:
+        self._run = run
+        self._task = task
+
+    async def signal(self, signo: signal.Signals) -> bool:
+        await in_thread(self._run.kill_inside, signo)
+        return True
+
+    async def wait_gone(self, timeout: float) -> bool:
+        done, _ = await asyncio.wait({self._task}, timeout=timeout)
+        return bool(done)
 
 
 def _check_running(api: Any, container: str) -> None:

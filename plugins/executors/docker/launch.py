@@ -17,7 +17,7 @@ from plugins.executors.docker.leftovers import remove_labelled
 from plugins.executors.docker.exec import StopMethod
 from plugins.executors.docker.host_access import refuse_host_access
 from plugins.executors.docker.mounts import port_bindings, volume_bindings
-from plugins.executors.docker.options import ContainerOptions, parse_options
+from plugins.executors.docker.options import ContainerOptions, container_env, parse_options
 from plugins.executors.docker.run import path_of
 from plugins.executors.docker.services import ServicePlan, create_network, start_services
 from plugins.executors.docker.session import WORK, DockerSession, mounts, node_mount
@@ -45,6 +45,7 @@ async def docker_session(client: Any, job: JobSpec, settings: ExecutorSettings,
     labels = job_labels(job)
     prefix = f"baton-{safe_name(job.run_id)}-{safe_name(job.job_key)}"
     folder: JobFolder | None = None
+    container: str | None = None
     try:
         folder = JobFolder.create(settings.host_dir, job, is_shared=True)  # quick: a few mkdirs
         await in_thread(ensure_image, client, spec.image, pull=job.pull,
@@ -65,12 +66,13 @@ async def docker_session(client: Any, job: JobSpec, settings: ExecutorSettings,
             binds=mounts(folder),
         )
     finally:
-        await to_completion(in_thread(close, client, labels, folder))
+        await to_completion(in_thread(close, client, labels, folder, container))
 
 
-def close(client: Any, labels: dict[str, str], folder: JobFolder | None) -> list[str]:
-    """Remove the session's containers, network, volumes, images and folder (blocking)."""
-    removed = remove_labelled(client, labels)
+def close(client: Any, labels: dict[str, str], folder: JobFolder | None, container: str | None = None) -> list[str]:
+    """Remove the session's containers (``container``, the job container, while the others
+    are listed), network, volumes, images and folder (blocking)."""
+    removed = remove_labelled(client, labels, first=container)
     if folder is not None:
         folder.remove()
         removed.append(f"folder {folder.root}")
@@ -92,7 +94,7 @@ async def _start_job_container(client: Any, job: JobSpec, spec: ContainerSpec, f
         container = await thread_to_completion(
             client.containers.create, spec.image,
             name=name, entrypoint=KEEP_ALIVE, command=[],
-            environment={**options.env(), **job.env, **spec.env},
+            environment=container_env(options, spec, base=job.env),
             working_dir=arguments.pop("working_dir", str(WORK / folder.workspace.relative_to(folder.work))),
             volumes=[*mounts(folder), *node_mount(job), *volumes],
             ports=port_bindings([*spec.ports, *options.lists.get("--publish", ())]),

@@ -15,6 +15,7 @@ from typing import Any
 
 from plugins.executors.docker.engine import ENGINE_ERRORS, OWNER_LABEL, RUN_LABEL, translated
 from plugins.executors.docker.sdk import docker
+from plugins.executors.docker.threads import POOL
 from runner.api import ExecutorError
 
 
@@ -82,12 +83,21 @@ def remove_leftover(api: Any, item: Leftover) -> bool:
     return True
 
 
-def remove_labelled(client: Any, labels: Mapping[str, str]) -> list[str]:
+def remove_labelled(client: Any, labels: Mapping[str, str], first: str | None = None) -> list[str]:
     """Force-remove every container, network, volume and image carrying all of ``labels``
     (a session's own at its close); one line per removal. An object that vanished
-    meanwhile is skipped, and an engine that stopped answering leaves the rest."""
+    meanwhile is skipped, and an engine that stopped answering leaves the rest.
+
+    ``first``, a container's id (the job container, most of a close's time), is removed
+    while the others are listed; networks and volumes go once it is gone."""
+    removing = POOL.submit(_remove_container, client.api, first) if first else None
     try:
         found = list_leftovers(client.api, labels)
     except ExecutorError:
-        return []
-    return [f"{item.kind} {item.name}" for item in found if remove_leftover(client.api, item)]
+        found = []
+    removed = [f"container {first}"] if removing is not None and removing.result() else []
+    return removed + [f"{item.kind} {item.name}" for item in found if item.ref != first and remove_leftover(client.api, item)]
+
+
+def _remove_container(api: Any, container: str) -> bool:
+    return remove_leftover(api, Leftover(kind="container", ref=container, name=container, labels={}))

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from runner.api import ContainerSpec, ExecutorError
 
+_NONE: Mapping[str, str] = MappingProxyType({})
 _ALIASES = {
     "-m": "--memory", "-u": "--user", "-e": "--env", "-h": "--hostname", "-w": "--workdir",
     "-v": "--volume", "-p": "--publish", "-l": "--label",
@@ -113,6 +116,15 @@ def container_arguments(spec: ContainerSpec) -> tuple[ContainerOptions, dict[str
     if spec.entrypoint is not None:
         arguments["entrypoint"] = [spec.entrypoint]
     return options, arguments
+
+
+def container_env(
+    options: ContainerOptions, spec: ContainerSpec, *, base: Mapping[str, str] = _NONE, command: Mapping[str, str] = _NONE
+) -> dict[str, str]:
+    """The environment of any container baton creates (job, service, one-off), later
+    winning: ``base`` (what baton gives every command of the job), the ``--env`` of
+    ``options``, the workflow's ``env:`` of the container (``spec.env``), then ``command``'s."""
+    return {**base, **options.env(), **spec.env, **command}
 
 
 def parse_options(text: str) -> ContainerOptions:

@@ -11,7 +11,7 @@ from typing import Any
 from plugins.executors.processes.completion import to_completion
 from plugins.executors.docker.engine import ENGINE_ERRORS, ensure_image, reason, translated
 from plugins.executors.docker.mounts import port_bindings, volume_bindings
-from plugins.executors.docker.options import container_arguments
+from plugins.executors.docker.options import container_arguments, container_env
 from plugins.executors.docker.sdk import docker
 from plugins.executors.docker.threads import in_thread, thread_to_completion
 from plugins.executors.processes.output_relay import OutputRelay
@@ -70,7 +70,7 @@ async def run_one_off(client: Any, place: Placement, spec: ContainerSpec, comman
     await in_thread(ensure_image, client, spec.image, pull=place.pull,
                             username=spec.username, password=spec.password)
     options, arguments = container_arguments(spec)
-    env = {**place.env, **options.env(), **spec.env, **command.env}
+    env = container_env(options, spec, base=place.env, command=command.env)
     if command.path:
         env = prepend_path(env, command.path, await in_thread(image_path, client, spec.image))
     with translated(f"preparing the volumes of a {spec.image} container"):

@@ -9,7 +9,7 @@ from typing import Any
 
 from plugins.executors.docker.engine import ENGINE_ERRORS, ensure_image, reason, translated
 from plugins.executors.docker.mounts import port_bindings, volume_bindings
-from plugins.executors.docker.options import container_arguments
+from plugins.executors.docker.options import container_arguments, container_env
 from plugins.executors.docker.threads import in_thread, thread_to_completion
 from runner.api import ContainerSpec, ExecutorError, Pull
 
@@ -70,7 +70,7 @@ async def _start(client: Any, plan: ServicePlan, name: str, spec: ContainerSpec)
             client.containers.create, spec.image,
             name=f"{plan.name_prefix}--{name}",
             command=list(spec.command) or None,
-            environment={**spec.env, **options.env()},
+            environment=container_env(options, spec),
             ports=port_bindings([*spec.ports, *options.lists.get("--publish", ())]),
             volumes=volumes,
             network=plan.network,

@@ -22,9 +22,10 @@ from typing import Any
 
 from plugins.executors.processes.completion import to_completion
 from plugins.executors.local.process import OutputPipe, run_process
-from plugins.executors.processes import tracking
+from plugins.executors.processes import stopping, tracking
 from plugins.executors.processes.process_tree import ProcessInfo
 from plugins.executors.hostfs.job_folder import JobFolder, leftover_folders, remove_tree
+from plugins.executors.runner_machine import runner_arch, runner_os
 from plugins.executors.settings import ExecutorSettings
 from runner.api import (
     Command,
@@ -44,20 +45,15 @@ BASE_ENV = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "LC_ALL", "LC
 """Variables taken from baton's own environment; every other one is left out of steps."""
 FALLBACK_PATH = "/usr/local/bin:/usr/bin:/bin"
 
-_OS = {"Linux": "Linux", "Darwin": "macOS", "Windows": "Windows"}
-_ARCHES = {"x86_64": "X64", "amd64": "X64", "aarch64": "ARM64", "arm64": "ARM64", "i386": "X86",
-           "i686": "X86", "armv7l": "ARM"}
-
 
 def host_os() -> str:
     """``RUNNER_OS`` for this machine."""
-    return _OS.get(platform.system(), platform.system())
+    return runner_os(platform.system())
 
 
 def host_arch() -> str:
     """``RUNNER_ARCH`` for this machine."""
-    machine = platform.machine()
-    return _ARCHES.get(machine.lower(), machine.upper())
+    return runner_arch(platform.machine())
 
 
 def base_env() -> dict[str, str]:
@@ -221,8 +217,10 @@ class LocalExecutor:
         left = await asyncio.to_thread(tracking.orphans, active_runs)
         if left:
             pids = {info.pid for info, _ in left}
-            await tracking.stop(lambda: [info for info, _ in tracking.orphans(active_runs) if info.pid in pids],
-                                self.settings.grace_seconds)  # fmt: skip
+            orphans = stopping.FoundProcesses(
+                lambda: [info for info, _ in tracking.orphans(active_runs) if info.pid in pids]
+            )
+            await stopping.stop(orphans, self.settings.grace_seconds)
             removed += [f"process {info.pid} (run {run_id})" for info, run_id in left]
         for path, run_id in await asyncio.to_thread(leftover_folders, self.settings.host_dir, active_runs):
             await asyncio.to_thread(remove_tree, path)

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import time
 from collections.abc import Mapping, Sequence
 
-from plugins.executors.processes import process_tree
+from plugins.executors.processes import process_tree, stopping
 from plugins.executors.processes.completion import to_completion
 from plugins.executors.processes.process_tree import ProcessInfo
 from runner.api import OutputSink
@@ -28,9 +26,6 @@ CHUNK_BYTES = 64 * 1024
 DRAIN_BYTES = 1 << 20
 """At most this much is read after the main process exited: what it left in the pipe
 (at most the pipe's size), not what background processes keep printing."""
-
-_POLL_SECONDS = 0.02
-
 
 class OutputPipe:
     """The read end of a step's output pipe, read on the event loop as data arrives."""
@@ -113,7 +108,7 @@ async def run_process(
     try:
         status = await process.wait()
     except asyncio.CancelledError:
-        await to_completion(stop_group(process.pid, grace_seconds))
+        await to_completion(stopping.stop(stopping.ProcessGroup(process.pid), grace_seconds))
         pipe.drain()
         pipe.close()
         raise
@@ -121,30 +116,3 @@ async def run_process(
     if not pipe.is_closed:
         leftovers.append(pipe)
     return 128 - status if status < 0 else status
-
-
-async def stop_group(group: int, grace_seconds: float) -> None:
-    """SIGTERM every process of ``group``, then SIGKILL what is left after the grace period."""
-    try:
-        os.killpg(group, signal.SIGTERM)
-    except (ProcessLookupError, PermissionError):
-        return
-    deadline = time.monotonic() + grace_seconds
-    while _is_group_alive(group):
-        if time.monotonic() >= deadline:
-            try:
-                os.killpg(group, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            return
-        await asyncio.sleep(_POLL_SECONDS)
-
-
-def _is_group_alive(group: int) -> bool:
-    if process_tree.has_proc():  # zombies waiting for a slow PID 1 do not count
-        return bool(process_tree.group_members(group))
-    try:
-        os.killpg(group, 0)
-    except (ProcessLookupError, PermissionError):
-        return False
-    return True

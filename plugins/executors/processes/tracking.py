@@ -33,21 +33,17 @@ the steps' sessions are stopped.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
-import time
 import uuid
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 
-from plugins.executors.processes import process_tree
+from plugins.executors.processes import process_tree, stopping
 from plugins.executors.processes.process_tree import ProcessInfo
 from runner.api import is_owner_alive, owner_token
 
 VARIABLE = "RUNNER_TRACKING_ID"
 """The environment variable that marks a job's processes (GitHub's name)."""
-
-_POLL_SECONDS = 0.02
 
 
 def new_tracking_id(run_id: str) -> str:
@@ -91,31 +87,6 @@ async def end_tracked(tracking_id: str, sessions: Collection[ProcessInfo], grace
     ``grace_seconds``; returns once none runs (or only unkillable ones do)."""
     if not process_tree.has_proc():
         for leader in sessions:
-            _kill_group(leader.pid, signal.SIGKILL)
+            stopping.signal_group(leader.pid, signal.SIGKILL)
         return
-    await stop(lambda: tracked(tracking_id, sessions), grace_seconds)
-
-
-async def stop(find: Callable[[], list[ProcessInfo]], grace_seconds: float) -> None:
-    """SIGTERM the processes ``find`` names, then SIGKILL those it still names after
-    ``grace_seconds``; returns once it names none (or only unkillable ones remain)."""
-    found = await asyncio.to_thread(find)
-    if not found:
-        return
-    process_tree.send(found, signal.SIGTERM)
-    deadline = time.monotonic() + grace_seconds
-    while True:
-        found = await asyncio.to_thread(find)
-        if not found:
-            return
-        if time.monotonic() >= deadline:
-            break
-        await asyncio.sleep(_POLL_SECONDS)
-    process_tree.send(found, signal.SIGKILL)
-
-
-def _kill_group(group: int, signo: signal.Signals) -> None:
-    try:
-        os.killpg(group, signo)
-    except (ProcessLookupError, PermissionError):
-        pass
+    await stopping.stop(stopping.FoundProcesses(lambda: tracked(tracking_id, sessions)), grace_seconds)

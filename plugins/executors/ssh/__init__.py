@@ -23,6 +23,7 @@ from runner.api import (
     ConfigError,
     ExecutorClass,
     ExecutorError,
+    InfrastructureError,
     JobSpec,
     Session,
     Value,
@@ -93,7 +94,7 @@ class SshExecutor:
             finally:
                 await to_completion(self._thread_call(connections.release, connection))
         except connections.ConnectionLost as exc:
-            raise ExecutorError(exc.message) from None
+            raise InfrastructureError(exc.message) from None
 
     async def collect_garbage(self, active_runs: Collection[str]) -> list[str]:
         """Stop the processes and remove the job folders that runs not in ``active_runs``

@@ -13,7 +13,7 @@ import paramiko
 from plugins.executors.processes.output_relay import OutputRelay
 from plugins.executors.ssh.connection import Connection
 from plugins.executors.ssh.remote_script import OutputEnd, Report, StepScript, q, stop_script
-from runner.api import ExecutorError
+from runner.api import ExecutorError, InfrastructureError
 
 CHUNK_BYTES = 64 * 1024
 _WAIT_SECONDS = 1.0
@@ -119,7 +119,7 @@ class StepChannel:
             is_done = True
         except (OSError, EOFError, paramiko.SSHException) as exc:
             if channel is None:
-                raise ExecutorError(f"cannot start a shell on {self._connection.host.name}: {exc}") from exc
+                raise InfrastructureError(f"cannot start a shell on {self._connection.host.name}: {exc}") from exc
             raise self._failure(channel) from exc
         finally:
             if not is_done:
@@ -163,7 +163,7 @@ class StepChannel:
         if self._connection.is_lost or not self._connection.transport.is_active():
             return self._connection.lost()
         status = channel.recv_exit_status() if channel.exit_status_ready() else -1
-        return ExecutorError(f"the step's shell on {self._connection.host.name} ended without a report "
+        return InfrastructureError(f"the step's shell on {self._connection.host.name} ended without a report "
                              f"(status {status}): does the host have sh, setsid and base64?")
 
 
@@ -210,6 +210,6 @@ def run_command(connection: Connection, command: str, *, stdin: bytes | Callable
     except (OSError, EOFError, paramiko.SSHException) as exc:
         if connection.is_lost or not connection.transport.is_active():
             raise connection.lost() from exc
-        raise ExecutorError(f"a command on {connection.host.name} failed: {exc or type(exc).__name__}") from exc
+        raise InfrastructureError(f"a command on {connection.host.name} failed: {exc or type(exc).__name__}") from exc
     finally:
         channel.close()

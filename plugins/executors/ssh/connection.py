@@ -23,7 +23,7 @@ import paramiko
 
 from plugins.executors.ssh.host_keys import preferred_types, verify
 from plugins.executors.ssh.hosts import Host
-from runner.api import ExecutorError
+from runner.api import ExecutorError, InfrastructureError
 
 CONNECT_SECONDS = 10.0
 """How long one TCP connect and SSH handshake may take."""
@@ -35,7 +35,7 @@ REPLY_SECONDS = 10.0
 _DEFAULT_KEYS = ("~/.ssh/id_ed25519", "~/.ssh/id_ecdsa", "~/.ssh/id_rsa")
 
 
-class ConnectionLost(ExecutorError):
+class ConnectionLost(InfrastructureError):
     """The connection to a host dropped while something ran there."""
 
 
@@ -58,7 +58,7 @@ class Connection:
                 raise EOFError
             return self.transport.open_session(timeout=CONNECT_SECONDS)
         except paramiko.ChannelException as exc:  # the server said no; the connection is fine
-            raise ExecutorError(f"host {self.host.name} refused a new session ({exc.text}): sshd's MaxSessions "
+            raise InfrastructureError(f"host {self.host.name} refused a new session ({exc.text}): sshd's MaxSessions "
                                 "must be above twice the jobs the host runs at once (capacity)") from None
         except (EOFError, OSError, paramiko.SSHException) as exc:
             self.is_lost = True
@@ -165,7 +165,7 @@ def _handshake(host: Host, via: Connection | None) -> paramiko.Transport:
         except (OSError, paramiko.SSHException) as exc:
             if time.monotonic() + delay > deadline:
                 reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-                raise ExecutorError(f"cannot connect to host {host.name} ({where}): {reason} "
+                raise InfrastructureError(f"cannot connect to host {host.name} ({where}): {reason} "
                                     f"(retried for {RETRY_SECONDS:.0f} s)") from None
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
@@ -177,7 +177,7 @@ def _handshake(host: Host, via: Connection | None) -> paramiko.Transport:
         transport.start_client(timeout=CONNECT_SECONDS)
     except (EOFError, OSError, paramiko.SSHException) as exc:
         transport.close()
-        raise ExecutorError(f"host {host.name} ({where}): the SSH handshake failed: {exc or type(exc).__name__}") from None
+        raise InfrastructureError(f"host {host.name} ({where}): the SSH handshake failed: {exc or type(exc).__name__}") from None
     return transport
 
 

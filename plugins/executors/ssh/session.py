@@ -23,6 +23,7 @@ from plugins.executors.hostfs.job_folder import MARKER, OWNER_MARKER, repository
 from plugins.executors.processes.completion import to_completion
 from plugins.executors.processes.output_relay import OutputRelay
 from plugins.executors.processes.tracking import VARIABLE
+from plugins.executors.runner_machine import runner_arch, runner_os
 from plugins.executors.ssh.channel import JobShell, StepChannel, run_command, stop_group
 from plugins.executors.ssh.connection import Connection, ConnectionLost
 from plugins.executors.ssh.leftovers import end_script, tracking_id
@@ -30,9 +31,6 @@ from plugins.executors.ssh.remote_script import q, step_script
 from runner.api import Command, ContainerSpec, ExecutorError, JobSpec, MissingPathError, Outcome, OutputSink, owner_token
 
 T = TypeVar("T")
-
-_OS = {"Linux": "Linux", "Darwin": "macOS"}
-_ARCHES = {"x86_64": "X64", "amd64": "X64", "aarch64": "ARM64", "arm64": "ARM64", "armv7l": "ARM", "i686": "X86"}
 
 
 class SshSession:
@@ -80,8 +78,8 @@ class SshSession:
                                 f"{err.decode(errors='replace').strip() or f'exit {code}'}")
         self.root = lines[0]
         system, _, machine = lines[1].partition(" ")
-        self.os = _OS.get(system, system)
-        self.arch = _ARCHES.get(machine.lower(), machine.upper())
+        self.os = runner_os(system)
+        self.arch = runner_arch(machine)
         self.workspace = posixpath.join(self.root, "work", name, name)
         self.temp = posixpath.join(self.root, "work", "_temp")
         self.tool_cache = posixpath.join(self.root, "tool")

@@ -10,9 +10,10 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from plugins.executors.docker.engine import ENGINE_ERRORS, connect, reason, runner_arch, translated
+from plugins.executors.docker.engine import ENGINE_ERRORS, connect, reason, translated
+from plugins.executors.runner_machine import runner_arch
 from plugins.executors.swarm.settings import SwarmSettings
-from runner.api import ExecutorError
+from runner.api import ExecutorError, InfrastructureError
 
 
 class Engines:
@@ -86,4 +87,4 @@ class Engines:
         try:
             client.ping()
         except ENGINE_ERRORS as exc:
-            raise ExecutorError(f"the swarm manager does not answer: {reason(exc)}") from exc
+            raise InfrastructureError(f"the swarm manager does not answer: {reason(exc)}") from exc

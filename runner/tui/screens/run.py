@@ -174,7 +174,7 @@ class RunScreen(RunActionScreen):
 
     def _log_path(self, step: StepRecord) -> Path:
         app = self.access
-        return app.feed.home / (step.log_path or step_log_name(self.run_id, step.job_key, step.index))
+        return app.feed.home / (step.log_path or step_log_name(self.run_id, step.job_key, step.index, step.attempt))
 
 
 def _default_job(detail: RunDetail) -> str:

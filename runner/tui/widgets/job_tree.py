@@ -123,7 +123,9 @@ def _job_label(job: JobRecord, now: float, *, is_leg: bool) -> Text:
         text.append(f"  {took}", style="bright_black")
     if job.needs and not is_leg:
         text.append(f"  ◀ {', '.join(job.needs)}", style="bright_black")
-    if word == "queued" and job.reason:  # why it waits: a busy host
+    if job.attempt > 1:  # retried after the infrastructure broke, or re-run
+        text.append(f"  attempt {job.attempt}", style="yellow")
+    if word == "queued" and job.reason:  # why it waits: a busy host, or a retry
         text.append(f"  {job.reason}", style="bright_black")
     return text
 

@@ -251,7 +251,7 @@ async def test_cancelling_while_the_session_opens_leaves_nothing(executor: Execu
                                                                  host_dir: Path) -> None:
     async def open_and_wait() -> None:
         async with executor.session(job):
-            await asyncio.sleep(100)
+            await asyncio.Event().wait()  # until cancelled
 
     for delay in (0.0, 0.05, 0.2):
         task = asyncio.ensure_future(open_and_wait())

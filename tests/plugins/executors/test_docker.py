@@ -12,7 +12,7 @@ import pytest
 from plugins.executors.docker import DockerExecutor
 from runner.api import Command, ContainerSpec, ExecutorError, JobSpec, owner_token
 from plugins.executors.docker.exec import run_exec
-from plugins.executors.docker.leftovers import list_leftovers, remove_leftover
+from plugins.executors.docker.leftovers import list_leftovers, remove_labelled, remove_leftover
 from tests.plugins.executors.test_contract import AllRunsBut, Output, no_process_with, run, sleeper
 
 
@@ -234,3 +234,16 @@ async def test_running_steps_hold_the_executors_own_threads_not_the_loops(
             for step in steps:
                 step.cancel()
         assert [outcome.exit_code for outcome, _ in outcomes] == [0] * count
+
+
+def test_a_close_removes_the_job_container_while_it_lists_the_rest_then_its_network(
+        docker_client: Any, run_id: str, shell_image: str, docker_labels: dict[str, str]) -> None:
+    labels = {"baton.run": run_id, "baton.job": "build", "baton.owner": owner_token(), **docker_labels}
+    network = docker_client.networks.create(f"baton-{run_id}-close", labels=labels)
+    job = docker_client.containers.create(shell_image, ["sleep", "1000"], labels=labels, network=network.name)
+    service = docker_client.containers.create(shell_image, ["sleep", "1000"], labels=labels, network=network.name)
+    job.start()
+    service.start()
+    removed = remove_labelled(docker_client, labels, first=job.id)
+    assert removed == [f"container {job.id}", f"container {service.name}", f"network {network.name}"]
+    assert list_leftovers(docker_client.api, labels) == []

@@ -8,7 +8,7 @@ import pytest
 
 from plugins.executors.docker.host_access import refuse_host_access
 from plugins.executors.docker.mounts import VolumeEntry, parse_volume, port_bindings
-from plugins.executors.docker.options import duration_nanoseconds, parse_options
+from plugins.executors.docker.options import container_env, duration_nanoseconds, parse_options
 from runner.api import ContainerSpec, ExecutorError
 
 
@@ -120,4 +120,16 @@ def test_a_workflow_container_cannot_reach_this_machine(spec: ContainerSpec, mes
 
 
 def test_volumes_and_options_that_stay_in_docker_are_fine() -> None:
-    refuse_host_access(ContainerSpec(image="i", volumes=("named:/data", "/anonymous"), options="--cpus 1 -e A=B"), {})
+    spec = ContainerSpec(image="i", volumes=("named:/data", "/anonymous"), options="--cpus 1 -e A=B")
+    assert refuse_host_access(spec, {"db": spec}) is None  # no ExecutorError for the job container nor a service
+
+
+def test_every_container_s_environment_has_one_precedence() -> None:
+    spec = ContainerSpec(image="i", env={"A": "env", "B": "env"}, options="-e A=options -e C=options -e D=options")
+    options = parse_options(spec.options)
+    assert container_env(options, spec) == {"A": "env", "B": "env", "C": "options", "D": "options"}  # a service
+    job = {"C": "job", "E": "job"}
+    assert container_env(options, spec, base=job) == {"A": "env", "B": "env", "C": "options", "D": "options", "E": "job"}
+    assert container_env(options, spec, base=job, command={"B": "step", "D": "step"}) == {
+        "A": "env", "B": "step", "C": "options", "D": "step", "E": "job",
+    }  # a one-off container: the step's own variables last

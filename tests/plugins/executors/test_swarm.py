@@ -159,7 +159,7 @@ async def main() -> None:
     job = JobSpec(run_id=sys.argv[1], job_key="build", name="build", labels=(), image=sys.argv[2])
     async with SwarmExecutor({}).session(job):
         print("ready", flush=True)
-        await asyncio.sleep(600)
+        await asyncio.Event().wait()  # until killed
 
 asyncio.run(main())
 """
