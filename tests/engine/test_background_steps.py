@@ -83,3 +83,21 @@ async def test_a_failed_background_step_fails_its_wait_and_one_never_waited_for_
     assert "w=failure/success job=success" in seen.log("waited")
     assert seen.finished("waited").conclusion == Conclusion.FAILURE
     assert seen.finished("unwaited").conclusion == Conclusion.FAILURE
+
+
+async def test_a_wait_inside_a_parallel_group_has_nothing_to_join(tmp_path: Path) -> None:
+    conclusion, seen = await run(
+        """
+        on: push
+        jobs:
+          j:
+            runs-on: ubuntu-latest
+            steps:
+              - parallel:
+                  - {id: a, run: echo one, background: true}
+                  - wait: a
+        """,
+        tmp_path,
+    )
+    assert conclusion == Conclusion.SUCCESS
+    assert "one" in seen.log("j") and "'wait' inside a parallel group" in seen.log("j")
