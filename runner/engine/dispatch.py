@@ -9,6 +9,7 @@ from runner.engine.parallel import run_parallel
 from runner.engine.remote_actions import run_remote_action
 from runner.engine.script import run_script
 from runner.expr import Value, to_display_string
+from runner.status import Conclusion
 from runner.workflow.action_ref import parse_action_ref
 from runner.workflow.model import Step
 from runner.workflow.resolve import resolve_number, resolve_texts
@@ -23,6 +24,9 @@ async def dispatch(
     contexts = state.expression_contexts()
     if step.parallel:
         return await run_parallel(scope, state, step, index, run_nested)
+    if step.control is not None:  # inside a parallel group: its steps all end with the group
+        scope.log(index, f"'{step.control.kind}' inside a parallel group: the group's steps all end with the group")
+        return StepResult(outcome=Conclusion.SUCCESS)
     identity = state.identity
     assert identity is not None, "run_step sets the step's identity"
     timeout = step_timeout(step, contexts)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
+from runner.engine.background import Background
 from runner.engine.job_state import JobScope, JobState, as_value
 from runner.engine.pre_post import run_posts, run_pres
 from runner.engine.step_runner import run_step
@@ -11,11 +14,22 @@ from runner.workflow.resolve import resolve_texts
 
 
 async def run_steps(scope: JobScope, steps: tuple[Step, ...]) -> JobState:
-    """Run a job's steps in order, between the ``pre`` and ``post`` parts of their actions
-    (numbered after the steps); returns the final state."""
+    """Run a job's steps in order (a background one goes on while the next ones run), between
+    the ``pre`` and ``post`` parts of their actions (numbered after the steps); returns the final state."""
     state, extra = await run_pres(scope, initial_state(scope), steps, len(steps))
-    for step in steps:
-        state = await run_step(scope, state, step, step.index)
+    background = Background(scope)
+    try:
+        for step in steps:
+            if step.control is not None:
+                state = await background.control(state, step)
+            elif step.background:
+                background.start(state, step)
+            else:
+                state = await run_step(scope, state, step, step.index)
+        state = await background.finish(state)
+    except asyncio.CancelledError:
+        background.abandon()
+        raise
     return await run_posts(scope, state, extra)
 
 

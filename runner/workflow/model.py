@@ -63,6 +63,16 @@ class Strategy:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Control:
+    """A step that controls background steps: ``wait``, ``wait-all`` or ``cancel``."""
+
+    kind: str
+    """``wait``, ``wait-all`` or ``cancel``."""
+    ids: tuple[str, ...] = ()
+    """The background steps it names (none for ``wait-all``: every one not yet waited for)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Step:
     """One step of a job: ``run`` a script or ``uses`` an action."""
 
@@ -81,6 +91,10 @@ class Step:
     timeout_minutes: Tree = None
     parallel: tuple[Step, ...] = ()
     """A step group (``- parallel: [...]``): these steps run side by side instead."""
+    background: bool = False
+    """``background: true``: the job goes on to the next step while this one runs."""
+    control: Control | None = None
+    """Set for a ``wait``, ``wait-all`` or ``cancel`` step, which runs nothing itself."""
     mark: Mark
 
     @property
@@ -90,6 +104,9 @@ class Step:
             return self.name.source
         if self.parallel:
             return f"Parallel: {', '.join(step.display_name for step in self.parallel)}"
+        if self.control is not None:
+            named = ", ".join(self.control.ids) or "all background steps"
+            return f"{'Cancel' if self.control.kind == 'cancel' else 'Wait for'} {named}"
         if self.run is not None:
             first = next((ln for ln in self.run.source.splitlines() if ln.strip()), "")
             return f"Run {first.strip()}"

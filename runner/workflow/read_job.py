@@ -36,8 +36,9 @@ CALL_JOB_KEYS = ("name", "uses", "with", "secrets", "strategy", "needs", "if", "
 JOB_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _CALL = re.compile(r"\./\.github/workflows/[^@\s]+\.ya?ml|[^/@\s]+/[^/@\s]+/\.github/workflows/[^@\s]+\.ya?ml@[^@\s]+")
 _PERMISSION_SCOPES = frozenset(
-    """actions artifact-metadata attestations checks contents deployments discussions id-token issues
-    models packages pages pull-requests repository-projects security-events statuses""".split()
+    """actions artifact-metadata attestations checks code-quality contents copilot-requests deployments
+    discussions drives id-token issues models packages pages pull-requests repository-projects
+    security-events statuses vulnerability-alerts""".split()
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from runner.workflow import availability
-from runner.workflow.model import Step
+from runner.workflow.model import Control, Step
 from runner.workflow.reader import Reader
 from runner.workflow.text import Text
 from runner.workflow.tree import Map, Node, Scalar, Seq, kind_name
@@ -22,7 +22,10 @@ STEP_KEYS = (
     "env",
     "continue-on-error",
     "timeout-minutes",
+    "background",
 )
+CONTROL_KEYS = ("wait", "wait-all", "cancel")
+"""The keys of steps that wait for or cancel background steps."""
 _STEP_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _REMOTE_ACTION = re.compile(r"[^/@\s]+/[^/@\s]+(/[^@\s]*)?@[^@\s]+")
 
@@ -37,10 +40,21 @@ def read_steps(r: Reader, node: Node, where: str) -> tuple[Step, ...]:
     for item in node.items:
         step = _step(r, item, len(steps), where, ids)
         if step is not None:
+            _check_targets(r, step, steps)
             steps.append(step)
     if not steps and not r.has_errors:
         r.error(node, f"'{where}' has no steps")
     return tuple(steps)
+
+
+def _check_targets(r: Reader, step: Step, before: list[Step]) -> None:
+    """A ``wait`` or ``cancel`` names background steps of this job that come before it."""
+    if step.control is None:
+        return
+    started = {s.id for s in before if s.background and s.id}
+    for target in step.control.ids:
+        if target not in started:
+            r.warning(step.mark, f"'{step.control.kind}: {target}' names no background step before it in this job")
 
 
 def _step(r: Reader, node: Node, index: int, where: str, ids: dict[str, Node]) -> Step | None:
@@ -52,6 +66,8 @@ def _step(r: Reader, node: Node, index: int, where: str, ids: dict[str, Node]) -
         # GitHub's step groups: the nested steps run side by side.
         inner = read_steps(r, group, f"{here}.parallel")
         return Step(index=index, parallel=inner, mark=body.mark)
+    if any(body.get(key) is not None or body.key_node(key) is not None for key in CONTROL_KEYS):
+        return _control(r, body, index, ids)
     r.check_keys(body, STEP_KEYS, "a step")
     step_id = _step_id(r, body, ids)
     run_node, uses_node = body.get("run"), body.get("uses")
@@ -77,6 +93,43 @@ def _step(r: Reader, node: Node, index: int, where: str, ids: dict[str, Node]) -
         env=r.env(env_node, names, names, "env") if (env_node := body.get("env")) is not None else {},
         continue_on_error=r.flag(body.get("continue-on-error"), names, "continue-on-error", default=False),
         timeout_minutes=r.minutes(body.get("timeout-minutes"), names, "timeout-minutes"),
+        background=_background(r, body.get("background")),
+        mark=body.mark,
+    )
+
+
+def _background(r: Reader, node: Node | None) -> bool:
+    return node is not None and bool(r.boolean(node, "background"))
+
+
+def _control(r: Reader, body: Map, index: int, ids: dict[str, Node]) -> Step | None:
+    """A ``wait``, ``wait-all`` or ``cancel`` step (GitHub's background steps): besides its
+    one control key it may only have a ``name``, an ``id`` and ``continue-on-error``."""
+    kinds = [key for key in CONTROL_KEYS if body.key_node(key) is not None]
+    r.check_keys(body, (*kinds, "name", "id", "continue-on-error"), "a step that waits or cancels")
+    if len(kinds) > 1:
+        r.error(body, f"a step has one of 'wait', 'wait-all' and 'cancel', not {' and '.join(repr(k) for k in kinds)}")
+        return None
+    kind = kinds[0]
+    node = body.get(kind)
+    targets: tuple[str, ...] = ()
+    if kind == "wait-all":
+        if node is not None and not (isinstance(node, Scalar) and node.value is None) and r.boolean(node, "wait-all") is False:
+            return None
+    elif node is None:
+        r.error(body.key_node(kind) or body, f"'{kind}' needs the id of a background step")
+    elif kind == "cancel":
+        one = r.string(node, "cancel")
+        targets = (one,) if one else ()
+    else:
+        targets = r.strings(node, "wait") or ()
+    names = availability.STEP
+    return Step(
+        index=index,
+        id=_step_id(r, body, ids),
+        name=_text(r, body, "name", names),
+        continue_on_error=r.flag(body.get("continue-on-error"), names, "continue-on-error", default=False),
+        control=Control(kind=kind, ids=targets),
         mark=body.mark,
     )
 

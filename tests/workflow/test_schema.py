@@ -81,13 +81,11 @@ MINIMAL_OF: dict[str, Any] = {
 PARSED = ("cron", "timezone", "needs", "needs.[0]", "id", "uses", "wait", "wait.[0]", "cancel")
 """Places (by their last part) whose strings GitHub parses further: a number is no valid value there."""
 
-_STEP_KINDS = "background steps (background, wait, wait-all, cancel) are not implemented: rejected, not run wrongly"
 DIFFERENCES: dict[tuple[str, str], str] = {
     # (check, place, or "*" for every place) -> why baton differs from the schema there
     ("functions", "*"): "baton offers hashFiles and the status functions everywhere; the schema only to step values and to 'if'",
     ("functions", "jobs.k1.steps.[0].if"): "",  # a step's if is offered every function: no difference
     ("functions", "jobs.k1.steps.[0].parallel.[0].if"): "",
-    **{("minimal", f"jobs.k1.steps.[0].{p}{k}"): _STEP_KINDS for p in ("", "parallel.[0].") for k in ("background", "wait", "wait.[0]", "wait-all", "cancel")},
 }
 
 

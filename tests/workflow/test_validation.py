@@ -134,6 +134,14 @@ CASES = [
         id="max-parallel-not-positive",
     ),
     pytest.param(
+        job("a:\n  runs-on: x\n  steps:\n    - {id: s, run: x, background: yes}\n    - {wait: s, if: x}\n    - {wait: s, cancel: s}\n    - {cancel: t}\n"),
+        ["w.yml:6:37: error: 'background' must be true or false, not a string",
+         "w.yml:7:19: error: unknown key 'if' in a step that waits or cancels; expected one of: continue-on-error, id, name, wait",
+         "w.yml:8:9: error: a step has one of 'wait', 'wait-all' and 'cancel', not 'wait' and 'cancel'",
+         "w.yml:9:9: warning: 'cancel: t' names no background step before it in this job"],
+        id="background-step-controls",
+    ),
+    pytest.param(
         job("a:\n  runs-on: x\n  steps:\n    - uses: actions/checkout\n"),
         ["w.yml:6:15: error: 'uses: actions/checkout' is not an action: expected {owner}/{repo}[/path]@{ref}, ./path or docker://image"],
         id="uses-without-ref",

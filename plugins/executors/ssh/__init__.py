@@ -4,7 +4,8 @@ Hosts come from ``[executors.ssh.hosts.NAME]`` tables of baton.toml (see
 :mod:`plugins.executors.ssh.hosts`); a job goes to a host whose labels hold all its
 ``runs-on`` labels, or to the host that ``-P LABEL=ssh://TARGET`` names. Paramiko
 blocks, so everything it does runs in this executor's own thread pool. Paramiko is
-imported when a job or gc first reaches a host, never by registering the executor.
+imported when a job or gc first reaches a host, and the host settings' reader when the
+executor is built: registering it (every ``baton run`` does) imports neither.
 """
 
 from __future__ import annotations
@@ -13,12 +14,9 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from plugins.executors.processes.completion import to_completion
-from plugins.executors.ssh.hosts import Host, read_hosts, resolve_target
-from plugins.executors.ssh.leftovers import end_script
-from plugins.executors.ssh.remote_script import q
 from runner.api import (
     ConfigError,
     ExecutorClass,
@@ -30,6 +28,9 @@ from runner.api import (
     hookimpl,
     is_owner_alive,
 )
+
+if TYPE_CHECKING:
+    from plugins.executors.ssh.hosts import Host
 
 T = TypeVar("T")
 
@@ -53,6 +54,8 @@ class SshExecutor:
         if isinstance(grace, bool) or not isinstance(grace, (int, float)) or grace < 0:
             raise ConfigError(f"grace_seconds must be a number of seconds, not {grace!r}", where=f"[{where}]")
         self.grace_seconds = float(grace)
+        from plugins.executors.ssh.hosts import read_hosts
+
         self.hosts: dict[str, Host] = read_hosts(options.get("hosts"), where)
         """The configured hosts by name."""
         self._pool = _POOL
@@ -112,6 +115,8 @@ class SshExecutor:
         """The host ``job.host`` names (the engine chose it, counting slots), or else the
         first whose labels hold all of the job's."""
         if job.host is not None:
+            from plugins.executors.ssh.hosts import resolve_target
+
             try:
                 return resolve_target(job.host, self.hosts)
             except ConfigError as exc:
@@ -130,6 +135,8 @@ class SshExecutor:
 def _collect_on(host: Host, active_runs: Collection[str], grace_seconds: float) -> list[str]:
     from plugins.executors.ssh import connection as connections
     from plugins.executors.ssh.channel import run_command
+    from plugins.executors.ssh.leftovers import end_script
+    from plugins.executors.ssh.remote_script import q
 
     connection = connections.acquire(host, [])
     try:
