@@ -141,8 +141,6 @@ class JobSpec:
     repository: str = "repo"
     """``owner/name``; the workspace folder is named after ``name``."""
     pull: Pull = "missing"
-    env: dict[str, str] = field(default_factory=dict)
-    """Variables every command of the job gets (CI, GITHUB_*, RUNNER_*); secrets excluded."""
     host: str | None = None
     """The host a host-pool executor must use: the one ``-P LABEL=ssh://TARGET`` names,
     or the one with a free slot that the engine chose among those whose labels fit; None

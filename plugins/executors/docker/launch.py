@@ -95,7 +95,7 @@ async def _start_job_container(client: Any, job: JobSpec, spec: ContainerSpec, f
         container = await thread_to_completion(
             client.containers.create, spec.image,
             name=name, entrypoint=KEEP_ALIVE, command=[],
-            environment=container_env(options, spec, base=job.env),
+            environment=container_env(options, spec),
             working_dir=arguments.pop("working_dir", str(WORK / folder.workspace.relative_to(folder.work))),
             volumes=[*mounts(folder), *node_mount(job), *volumes],
             ports=port_bindings([*spec.ports, *options.lists.get("--publish", ())]),

@@ -118,13 +118,11 @@ def container_arguments(spec: ContainerSpec) -> tuple[ContainerOptions, dict[str
     return options, arguments
 
 
-def container_env(
-    options: ContainerOptions, spec: ContainerSpec, *, base: Mapping[str, str] = _NONE, command: Mapping[str, str] = _NONE
-) -> dict[str, str]:
+def container_env(options: ContainerOptions, spec: ContainerSpec, command: Mapping[str, str] = _NONE) -> dict[str, str]:
     """The environment of any container baton creates (job, service, one-off), later
-    winning: ``base`` (what baton gives every command of the job), the ``--env`` of
-    ``options``, the workflow's ``env:`` of the container (``spec.env``), then ``command``'s."""
-    return {**base, **options.env(), **spec.env, **command}
+    winning: the ``--env`` of ``options``, the workflow's ``env:`` of the container
+    (``spec.env``), then ``command``'s (a one-off container's step)."""
+    return {**options.env(), **spec.env, **command}
 
 
 def parse_options(text: str) -> ContainerOptions:

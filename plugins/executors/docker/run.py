@@ -32,8 +32,6 @@ class Placement:
     network: str | None = None
     """The job's network, so services answer by name."""
     labels: dict[str, str] = field(default_factory=dict)
-    env: dict[str, str] = field(default_factory=dict)
-    """The job's variables (``CI``, ``GITHUB_*``), under the spec's and the command's own."""
     pull: Pull = "missing"
     grace_seconds: float = 5.0
 
@@ -70,7 +68,7 @@ async def run_one_off(client: Any, place: Placement, spec: ContainerSpec, comman
     await in_thread(ensure_image, client, spec.image, pull=place.pull,
                             username=spec.username, password=spec.password)
     options, arguments = container_arguments(spec)
-    env = container_env(options, spec, base=place.env, command=command.env)
+    env = container_env(options, spec, command.env)
     if command.path:
         env = prepend_path(env, command.path, await in_thread(image_path, client, spec.image))
     with translated(f"preparing the volumes of a {spec.image} container"):

@@ -57,7 +57,7 @@ class DockerSession:
         self._stop: StopMethod = stop
         self._grace = settings.grace_seconds
         self._place = Placement(
-            binds=binds, network=network, labels=job_labels(job), env=job.env, pull=job.pull,
+            binds=binds, network=network, labels=job_labels(job), pull=job.pull,
             grace_seconds=settings.grace_seconds,
         )
 

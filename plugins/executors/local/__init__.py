@@ -80,7 +80,7 @@ class LocalSession:
         self._settings = settings
         self.tracking_id = tracking.new_tracking_id(job.run_id)
         """Marks every process of the job (``RUNNER_TRACKING_ID``)."""
-        self._base_env = {**base_env(), **job.env}
+        self._base_env = base_env()
         self._client: Any = None
         self._leftovers: list[OutputPipe] = []
         self._sessions: list[ProcessInfo] = []
@@ -105,7 +105,7 @@ class LocalSession:
         self._write(command)
         place = Placement(
             binds=tuple(f"{path}:{path}:rw" for path in (self._folder.work, self._folder.tool_cache)),
-            labels=job_labels(self._job), env=self._job.env, pull=self._job.pull,
+            labels=job_labels(self._job), pull=self._job.pull,
             grace_seconds=self._settings.grace_seconds,
         )
         code = await run_one_off(client, place, spec, command, output)

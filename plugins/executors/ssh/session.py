@@ -49,7 +49,6 @@ class SshSession:
         self._connection = connection
         self._pool = pool
         self._grace = grace_seconds
-        self._job_env: dict[str, str] = {}
         self._shell = JobShell(connection, is_login=connection.host.is_login_shell)
         self._groups: list[int] = []
         """Process groups of the steps run so far: their orphans are killed at close."""
@@ -62,7 +61,6 @@ class SshSession:
     async def create(self, job: JobSpec) -> None:
         """Make the job folder under the host's ``work_root`` (one round trip)."""
         host = self._connection.host
-        self._job_env = dict(job.env)
         name = repository_name(job)
         base = host.work_root
         prefix = f"baton-{safe_name(job.run_id)}-{safe_name(job.job_key)}-"
@@ -89,7 +87,7 @@ class SshSession:
         cwd = self._path(command.cwd)
         files = {self._path(posixpath.join(cwd, name)): content for name, content in command.files.items()}
         script = step_script(
-            argv=command.argv, env={**self._job_env, **command.env, VARIABLE: tracking_id(self.root)}, path=command.path, cwd=cwd, files=files,
+            argv=command.argv, env={**command.env, VARIABLE: tracking_id(self.root)}, path=command.path, cwd=cwd, files=files,
             scripts={self._path(posixpath.join(cwd, word)) for word in command.argv},
             collect=[posixpath.join(cwd, name) for name in command.collect],
         )

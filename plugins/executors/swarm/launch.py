@@ -71,7 +71,7 @@ async def swarm_session(engines: Engines, job: JobSpec, settings: SwarmSettings)
         if job.node is not None:  # baton's node for JavaScript actions: at the same path on every node
             volumes.append(docker.types.Mount(NODE_FOLDER, str(job.node.parent), type="bind", read_only=True))
         shape = ServiceShape(
-            name=prefix, image=spec.image, labels=labels, options=options, env=job.env,
+            name=prefix, image=spec.image, labels=labels, options=options,
             command=KEEP_ALIVE, args=[], constraints=settings.constraints(job.labels), mounts=volumes,
             network=network,
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from plugins.executors.docker.options import ContainerOptions
@@ -48,8 +48,6 @@ class ServiceShape:
     image: str
     labels: dict[str, str]
     options: ContainerOptions
-    env: dict[str, str] = field(default_factory=dict)
-    """Variables in the spec: never a secret's value (those travel per exec or as Swarm secrets)."""
     command: Sequence[str] | None = None
     """The container's entrypoint and arguments, replacing the image's (None keeps them)."""
     args: Sequence[str] | None = None
@@ -77,7 +75,7 @@ def create_arguments(shape: ServiceShape) -> dict[str, Any]:
         shape.image,
         command=list(shape.command) if shape.command is not None else entrypoint,
         args=list(shape.args) if shape.args is not None else None,
-        env=[f"{key}={value}" for key, value in {**shape.options.env(), **shape.env}.items()],
+        env=[f"{key}={value}" for key, value in shape.options.env().items()],
         hostname=created.get("hostname"), workdir=created.get("working_dir"), user=created.get("user"),
         labels={**created.get("labels", {}), **shape.labels}, mounts=list(shape.mounts),
         read_only=created.get("read_only"), init=created.get("init"), stop_signal=created.get("stop_signal"),

@@ -97,7 +97,7 @@ def job(kind: str, run_id: str, request: pytest.FixtureRequest) -> JobSpec:
     """A plain job for ``executor`` (the test shell image on docker)."""
     image = request.getfixturevalue("shell_image") if kind in ("docker", "swarm") else None
     return JobSpec(run_id=run_id, job_key="build", name="build", labels=("test",), image=image,
-                   repository="octo/project", env={"CI": "true"})
+                   repository="octo/project")
 
 
 def host_command_lines() -> list[str]:

@@ -96,7 +96,7 @@ async def test_exit_code_is_a_value(executor: Executor, job: JobSpec, script: st
 
 async def test_env_and_path_prepend(executor: Executor, job: JobSpec) -> None:
     async with executor.session(job) as session:
-        outcome, text = await run(session, 'echo "$GREETING|$CI|$PATH"', env={"GREETING": "hello world"},
+        outcome, text = await run(session, 'echo "$GREETING|$CI|$PATH"', env={"GREETING": "hello world", "CI": "true"},
                                   path=("/opt/first", "/opt/second"))
         assert outcome.exit_code == 0
         greeting, from_job, path = text.strip().split("|")

@@ -128,8 +128,6 @@ def test_every_container_s_environment_has_one_precedence() -> None:
     spec = ContainerSpec(image="i", env={"A": "env", "B": "env"}, options="-e A=options -e C=options -e D=options")
     options = parse_options(spec.options)
     assert container_env(options, spec) == {"A": "env", "B": "env", "C": "options", "D": "options"}  # a service
-    job = {"C": "job", "E": "job"}
-    assert container_env(options, spec, base=job) == {"A": "env", "B": "env", "C": "options", "D": "options", "E": "job"}
-    assert container_env(options, spec, base=job, command={"B": "step", "D": "step"}) == {
-        "A": "env", "B": "step", "C": "options", "D": "step", "E": "job",
+    assert container_env(options, spec, {"B": "step", "D": "step", "E": "step"}) == {
+        "A": "env", "B": "step", "C": "options", "D": "step", "E": "step",
     }  # a one-off container: the step's own variables last

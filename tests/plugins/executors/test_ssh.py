@@ -32,7 +32,7 @@ from tests.sshd import host_table, kill_server
 
 def job(*labels: str, host: str | None = None) -> JobSpec:
     return JobSpec(run_id=f"test-{uuid.uuid4().hex[:12]}", job_key="build", name="build", labels=labels,
-                   repository="octo/project", env={"CI": "true"}, host=host)
+                   repository="octo/project", host=host)
 
 
 def ssh_fingerprint(public_key: str, tmp_path: Path) -> str:

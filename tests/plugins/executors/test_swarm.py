@@ -28,7 +28,7 @@ on_swarm = pytest.mark.usefixtures("swarm")
 
 def make_job(run_id: str, image: str, **fields: Any) -> JobSpec:
     return JobSpec(run_id=run_id, job_key="build", name="build", labels=fields.pop("labels", ("test",)),
-                   image=image, repository="octo/project", env={"CI": "true"}, **fields)
+                   image=image, repository="octo/project", **fields)
 
 
 def services_of(client: Any, run_id: str) -> list[Any]:
