@@ -66,6 +66,7 @@ __all__ = [
     "OutputSink",
     "Pull",
     "RemoteFiles",
+    "ServiceInfo",
     "Session",
     "Value",
     "hookimpl",
@@ -90,6 +91,18 @@ GitHub's runner mounts its own node at ``/__e``."""
 
 OutputSink = Callable[[bytes], None]
 """Receives a step's combined stdout/stderr as raw chunks, in order, on the event loop."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServiceInfo:
+    """A running service container, as the ``job.services.<id>`` context shows it."""
+
+    id: str
+    """The container's id."""
+    network: str
+    """The id of the job's network, on which steps reach the service by its name."""
+    ports: dict[str, str] = field(default_factory=dict)
+    """Published ports: the container's port → this machine's (``{"5432": "49153"}``)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -196,8 +209,9 @@ class Session(Protocol):
     """The workspace as a folder on this machine, when it is one (for ``hashFiles``).
     A session whose workspace is elsewhere (None here) implements :class:`RemoteFiles`
     so that ``hashFiles`` hashes the files where they are."""
-    service_hosts: dict[str, str]
-    """How steps reach each service: name → host (the name itself on a job network)."""
+    services: dict[str, ServiceInfo]
+    """The job's running services by name (``job.services``); steps reach each by its name
+    on the job's network. Empty where an executor runs services its own way or none."""
 
     async def execute(self, command: Command, output: OutputSink) -> Outcome:
         """Run ``command``, streaming its output; a non-zero exit is a value, not an error.

@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from runner.api import Command, ContainerSpec, ExecutorError, JobSpec, Outcome, OutputSink, Session
+from runner.api import Command, ContainerSpec, ExecutorError, JobSpec, Outcome, OutputSink, ServiceInfo, Session
 
 Responder = Callable[[Command, "FakeSession"], tuple[int, bytes]]
 """Decides how a command ends: its exit code and its output."""
@@ -39,7 +39,7 @@ class FakeSession:
         self.os = "Linux"
         self.arch = "X64"
         self.host_workspace: Path | None = None
-        self.service_hosts = {name: name for name in job.services}
+        self.services: dict[str, ServiceInfo] = {}
         self.files: dict[str, bytes] = {}
         """Every file the session holds, by absolute session path."""
         self.commands: list[Command] = []

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from runner.api import ContainerSpec, Executor, HostPool, JobSpec, Session
+from runner.api import ContainerSpec, Executor, HostPool, JobSpec, ServiceInfo, Session
 from runner.engine.capacity import host_key
 from runner.engine.contexts import default_env, github_context, runner_context
 from runner.engine.masking import Masker
@@ -255,7 +255,7 @@ class JobRunner:
         )
         job_context: dict[str, Value] = {
             "status": "success",
-            "services": {name: {"id": "", "network": "", "ports": {}} for name in resolve_services(leg.job.services, contexts)},
+            "services": {name: _service_context(session.services.get(name)) for name in resolve_services(leg.job.services, contexts)},
         }
         return JobScope(
             request=req,
@@ -335,3 +335,11 @@ def _references(part: Container | Text | list[Container | Text] | None) -> froze
         elif group is not None:
             texts.extend(group)
     return frozenset().union(*(t.template.references for t in texts if t is not None))
+
+
+def _service_context(service: ServiceInfo | None) -> dict[str, Value]:
+    """``job.services.<id>``: the container, its network and its published ports (empty
+    where the executor runs the service its own way, as a swarm's sidecar)."""
+    if service is None:
+        return {"id": "", "network": "", "ports": {}}
+    return {"id": service.id, "network": service.network, "ports": dict(service.ports)}

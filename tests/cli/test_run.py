@@ -70,9 +70,14 @@ jobs:
           --entrypoint /bin/busybox
           --health-cmd "true" --health-interval 1s
         command: nc -ll -p 7000 -e /bin/echo pong
+        ports: ["7000"]
     steps:
       - run: test "$FROM_CONTAINER" = yes-it-is
       - run: test "$(busybox nc echo 7000 </dev/null)" = pong
+      - run: |
+          echo "${{{{ job.services.echo.id }}}}" | grep -Eqx '[0-9a-f]{{64}}'
+          echo "${{{{ job.services.echo.network }}}}" | grep -Eqx '[0-9a-f]{{64}}'
+          test "${{{{ job.services.echo.ports['7000'] }}}}" -gt 0
 """
 
 MANY = """

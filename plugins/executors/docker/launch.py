@@ -24,7 +24,7 @@ from plugins.executors.docker.session import WORK, DockerSession, mounts, node_m
 from plugins.executors.docker.threads import in_thread, thread_to_completion
 from plugins.executors.hostfs.job_folder import JobFolder, safe_name
 from plugins.executors.settings import ExecutorSettings
-from runner.api import ContainerSpec, ExecutorError, JobSpec
+from runner.api import ContainerSpec, ExecutorError, JobSpec, ServiceInfo
 
 KEEP_ALIVE = ["tail", "-f", "/dev/null"]
 """The job container's entrypoint: it only has to stay up while steps exec into it."""
@@ -51,19 +51,20 @@ async def docker_session(client: Any, job: JobSpec, settings: ExecutorSettings,
         await in_thread(ensure_image, client, spec.image, pull=job.pull,
                                 username=spec.username, password=spec.password)
         network = None
+        services: dict[str, ServiceInfo] = {}
         if job.services:
             network = await thread_to_completion(create_network, client, prefix, labels)
-            await start_services(client, ServicePlan(
+            services = await start_services(client, ServicePlan(
                 network=prefix, labels=labels, name_prefix=prefix, pull=job.pull,
                 health_timeout_seconds=settings.health_timeout_seconds,
-            ), job.services)
+            ), network, job.services)
         container, image_path, stop = await _start_job_container(
             client, job, spec, folder, name=prefix, network=prefix if network else None
         )
         yield DockerSession(
             client=client, job=job, folder=folder, container=container, image_path=image_path,
             network=prefix if network else None, stop=stop, arch=arch, settings=settings,
-            binds=mounts(folder),
+            binds=mounts(folder), services=services,
         )
     finally:
         await to_completion(in_thread(close, client, labels, folder, container))

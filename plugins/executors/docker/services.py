@@ -11,7 +11,7 @@ from plugins.executors.docker.engine import ENGINE_ERRORS, ensure_image, reason,
 from plugins.executors.docker.mounts import port_bindings, volume_bindings
 from plugins.executors.docker.options import container_arguments, container_env
 from plugins.executors.docker.threads import in_thread, thread_to_completion
-from runner.api import ContainerSpec, ExecutorError, Pull
+from runner.api import ContainerSpec, ExecutorError, Pull, ServiceInfo
 
 _FIRST_POLL_SECONDS = 0.05
 _LAST_POLL_SECONDS = 0.5
@@ -35,8 +35,10 @@ def create_network(client: Any, name: str, labels: dict[str, str]) -> str:
         return str(client.networks.create(name, driver="bridge", labels=labels, check_duplicate=True).id)
 
 
-async def start_services(client: Any, plan: ServicePlan, services: dict[str, ContainerSpec]) -> None:
-    """Start every service on the job network, then wait until each is healthy.
+async def start_services(client: Any, plan: ServicePlan, network: str,
+                         services: dict[str, ContainerSpec]) -> dict[str, ServiceInfo]:
+    """Start every service on the job network (whose id is ``network``), then wait until
+    each is healthy; what ``job.services`` shows of each.
 
     A service answers on the network by its name. One with a health check (``--health-cmd``
     in its options, or the image's ``HEALTHCHECK``) is waited for; one without counts
@@ -55,6 +57,10 @@ async def start_services(client: Any, plan: ServicePlan, services: dict[str, Con
         for wait in waits:
             wait.cancel()
         await asyncio.wait(waits)
+    return {
+        name: ServiceInfo(id=container, network=network, ports=_published(wait.result()))
+        for (name, container), wait in zip(started.items(), waits)
+    }
 
 
 async def _start(client: Any, plan: ServicePlan, name: str, spec: ContainerSpec) -> str:
@@ -82,14 +88,15 @@ async def _start(client: Any, plan: ServicePlan, name: str, spec: ContainerSpec)
     return str(container.id)
 
 
-async def wait_healthy(api: Any, name: str, container: str, timeout: float) -> None:
+async def wait_healthy(api: Any, name: str, container: str, timeout: float) -> dict[str, Any]:
     """Wait until the service container is healthy (or runs, without a health check);
     :class:`ExecutorError` saying why when it exits, turns unhealthy or takes too long."""
     deadline = time.monotonic() + timeout
     pause = _FIRST_POLL_SECONDS
     while True:
         try:
-            state = (await in_thread(api.inspect_container, container))["State"]
+            info = await in_thread(api.inspect_container, container)
+            state = info["State"]
         except ENGINE_ERRORS as exc:
             raise ExecutorError(f"service {name} vanished while starting: {reason(exc)}") from exc
         health = state.get("Health")
@@ -99,7 +106,7 @@ async def wait_healthy(api: Any, name: str, container: str, timeout: float) -> N
                 f"service {name} exited with code {state.get('ExitCode')} before it was ready{logs}"
             )
         if health is None or health.get("Status") == "healthy":
-            return
+            return dict(info)
         if health.get("Status") == "unhealthy":
             probes = health.get("Log") or [{}]
             last = str(probes[-1].get("Output") or "").strip()
@@ -111,6 +118,12 @@ async def wait_healthy(api: Any, name: str, container: str, timeout: float) -> N
             raise ExecutorError(f"service {name} did not become healthy within {timeout:g} s")
         await asyncio.sleep(pause)
         pause = min(pause * 2, _LAST_POLL_SECONDS)
+
+
+def _published(info: dict[str, Any]) -> dict[str, str]:
+    """``{"5432": "49153"}`` from an inspection's ``{"5432/tcp": [{"HostPort": "49153"}]}``."""
+    ports = (info.get("NetworkSettings") or {}).get("Ports") or {}
+    return {key.partition("/")[0]: str(bound[0].get("HostPort", "")) for key, bound in ports.items() if bound}
 
 
 def _log_tail(api: Any, container: str) -> str:

@@ -21,7 +21,7 @@ from plugins.executors.docker.sdk import docker
 from plugins.executors.docker.threads import in_thread, thread_to_completion
 from plugins.executors.hostfs.job_folder import JobFolder, repository_name
 from plugins.executors.settings import ExecutorSettings
-from runner.api import NODE_FOLDER, Command, ContainerSpec, ExecutorError, JobSpec, MissingPathError, Outcome, OutputSink
+from runner.api import NODE_FOLDER, Command, ContainerSpec, ExecutorError, JobSpec, MissingPathError, Outcome, OutputSink, ServiceInfo
 
 WORK = PurePosixPath("/home/runner/work")
 """Where the job folder's ``work`` (workspace parent and temp folder) appears in containers."""
@@ -39,7 +39,8 @@ class DockerSession:
 
     def __init__(self, *, client: Any, job: JobSpec, folder: JobFolder | None, container: str,
                  image_path: str, network: str | None, stop: StopMethod, arch: str,
-                 settings: ExecutorSettings, binds: tuple[str, ...]) -> None:
+                 settings: ExecutorSettings, binds: tuple[str, ...],
+                 services: dict[str, ServiceInfo] | None = None) -> None:
         name = repository_name(job)
         self.workspace = str(WORK / name / name)
         self.temp = str(WORK / "_temp")
@@ -47,7 +48,7 @@ class DockerSession:
         self.os = "Linux"
         self.arch = arch
         self.host_workspace: Path | None = folder.workspace if folder else None
-        self.service_hosts = {name: name for name in job.services}
+        self.services = services or {}
         self.container = container
         """The job container's id."""
         self._client = client

@@ -35,6 +35,7 @@ from runner.api import (
     JobSpec,
     Outcome,
     OutputSink,
+    ServiceInfo,
     Session,
     Value,
     hookimpl,
@@ -73,7 +74,7 @@ class LocalSession:
         self.os = host_os()
         self.arch = host_arch()
         self.host_workspace: Path | None = folder.workspace
-        self.service_hosts: dict[str, str] = {}
+        self.services: dict[str, ServiceInfo] = {}
         self._job = job
         self._folder = folder
         self._settings = settings

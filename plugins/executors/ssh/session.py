@@ -28,7 +28,7 @@ from plugins.executors.ssh.channel import JobShell, StepChannel, run_command, st
 from plugins.executors.ssh.connection import Connection, ConnectionLost
 from plugins.executors.ssh.leftovers import end_script, tracking_id
 from plugins.executors.ssh.remote_script import q, step_script
-from runner.api import Command, ContainerSpec, ExecutorError, JobSpec, MissingPathError, Outcome, OutputSink, owner_token
+from runner.api import Command, ContainerSpec, ExecutorError, JobSpec, MissingPathError, Outcome, OutputSink, ServiceInfo, owner_token
 
 T = TypeVar("T")
 
@@ -43,7 +43,7 @@ class SshSession:
         self.os = "Linux"
         self.arch = "X64"
         self.host_workspace: Path | None = None
-        self.service_hosts: dict[str, str] = {}
+        self.services: dict[str, ServiceInfo] = {}
         self.root = ""
         """The job folder on the host (empty until made)."""
         self._connection = connection

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from plugins.executors.docker import DockerExecutor
-from runner.api import Command, ContainerSpec, ExecutorError, JobSpec, owner_token
+from runner.api import Command, ContainerSpec, ExecutorError, JobSpec, ServiceInfo, owner_token
 from plugins.executors.docker.exec import run_exec
 from plugins.executors.docker.leftovers import list_leftovers, remove_labelled, remove_leftover
 from tests.plugins.executors.test_contract import AllRunsBut, Output, no_process_with, run, sleeper
@@ -40,10 +40,13 @@ def labelled(client: Any, run_id: str) -> list[str]:
 
 async def test_a_service_answers_by_name(docker_executor: DockerExecutor, docker_client: Any, run_id: str,
                                          shell_image: str) -> None:
-    web = ContainerSpec(image=shell_image, command=("sh", "-c", HTTPD), volumes=("/cache",))
+    web = ContainerSpec(image=shell_image, command=("sh", "-c", HTTPD), volumes=("/cache",), ports=("8080",))
     job = make_job(run_id, shell_image, services={"web": web})
     async with docker_executor.session(job) as session:
-        assert session.service_hosts == {"web": "web"}
+        (container,) = docker_client.api.containers(filters={"label": f"baton.run={run_id}", "name": "--web"})
+        (network,) = docker_client.api.networks(filters={"label": f"baton.run={run_id}"})
+        host_port = container["Ports"][0]["PublicPort"]
+        assert session.services == {"web": ServiceInfo(id=container["Id"], network=network["Id"], ports={"8080": str(host_port)})}
         assert len(labelled(docker_client, run_id)) == 4  # job, service, network, anonymous volume
         outcome, text = await run(session, "wget -q -O - http://web:8080/index.html")
         assert (outcome.exit_code, text) == (0, "hello from web\n")
