@@ -171,6 +171,8 @@ class StepResult:
     """What the step saved for its action's later parts (``GITHUB_STATE``, ``::save-state``)."""
     posts: tuple[PostStep, ...] = ()
     """``post`` parts to run after the job's steps (an action's own, or its nested actions')."""
+    steps: dict[str, Value] = field(default_factory=dict)
+    """Entries of the ``steps`` context the step's own steps add (a ``parallel`` group's)."""
 
 
 class PostRunner(Protocol):

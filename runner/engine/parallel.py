@@ -16,9 +16,12 @@ async def run_parallel(scope: JobScope, state: JobState, step: Step, index: int,
     path: list[str] = []
     summary = ""
     ok = True
+    steps = {inner.id: final.steps[inner.id] for inner, final in zip(step.parallel, finals) if inner.id and inner.id in final.steps}
+    posts = tuple(post for final in finals for post in final.posts[len(state.posts) :])
     for final in finals:
         env.update(final.exported)
         path.extend(p for p in final.path if p not in state.path and p not in path)
         summary += final.summary[len(state.summary) :]
         ok = ok and final.status == "success"
-    return StepResult(outcome=Conclusion.SUCCESS if ok else Conclusion.FAILURE, env=env, path=tuple(path), summary=summary)
+    outcome = Conclusion.SUCCESS if ok else Conclusion.FAILURE
+    return StepResult(outcome=outcome, env=env, path=tuple(path), summary=summary, posts=posts, steps=steps)

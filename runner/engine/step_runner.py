@@ -78,7 +78,7 @@ async def run_step(scope: JobScope, state: JobState, step: Step, index: int, *, 
         scope.log(index, "##[endgroup]")
     shown = {k: scope.masker.mask(v) for k, v in result.outputs.items()}
     publish(finished_event(req.run_id, scope.leg.key, index, name, result.outcome, conclusion, shown, started))
-    state = _record(state, step, result.outcome, conclusion, result.outputs)
+    state = _record(replace(state, steps={**state.steps, **result.steps}), step, result.outcome, conclusion, result.outputs)
     action = state.identity.action if state.identity is not None else ""
     posts = tuple(replace(p, name=p.name or f"Post {name}", action=p.action or action) for p in result.posts)
     return replace(
