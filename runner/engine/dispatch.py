@@ -31,13 +31,14 @@ async def dispatch(
     assert identity is not None, "run_step sets the step's identity"
     timeout = step_timeout(step, contexts)
     if step.run is not None:
-        hash_files = scope.hash_files()
+        run = step.run
+        script = await scope.off_loop(step, lambda: to_display_string(run.evaluate(state.expression_contexts(env), hash_files=scope.hash_files())))
         defaults = scope.defaults(contexts)
         return await run_script(
             scope,
             index,
             identity,
-            script=to_display_string(step.run.evaluate(state.expression_contexts(env), hash_files=hash_files)),
+            script=script,
             shell=_first(step.shell, *(d.shell for d in defaults), contexts=contexts),
             workdir=_first(step.working_directory, *(d.working_directory for d in defaults), contexts=contexts),
             env=env,
@@ -46,7 +47,7 @@ async def dispatch(
         )
     uses = step.uses or ""
     step_contexts = state.expression_contexts(env)
-    inputs = step_inputs(scope, step, step_contexts)
+    inputs = await scope.off_loop(step, lambda: step_inputs(scope, step, step_contexts))
     if uses.startswith("docker://"):
         return await run_image(scope, index, identity, uses[len("docker://") :], inputs, env, state.path)
     if uses.startswith(("./", "../")):

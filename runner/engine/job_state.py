@@ -4,11 +4,12 @@ context, the status), and what one step leaves (:class:`StepResult`)."""
 
 from __future__ import annotations
 
+import asyncio
 import posixpath
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 import uuid
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from runner.api import ExecutorError, RemoteFiles, Session
 from runner.engine.masking import Masker
@@ -20,7 +21,9 @@ from runner.plan import Leg
 from runner.status import Conclusion
 from runner.workflow.model import RunDefaults, Step
 from runner.workflow.resolve import resolve_defaults
-from runner.workflow.text import Condition
+from runner.workflow.text import Condition, Text, Tree
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,6 +61,12 @@ class JobScope:
         """``defaults.run`` of the job (evaluated in ``contexts`` when it is one
         expression), then of the workflow: the first set value wins."""
         return (resolve_defaults(self.leg.job.defaults, contexts), self.request.plan.workflow.defaults)
+
+    async def off_loop(self, step: Step, work: Callable[[], T]) -> T:
+        """``work``, which evaluates expressions of ``step``, in a worker thread when one of
+        them calls ``hashFiles`` (it reads the workspace's files, or asks the executor to:
+        blocking), so the event loop and the other jobs never wait for it; else here."""
+        return await asyncio.to_thread(work) if calls_hash_files(step) else work()
 
     def hash_files(self) -> HashFiles:
         """``hashFiles`` over the workspace: read here when it is a folder of this machine,
@@ -206,3 +215,20 @@ class NestedStepRunner(Protocol):
 
     async def __call__(self, scope: JobScope, state: JobState, step: Step, index: int) -> JobState:
         """The state after ``step``."""
+
+
+def calls_hash_files(step: Step) -> bool:
+    """Whether an expression of ``step`` (its ``if``, ``run``, ``with``, ``env`` or
+    ``continue-on-error``) may call ``hashFiles``."""
+    texts: list[Tree] = [step.run, step.continue_on_error, step.with_ if isinstance(step.with_, Text) else list(step.with_.values()),
+                         step.env if isinstance(step.env, Text) else list(step.env.values())]
+    sources = [step.condition.source] if step.condition is not None else []
+    while texts:
+        item = texts.pop()
+        if isinstance(item, Text):
+            sources.append(item.source)
+        elif isinstance(item, list):
+            texts.extend(item)
+        elif isinstance(item, dict):
+            texts.extend(item.values())
+    return any("hashfiles" in source.lower() for source in sources)

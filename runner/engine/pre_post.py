@@ -47,8 +47,9 @@ async def run_pres(scope: JobScope, state: JobState, steps: tuple[Step, ...], fi
         if not has_pre or not (manifest.using == "docker" or manifest.using.startswith("node")):
             continue
         contexts = scratch.expression_contexts()
-        env = step_env(step, scratch, contexts, scope)
-        inputs = action_inputs(scope, step.index, site, step_inputs(scope, step, scratch.expression_contexts(env)), contexts)
+        env = await scope.off_loop(step, lambda: step_env(step, scratch, contexts, scope))
+        given = await scope.off_loop(step, lambda: step_inputs(scope, step, scratch.expression_contexts(env)))
+        inputs = action_inputs(scope, step.index, site, given, contexts)
         name = f"Pre {display_name(step, scratch)}"
         assert scratch.identity is not None, "identify sets it"
         running = replace(state, identity=StepIdentity.create(scratch.identity.action, scope.session.temp))

@@ -38,7 +38,9 @@ async def run_step(scope: JobScope, state: JobState, step: Step, index: int, *, 
     status = state.status_inputs
     publish = scope.bus.publish if not is_nested else _drop
     try:
-        should_run = step.condition.holds(contexts, status=status, hash_files=scope.hash_files()) if step.condition else status.success()
+        condition = step.condition
+        should_run = (await scope.off_loop(step, lambda: condition.holds(contexts, status=status, hash_files=scope.hash_files()))
+                      if condition else status.success())
     except BatonError as exc:
         scope.log(index, f"##[error]{exc}")
         should_run = False
@@ -56,7 +58,7 @@ async def run_step(scope: JobScope, state: JobState, step: Step, index: int, *, 
     if is_nested:
         scope.log(index, f"##[group]{name}")
     try:
-        env = step_env(step, state, contexts, scope)
+        env = await scope.off_loop(step, lambda: step_env(step, state, contexts, scope))
         result = await dispatch(scope, state, step, index, env, _run_nested)
     except BatonError as exc:
         scope.log(index, f"##[error]{exc}")
@@ -72,7 +74,7 @@ async def run_step(scope: JobScope, state: JobState, step: Step, index: int, *, 
         publish(finished_event(req.run_id, scope.leg.key, index, name, Conclusion.CANCELLED, Conclusion.CANCELLED, {}, started))
         raise
     conclusion = result.outcome
-    if result.outcome == Conclusion.FAILURE and _continues_on_error(step, contexts, scope):
+    if result.outcome == Conclusion.FAILURE and await scope.off_loop(step, lambda: _continues_on_error(step, contexts, scope)):
         conclusion = Conclusion.SUCCESS
     if is_nested:
         scope.log(index, "##[endgroup]")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import textwrap
 from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -230,3 +231,50 @@ async def test_a_waiting_jobs_session_opens_before_its_needs_finish(tmp_path: Pa
     assert all(s.is_closed for s in fake.sessions), "the unused session of the skipped job is closed too"
     never = next(s for s in fake.sessions if s.job.job_key == "never")
     assert never.commands == []
+
+
+async def test_hash_files_is_read_off_the_event_loop_and_other_jobs_go_on_meanwhile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from runner.engine import job_state
+
+    loop_thread = threading.current_thread()
+    release = threading.Event()
+    threads: list[threading.Thread] = []
+    original = job_state.hash_workspace_files
+
+    def slow_hash(workspace: str, patterns: Sequence[str]) -> str:
+        threads.append(threading.current_thread())
+        assert release.wait(30), "the other job never ran while hashFiles was read"
+        return original(workspace, patterns)
+
+    monkeypatch.setattr(job_state, "hash_workspace_files", slow_hash)
+
+    def let_go_once_the_other_job_ran(event: Event) -> None:  # called on the loop: never, if hashFiles blocks it
+        if isinstance(event, JobFinished) and event.job_key == "other":
+            release.set()
+
+    recorded = Recorded()
+    bus = EventBus()
+    bus.subscribe(recorded.events.append)
+    bus.subscribe(let_go_once_the_other_job_ran)
+    text = """
+    on: push
+    jobs:
+      hashed:
+        runs-on: self-hosted
+        steps:
+          - run: echo hi > a.txt
+          - if: hashFiles('*.txt') != ''
+            run: echo "hash=${{ hashFiles('*.txt') }}"
+      other:
+        runs-on: self-hosted
+        steps:
+          - run: echo other
+    """
+    conclusion = await execute_run(request(text, tmp_path), bus)
+    assert conclusion is Conclusion.SUCCESS
+    assert threads and loop_thread not in threads, "hashFiles ran on the event loop's thread"
+    assert "hash=" in recorded.log("hashed") and len(recorded.log("hashed").split("hash=")[1].strip()) == 64
