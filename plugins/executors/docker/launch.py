@@ -16,7 +16,7 @@ from plugins.executors.docker.engine import ensure_image, job_labels, translated
 from plugins.executors.docker.leftovers import remove_labelled
 from plugins.executors.docker.exec import StopMethod
 from plugins.executors.docker.host_access import refuse_host_access
-from plugins.executors.docker.mounts import port_bindings, volume_bindings
+from plugins.executors.docker.create import create_container
 from plugins.executors.docker.options import ContainerOptions, container_env, parse_options
 from plugins.executors.docker.run import path_of
 from plugins.executors.docker.services import ServicePlan, create_network, start_services
@@ -89,19 +89,12 @@ async def _start_job_container(client: Any, job: JobSpec, spec: ContainerSpec, f
     chosen = options.values.get("--network")
     labels = job_labels(job)
     with translated(f"starting the job container ({spec.image})"):
-        volumes = await thread_to_completion(
-            volume_bindings, client, [*spec.volumes, *options.lists.get("--volume", ())], labels
-        )
-        container = await thread_to_completion(
-            client.containers.create, spec.image,
+        container = await create_container(
+            client, spec, options, arguments, labels=labels, env=container_env(options, spec),
+            binds=[*mounts(folder), *node_mount(job)],
             name=name, entrypoint=KEEP_ALIVE, command=[],
-            environment=container_env(options, spec),
-            working_dir=arguments.pop("working_dir", str(WORK / folder.workspace.relative_to(folder.work))),
-            volumes=[*mounts(folder), *node_mount(job), *volumes],
-            ports=port_bindings([*spec.ports, *options.lists.get("--publish", ())]),
+            working_dir=arguments.get("working_dir", str(WORK / folder.workspace.relative_to(folder.work))),
             network=chosen or network,
-            labels={**arguments.pop("labels", {}), **labels},
-            detach=True, **arguments,
         )
         if chosen and network and chosen not in _OWN_NETWORKS and not chosen.startswith("container:"):
             await thread_to_completion(client.api.connect_container_to_network, container.id, network)

@@ -10,7 +10,7 @@ from typing import Any
 
 from plugins.executors.processes.completion import to_completion
 from plugins.executors.docker.engine import ENGINE_ERRORS, ensure_image, reason, translated
-from plugins.executors.docker.mounts import port_bindings, volume_bindings
+from plugins.executors.docker.create import create_container
 from plugins.executors.docker.options import container_arguments, container_env
 from plugins.executors.docker.sdk import docker
 from plugins.executors.docker.threads import in_thread, thread_to_completion
@@ -71,19 +71,13 @@ async def run_one_off(client: Any, place: Placement, spec: ContainerSpec, comman
     env = container_env(options, spec, command.env)
     if command.path:
         env = prepend_path(env, command.path, await in_thread(image_path, client, spec.image))
-    with translated(f"preparing the volumes of a {spec.image} container"):
-        volumes = [*place.binds, *await thread_to_completion(
-            volume_bindings, client, [*spec.volumes, *options.lists.get("--volume", ())], place.labels
-        )]
     with translated(f"creating a container of {spec.image}"):
-        container = await thread_to_completion(
-            client.containers.create, spec.image,
+        container = await create_container(
+            client, spec, options, arguments, labels=place.labels, env=env, binds=place.binds,
             command=list(command.argv) or None,
-            entrypoint=arguments.pop("entrypoint", None),
-            environment=env, working_dir=arguments.pop("working_dir", command.cwd),
-            volumes=volumes, network=place.network,
-            ports=port_bindings([*spec.ports, *options.lists.get("--publish", ())]),
-            labels={**arguments.pop("labels", {}), **place.labels}, detach=True, **arguments,
+            entrypoint=arguments.get("entrypoint"),
+            working_dir=arguments.get("working_dir", command.cwd),
+            network=place.network,
         )
     try:
         return await _stream(client.api, container.id, place, output)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from plugins.executors.docker.engine import ENGINE_ERRORS, ensure_image, reason, translated
-from plugins.executors.docker.mounts import port_bindings, volume_bindings
+from plugins.executors.docker.create import create_container
 from plugins.executors.docker.options import container_arguments, container_env
 from plugins.executors.docker.threads import in_thread, thread_to_completion
 from runner.api import ContainerSpec, ExecutorError, Pull, ServiceInfo
@@ -69,20 +69,12 @@ async def _start(client: Any, plan: ServicePlan, name: str, spec: ContainerSpec)
     options, arguments = container_arguments(spec)
     action = f"starting service {name} ({spec.image})"
     with translated(action):
-        volumes = await thread_to_completion(
-            volume_bindings, client, [*spec.volumes, *options.lists.get("--volume", ())], plan.labels
-        )
-        container = await thread_to_completion(
-            client.containers.create, spec.image,
+        container = await create_container(
+            client, spec, options, arguments, labels=plan.labels, env=container_env(options, spec),
             name=f"{plan.name_prefix}--{name}",
             command=list(spec.command) or None,
-            environment=container_env(options, spec),
-            ports=port_bindings([*spec.ports, *options.lists.get("--publish", ())]),
-            volumes=volumes,
             network=plan.network,
             networking_config={plan.network: client.api.create_endpoint_config(aliases=[name])},
-            labels={**arguments.pop("labels", {}), **plan.labels},
-            detach=True, **arguments,
         )
         await thread_to_completion(container.start)
     return str(container.id)
