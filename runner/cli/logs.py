@@ -1,4 +1,4 @@
-"""``baton logs RUN [JOB [STEP]] [--follow] [--attempt N]``: the output of a run's steps, from the store.
+"""``baton logs RUN [JOB [STEP]] [--follow] [--attempt N] [--timestamps]``: the output of a run's steps, from the store.
 
 Each job shows its latest attempt; ``--attempt N`` shows its N-th instead (a retry of what
 the infrastructure broke, or a re-run, makes the next), leaving out jobs that had none.
@@ -8,6 +8,10 @@ recording process writes. With ``--follow`` it reads both again at each event of
 run (from the watch service's stream, :mod:`runner.cli.run_events`), or every 0.2 s,
 until what it shows has completed; the recorder flushes a step's log before it commits
 the step's end, so once "completed" is read, the files hold every line.
+
+``--timestamps`` puts before each line when it arrived, in ISO-8601 UTC (as ``docker logs
+-t`` does), from the log's side file (:mod:`runner.store.linetimes`); a log written before
+those existed gets its step's start time.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
 from runner.cli.run_events import RunNews
 from runner.cli.runs import COLOURS
@@ -33,6 +38,7 @@ from runner.store import (
     jobs_of,
     steps_of,
 )
+from runner.store.linetimes import LineTimes
 
 _CHUNK = 1 << 20
 
@@ -44,14 +50,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("step", nargs="?", metavar="STEP", help="only this step: its number as shown, or a name prefix")
     parser.add_argument("-f", "--follow", action="store_true", help="keep printing new lines until it completes")
     parser.add_argument("--attempt", type=int, metavar="N", help="each job's N-th attempt (default: its latest)")
+    parser.add_argument("-t", "--timestamps", action="store_true",
+                        help="put when each line arrived (ISO-8601 UTC) before it")
 
 
 def run(args: argparse.Namespace) -> int:
     """Print the logs; exit 0 when the run (or the job, or the step) succeeded, 1 otherwise."""
     if args.attempt is not None and args.attempt < 1:
         raise UsageError("--attempt must be at least 1", where="--attempt")
+    if args.timestamps and args.follow:
+        raise UsageError("--timestamps cannot be combined with --follow yet", where="--timestamps")
     with Store.open() as store:
-        view = _View(store=store, style=Style(sys.stdout), job_ref=args.job, step_ref=args.step, attempt=args.attempt)
+        view = _View(store=store, style=Style(sys.stdout), job_ref=args.job, step_ref=args.step, attempt=args.attempt,
+                     timestamps=args.timestamps)
         run_record = get_run(store, args.run)
         if args.follow:
             with RunNews(store.home, run_record) as news:
@@ -88,6 +99,8 @@ class _View:
     step_ref: str | None
     attempt: int | None = None
     """The attempt of each job to show; None: its latest."""
+    timestamps: bool = False
+    """Whether each printed line starts with when it arrived."""
     tails: dict[tuple[str, int, int], _Tail] = field(default_factory=dict)
     """By job key, attempt and step index."""
     section: tuple[str, int, int] | None = None
@@ -217,10 +230,28 @@ class _View:
 
     def _copy(self, step: StepRecord) -> None:
         assert step.log_path is not None
+        if self.timestamps:
+            self._copy_stamped(step)
+            return
         try:
             with self.store.log_file(step.log_path).open(encoding="utf-8", errors="replace") as file:
                 while chunk := file.read(_CHUNK):
                     sys.stdout.write(chunk)
+        except FileNotFoundError:
+            return
+
+    def _copy_stamped(self, step: StepRecord) -> None:
+        """Print a step's log with each line's arrival time before it."""
+        assert step.log_path is not None
+        path = self.store.log_file(step.log_path)
+        times = LineTimes(path)
+        times.refresh()
+        try:
+            with path.open(encoding="utf-8", errors="replace", newline="") as file:
+                for number, line in enumerate(file):
+                    at = times.at(number) or step.started_at
+                    stamp = datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:23] + "Z " if at else ""
+                    sys.stdout.write(stamp + line if line.endswith("\n") else stamp + line + "\n")
         except FileNotFoundError:
             return
 

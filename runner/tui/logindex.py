@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from runner.store.linetimes import LineTimes
+
 GROUP = b"##[group]"
 END_GROUP = b"##[endgroup]"
 MAX_SHOWN_BYTES = 8192
@@ -46,6 +48,9 @@ class StepLog:
     status: str = ""
     """What the step's header shows after its title (markup: an icon, a duration)."""
     _file: BinaryIO | None = None
+    _times: LineTimes | None = None
+    _times_known: int = 0
+    """Lines indexed when the side file was last read."""
 
     @property
     def line_count(self) -> int:
@@ -91,6 +96,15 @@ class StepLog:
         file.seek(start)
         data = file.read(min(end - start, MAX_SHOWN_BYTES))
         return data.decode("utf-8", "replace")
+
+    def time_of(self, number: int) -> float | None:
+        """When line ``number`` arrived (unix seconds), from the log's side file; None if unknown."""
+        if self._times is None:
+            self._times = LineTimes(self.path)
+        if self._times.at(number) is None or number >= self._times_known:
+            self._times.refresh()
+            self._times_known = self.line_count
+        return self._times.at(number)
 
     def lines_matching(self, needle: str) -> list[int]:
         """Line numbers whose text contains ``needle`` (case-insensitive)."""

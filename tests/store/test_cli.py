@@ -19,7 +19,7 @@ from runner.events import EventBus, JobFinished, JobQueued, JobStarted, LogLines
 from runner.status import Conclusion, RunId
 from runner.store import Recorder, Store
 from runner.store.starts import NewRun, begin_runs
-from tests.store.events import publish, run_started, whole_run
+from tests.store.events import T0, publish, run_started, whole_run
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -137,6 +137,23 @@ def test_logs_of_a_job_or_step(capsys: pytest.CaptureFixture[str], argv: list[st
 def test_logs_errors(capsys: pytest.CaptureFixture[str], argv: list[str], code: int, message: str) -> None:
     assert main(["logs", *argv]) == code
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("two_runs")
+def test_logs_with_timestamps_put_each_lines_arrival_in_utc_before_it(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["logs", "1", "build", "2", "--timestamps"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(" ", 1)[1] for line in lines] == ["compiling", "done"]
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", line.split(" ")[0]) for line in lines)
+    for side in (home / "logs").rglob("*.times"):
+        side.unlink()  # as a log written before side files existed
+    assert main(["logs", "1", "build", "2", "-t"]) == 0
+    start = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(T0 + 2))  # whole_run's Compile step start
+    assert capsys.readouterr().out.splitlines() == [f"{start}.000Z compiling", f"{start}.000Z done"]
+    assert main(["logs", "1", "-t", "-f"]) == 2
+    assert "--timestamps" in capsys.readouterr().err
 
 
 def _begin(bus: EventBus, rid: RunId) -> None:

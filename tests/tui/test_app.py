@@ -160,6 +160,42 @@ async def test_a_live_log_follows_and_scrolling_up_pauses_it(home: Path, recorde
         assert view.is_following and view.scroll_y == view.max_scroll_y
 
 
+async def test_t_shows_when_each_line_arrived(home: Path, recorder: tuple[Recorder, EventBus]) -> None:
+    from datetime import datetime
+
+    from runner.events import LogLines
+    from runner.status import RunId
+    from runner.store.linetimes import entry, times_path
+    from tests.tui.conftest import running_run
+
+    rec, bus = recorder
+    publish(bus, running_run("100000000009", at=T0))
+    rec.flush()
+    bus.publish(LogLines(run_id=RunId("100000000009"), job_key="deploy", index=0, lines=("stamped",)))
+    rec.flush()
+    side = next((home / "logs").rglob("*.times"))
+    assert times_path(side.with_name(side.name.removesuffix(".times"))) == side
+    side.write_text(entry(100, T0 + 5.25))  # the first 100 lines: as if written before side files existed
+    arrived = datetime.fromtimestamp(T0 + 5.25).strftime("%H:%M:%S.%f")[:12]
+    async with make_app(home, first_run="100000000009").run_test(size=(120, 30)) as pilot:
+        await until(pilot, lambda: isinstance(pilot.app.screen, RunScreen) and pilot.app.screen.job_key == "deploy")
+        view = pilot.app.screen.query_one(LogView)
+        await until(pilot, lambda: view.job_log.row_count == 102)
+        await until(pilot, lambda: view.scroll_y == view.max_scroll_y)
+
+        def shown(y: int) -> str:
+            return "".join(segment.text for segment in view.render_line(y)).rstrip()
+
+        last = next(y for y in range(view.size.height) if shown(y).endswith("stamped"))
+        assert shown(last) == "  stamped"
+        view.focus()
+        await pilot.press("t")
+        assert shown(last) == f"{arrived}  stamped"
+        assert shown(last - 1) == " " * 12 + "  uploading part 100"  # no time recorded for it
+        await pilot.press("t")
+        assert shown(last) == "  stamped"
+
+
 async def test_help_shows_every_key_and_the_palette_lists_the_actions(filled: Path) -> None:
     async with make_app(filled).run_test(size=(120, 40)) as pilot:
         await pilot.press("question_mark")

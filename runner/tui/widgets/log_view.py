@@ -5,12 +5,13 @@ from the files and rendered. New output is indexed on a timer with a byte budget
 tick, so a flood or a huge file never blocks a key press. Scrolling up pauses follow
 and counts new lines; ``End`` resumes. ``/`` searches (``n``/``N`` next/previous),
 ``Enter`` folds a ``##[group]``, ``w`` wraps long lines (scrolling stays by line), ``t``
-shows when each step started.
+shows when each line arrived (and each step started).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from rich.segment import Segment
 from rich.style import Style
@@ -177,7 +178,7 @@ class LogView(ScrollView, can_focus=True):
         self.refresh()
 
     def action_toggle_times(self) -> None:
-        """Show or hide when each step started."""
+        """Show or hide when each line arrived and each step started."""
         self.shows_times = not self.shows_times
         self._invalidate()
         self.refresh()
@@ -271,6 +272,15 @@ class LogView(ScrollView, can_focus=True):
         return text
 
     def _line(self, row: Row) -> Text:
+        text = self._line_text(row)
+        if not self.shows_times:
+            return text
+        assert row.line is not None
+        at = self.job_log.steps[row.step].time_of(row.line)
+        clock = _clock(at) if at is not None else " " * 12
+        return Text.assemble((clock, "bright_black"), text)
+
+    def _line_text(self, row: Row) -> Text:
         assert row.line is not None
         raw = self.job_log.steps[row.step].line(row.line)
         if raw.startswith(GROUP.decode()):
@@ -318,3 +328,8 @@ class LogView(ScrollView, can_focus=True):
         else:
             state = "paused (End to follow)"
         self.post_message(self.Status(f"{self.job_log.row_count} lines · {state}"))
+
+
+def _clock(moment: float) -> str:
+    """``HH:MM:SS.mmm`` in local time, as the step headers show times."""
+    return datetime.fromtimestamp(moment).strftime("%H:%M:%S.%f")[:12]
