@@ -120,14 +120,15 @@ def test_the_dashboard_follows_and_cancels_a_run_of_another_process(
     status = tmp_path / "status"
     terminal = Terminal(f"sh -c '{sys.executable} -m runner.cli ui; echo $? > {status}'", terminal_env)
     terminals.append(terminal)
-    terminal.wait_for(lambda s: "quick" in s and "✓" in s, 15, "the stored run")
+    terminal.wait_for(lambda s: re.search(r"✓\s+1\s.*quick", s) is not None, 15, "the stored run, succeeded")
 
     run = subprocess.Popen([*cli, "run", "--executor", "local", "-W", "long.yml"], cwd=repo, env=env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         terminal.wait_for(lambda s: re.search(r"●\s+2\s", s) is not None, 10, "the new run within 10 s")
         terminal.keys("Enter")
-        first = terminal.wait_for(lambda s: "line " in s, 10, "the live log")
+        first = terminal.wait_for(lambda s: "line " in s and re.search(r"● stream", s) is not None, 10,
+                                  "its running job and the live log")
         last_line = max(int(n) for n in re.findall(r"line (\d+)", first))
         terminal.wait_for(lambda s: max(map(int, re.findall(r"line (\d+)", s) or ["0"])) > last_line + 20, 10,
                           "new log lines coming")
@@ -135,14 +136,16 @@ def test_the_dashboard_follows_and_cancels_a_run_of_another_process(
         terminal.wait_for(lambda s: "Cancel run #2" in s, 5, "the confirmation")
         terminal.keys("y")
         assert run.wait(timeout=10) == 130
-        terminal.wait_for(lambda s: "cancelled" in s, 10, "the run cancelled")
+        terminal.wait_for(lambda s: "⊘ cancelled" in s, 10, "the run cancelled")
+        terminal.keys("Escape")
+        terminal.wait_for(lambda s: re.search(r"⊘\s+2\s.*long", s) is not None, 10, "the run cancelled in the list")
     finally:
         if run.poll() is None:
             run.kill()
             run.wait()
     listed = subprocess.run([*cli, "runs"], env=env, check=True, capture_output=True, text=True).stdout
     assert re.search(r"^2\s.*cancelled", listed, re.MULTILINE), listed
-    terminal.keys("Escape", "q")
+    terminal.keys("q")
     deadline = time.monotonic() + 10
     while not status.exists() and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -30,7 +30,7 @@ KEYS = """[b]Everywhere[/b]
   end        follow again         home     top
   /          search               n N      next, previous match
   enter      fold or unfold a group
-  w          wrap long lines      t        show when each step started
+  w          wrap long lines      t        show when each line arrived (also from the jobs)
 """
 
 

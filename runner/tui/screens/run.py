@@ -34,6 +34,8 @@ class RunScreen(RunActionScreen):
         Binding("escape", "back", "Back"),
         Binding("r", "first_failure", "First failure"),
         Binding("slash", "search", "Search log"),
+        Binding("t", "toggle_times", "Times", show=False),  # the log's keys, also while the jobs have focus
+        Binding("w", "toggle_wrap", "Wrap", show=False),
     ]
 
     def __init__(self, access: Access, run_id: str) -> None:
@@ -130,6 +132,14 @@ class RunScreen(RunActionScreen):
                 self.query_one(LogView).jump_to(failed if failed is not None else 0, None)
                 return
         self.say("no job failed in this run")
+
+    def action_toggle_times(self) -> None:
+        """Show or hide when each log line arrived, whichever pane has focus."""
+        self.query_one(LogView).action_toggle_times()
+
+    def action_toggle_wrap(self) -> None:
+        """Wrap long log lines or not, whichever pane has focus."""
+        self.query_one(LogView).action_toggle_wrap()
 
     def action_search(self) -> None:
         """Ask for text to find in the log."""

@@ -95,7 +95,7 @@ class RunsScreen(RunActionScreen):
         elif empty:
             self.query_one("#empty", Static).update(EMPTY)
         shown = f" · filter: {self.query_one('#filter', Input).value}" if not self.wanted.is_empty else ""
-        self.query_one("#title", Static).update(f"baton · {len(runs)} runs shown{shown}")
+        self.query_one("#title", Static).update(f"baton · {len(runs)} run{'' if len(runs) == 1 else 's'} shown{shown}")
 
     def action_open(self) -> None:
         """Open the run under the cursor."""
