@@ -9,9 +9,9 @@ run (from the watch service's stream, :mod:`runner.cli.run_events`), or every 0.
 until what it shows has completed; the recorder flushes a step's log before it commits
 the step's end, so once "completed" is read, the files hold every line.
 
-``--timestamps`` puts before each line when it arrived, in ISO-8601 UTC (as ``docker logs
--t`` does), from the log's side file (:mod:`runner.store.linetimes`); a log written before
-those existed gets its step's start time.
+``--timestamps`` (``-t``, also with ``--follow``) puts before each line when it arrived,
+in ISO-8601 UTC (as ``docker logs -t`` does), from the log's side file
+(:mod:`runner.store.linetimes`); a log written before those existed gets its step's start time.
 """
 
 from __future__ import annotations
@@ -58,8 +58,6 @@ def run(args: argparse.Namespace) -> int:
     """Print the logs; exit 0 when the run (or the job, or the step) succeeded, 1 otherwise."""
     if args.attempt is not None and args.attempt < 1:
         raise UsageError("--attempt must be at least 1", where="--attempt")
-    if args.timestamps and args.follow:
-        raise UsageError("--timestamps cannot be combined with --follow yet", where="--timestamps")
     with Store.open() as store:
         view = _View(store=store, style=Style(sys.stdout), job_ref=args.job, step_ref=args.step, attempt=args.attempt,
                      timestamps=args.timestamps)
@@ -87,6 +85,10 @@ class _Tail:
 
     offset: int = 0
     partial: bytes = b""
+    lines: int = 0
+    """Whole lines printed so far."""
+    times: LineTimes | None = None
+    """The log's line times, with ``--timestamps``."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -210,9 +212,22 @@ class _View:
                     tail.partial = data[cut:]
                     if cut:
                         self._switch_to(job, step, steps)
-                        self._write(data[:cut].decode("utf-8", "replace"))
+                        text = data[:cut].decode("utf-8", "replace")
+                        if self.timestamps:
+                            text = self._stamped(text, tail, step)
+                        self._write(text)
         except FileNotFoundError:
             return
+
+    def _stamped(self, text: str, tail: _Tail, step: StepRecord) -> str:
+        """Whole lines ``text`` of a followed step with each one's arrival time before it."""
+        assert step.log_path is not None
+        if tail.times is None:
+            tail.times = LineTimes(self.store.log_file(step.log_path))
+        tail.times.refresh()  # written before the lines it times: it already covers them
+        lines = text.splitlines(keepends=True)
+        first, tail.lines = tail.lines, tail.lines + len(lines)
+        return "".join(_stamp(tail.times.at(first + n) or step.started_at) + line for n, line in enumerate(lines))
 
     def _switch_to(self, job: JobRecord, step: StepRecord, steps: tuple[StepRecord, ...]) -> None:
         """Print a step's header when the output moves to it from another step."""
@@ -249,8 +264,7 @@ class _View:
         try:
             with path.open(encoding="utf-8", errors="replace", newline="") as file:
                 for number, line in enumerate(file):
-                    at = times.at(number) or step.started_at
-                    stamp = datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:23] + "Z " if at else ""
+                    stamp = _stamp(times.at(number) or step.started_at)
                     sys.stdout.write(stamp + line if line.endswith("\n") else stamp + line + "\n")
         except FileNotFoundError:
             return
@@ -277,3 +291,8 @@ class _View:
 
     def _write(self, text: str) -> None:
         sys.stdout.write(text)
+
+
+def _stamp(at: float | None) -> str:
+    """``2026-12-03T12:24:10.123Z `` (nothing for an unknown time)."""
+    return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:23] + "Z " if at else ""

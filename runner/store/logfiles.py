@@ -83,10 +83,10 @@ class StepLogs:
 
     def flush(self) -> None:
         """Push every buffered line to its file."""
+        for times in self._times.values():  # first: a reader finds each line's time with it
+            times.flush()
         for file in self._files.values():
             file.flush()
-        for times in self._times.values():
-            times.flush()
 
     def close_step(self, key: StepKey) -> None:
         """Flush and close one step's log."""

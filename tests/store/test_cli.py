@@ -152,8 +152,6 @@ def test_logs_with_timestamps_put_each_lines_arrival_in_utc_before_it(
     assert main(["logs", "1", "build", "2", "-t"]) == 0
     start = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(T0 + 2))  # whole_run's Compile step start
     assert capsys.readouterr().out.splitlines() == [f"{start}.000Z compiling", f"{start}.000Z done"]
-    assert main(["logs", "1", "-t", "-f"]) == 2
-    assert "--timestamps" in capsys.readouterr().err
 
 
 def _begin(bus: EventBus, rid: RunId) -> None:
@@ -207,6 +205,26 @@ def test_follow_prints_until_the_run_completes(
     # Headers carry the state only when the follower first saw the job or step already finished.
     out = re.sub(r" \[(success|failure)\]", "", capsys.readouterr().out)
     assert out == "== build on local\n-- build / 1 Long\nbefore\n" + "".join(f"line {n}\n" for n in range(50))
+
+
+def test_follow_with_timestamps_stamps_each_line_as_it_comes(
+    bus: EventBus, recorder: Recorder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rid = RunId("follow02")
+    _begin(bus, rid)
+    bus.publish(LogLines(run_id=rid, job_key="build", index=0, lines=("before",)))
+    recorder.flush(timeout=5)
+    result: list[int] = []
+    follower = threading.Thread(target=lambda: result.append(main(["logs", "follow", "build", "1", "-f", "-t"])))
+    follower.start()
+    bus.publish(LogLines(run_id=rid, job_key="build", index=0, lines=("after 1", "after 2")))
+    recorder.flush(timeout=5)
+    _finish(bus, rid, Conclusion.SUCCESS)
+    follower.join(timeout=10)
+    assert result == [0]
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(" ", 1)[1] for line in lines] == ["before", "after 1", "after 2"]
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", line.split(" ")[0]) for line in lines)
 
 
 def test_follow_from_another_process_sees_lines_quickly(home: Path, bus: EventBus, recorder: Recorder) -> None:
