@@ -185,11 +185,10 @@ def test_a_flood_of_events_is_still_committed_every_batch_window(
     flooder.start()
     try:
         began = time.monotonic()
-        while not annotations_of(store, RID):
-            assert time.monotonic() - began < 2, "nothing was committed while events kept coming"
+        while not annotations_of(store, RID):  # the deadline is 20 batch windows: a commit, not a timing
+            assert time.monotonic() - began < 20 * FLUSH_SECONDS, "nothing was committed while events kept coming"
             time.sleep(0.01)
-        assert time.monotonic() - began < FLUSH_SECONDS + 0.4
-        assert flooder.is_alive()
+        assert flooder.is_alive(), "committed only once the flood ended"
     finally:
         is_flooding.clear()
         flooder.join()
