@@ -12,7 +12,7 @@ from textual.widgets import Footer, Input, Static
 
 from runner.status import RunId
 from runner.store.paths import step_log_name
-from runner.store.records import StepRecord
+from runner.store.records import JobRecord, StepRecord
 from runner.tui.access import Access
 from runner.tui.feed import RunDetail, outcome_word
 from runner.tui.logindex import JobLog, StepLog
@@ -188,9 +188,14 @@ class RunScreen(RunActionScreen):
 
 
 def _default_job(detail: RunDetail) -> str:
-    """The first failed or running job, else the first one."""
-    ranked = sorted(detail.jobs, key=lambda j: min(ORDER.get(outcome_word(j.status, j.conclusion), 9), 3))
-    return ranked[0].job_key
+    """The first failed job (failed, interrupted, cancelled: in that order), else the first
+    running one, else the first one."""
+    last = ORDER["running"] + 1
+
+    def rank(job: JobRecord) -> int:
+        return min(ORDER.get(outcome_word(job.status, job.conclusion), last), last)
+
+    return min(detail.jobs, key=rank).job_key
 
 
 def _title(detail: RunDetail, now: float) -> str:
