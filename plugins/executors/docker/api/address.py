@@ -13,9 +13,10 @@ import os
 import socket
 import ssl
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import IO, Literal
 from urllib.parse import urlsplit
 
 DEFAULT_ENGINE = "unix:///var/run/docker.sock"
@@ -89,9 +90,15 @@ def _tls_context(env: os._Environ[str] | dict[str, str]) -> ssl.SSLContext:
     return context
 
 
+def transport_words(sock: socket.socket | None) -> str:
+    """What the program carrying a connection said on failing (``ssh``'s last error line), if any."""
+    return sock.said() if isinstance(sock, _SshSocket) else ""
+
+
 def _dial_over_ssh(address: EngineAddress, timeout: float | None) -> socket.socket:
     """One end of a socket pair whose other end is an ``ssh … docker system dial-stdio``."""
     ours, theirs = socket.socketpair()
+    errors = tempfile.TemporaryFile()
     argv = ["ssh", "-T", "-o", "BatchMode=yes"]
     if address.port:
         argv += ["-p", str(address.port)]
@@ -99,23 +106,35 @@ def _dial_over_ssh(address: EngineAddress, timeout: float | None) -> socket.sock
         argv += ["-l", address.user]
     argv += ["--", address.host, "docker", "system", "dial-stdio"]
     try:
-        process = subprocess.Popen(argv, stdin=theirs.fileno(), stdout=theirs.fileno(), stderr=subprocess.DEVNULL,
+        process = subprocess.Popen(argv, stdin=theirs.fileno(), stdout=theirs.fileno(), stderr=errors,
                                    start_new_session=True)
     except OSError:
         ours.close()
+        errors.close()
         raise
     finally:
         theirs.close()
-    ours.settimeout(timeout)
-    return _SshSocket(ours, process)
+    sock = _SshSocket(ours, process, errors)
+    sock.settimeout(timeout)
+    return sock
 
 
 class _SshSocket(socket.socket):
     """A socket pair's end that also ends its ``ssh`` process when closed."""
 
-    def __init__(self, sock: socket.socket, process: subprocess.Popen[bytes]) -> None:
+    def __init__(self, sock: socket.socket, process: subprocess.Popen[bytes], errors: IO[bytes]) -> None:
         super().__init__(sock.family, sock.type, sock.proto, fileno=sock.detach())
         self._process = process
+        self._errors = errors
+        self._said = ""
+
+    def said(self) -> str:
+        """The last line ``ssh`` (or the remote ``docker``) wrote on its error stream."""
+        if self._errors.closed:
+            return self._said
+        self._errors.seek(0)
+        lines = [line.strip() for line in self._errors.read().decode(errors="replace").splitlines() if line.strip()]
+        return lines[-1] if lines else ""
 
     def close(self) -> None:
         super().close()
@@ -126,3 +145,6 @@ class _SshSocket(socket.socket):
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
+        if not self._errors.closed:
+            self._said = self.said()
+            self._errors.close()

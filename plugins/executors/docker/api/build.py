@@ -15,7 +15,7 @@ import re
 import tarfile
 from pathlib import Path
 
-from plugins.executors.docker.api.client import Engine, EngineError, Query
+from plugins.executors.docker.api.client import Engine, EngineError, Query, quoted
 from plugins.executors.docker.api.streams import progress
 
 
@@ -40,7 +40,7 @@ def build_image(engine: Engine, context: Path, dockerfile: str, tag: str, labels
         raise EngineError(f"{exc.message} ({tail})" if tail else exc.message, exc.status) from exc
     finally:
         stream.close()
-    return image or str(engine.get(f"/images/{tag}/json")["Id"])
+    return image or str(engine.get(f"/images/{quoted(tag)}/json")["Id"])
 
 
 def context_archive(context: Path, *, keep: set[str]) -> bytes:

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from plugins.executors.docker.api.address import EngineAddress
+from plugins.executors.docker.api.address import EngineAddress, transport_words
 
 DEFAULT_TIMEOUT = 120.0
 """Seconds a request may wait for the engine's answer (a stream waits as long as it runs)."""
@@ -61,7 +61,7 @@ class Engine:
         self.version = version
         """The API version every path is prefixed with (``/v1.41/…``); None: the engine's own."""
         self._timeout = timeout
-        self._idle: list[http.client.HTTPConnection] = []
+        self._idle: list[_Connection] = []
         self._lock = threading.Lock()
 
     def get(self, path: str, query: Query | None = None, *, timeout: float | None = DEFAULT_TIMEOUT) -> Any:
@@ -119,7 +119,7 @@ class Engine:
 
     def _send(self, method: str, path: str, query: Query | None, body: Any, data: bytes | None,
               headers: Mapping[str, str] | None, timeout: float | None,
-              ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
+              ) -> tuple[_Connection, http.client.HTTPResponse]:
         target = self._target(path, query)
         sent_headers = {"Host": "docker", **(headers or {})}
         payload = data
@@ -134,13 +134,13 @@ class Engine:
                 connection.request(method, target, body=payload, headers=sent_headers)
                 return connection, connection.getresponse()
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as exc:
-                connection.close()
+                said = _closed(connection)
                 if is_reused and attempt == 1:
                     continue  # the engine closed an idle connection: a fresh one is asked once
-                raise Unreachable(f"the engine at {self.address.url} closed the connection: {exc}") from exc
+                raise Unreachable(f"the engine at {self.address.url} closed the connection: {said or exc}") from exc
             except OSError as exc:
-                connection.close()
-                raise Unreachable(f"the engine at {self.address.url} does not answer: {exc}") from exc
+                said = _closed(connection)
+                raise Unreachable(f"the engine at {self.address.url} does not answer: {said or exc}") from exc
             except http.client.HTTPException as exc:
                 connection.close()
                 raise EngineError(f"the engine at {self.address.url} answered garbage: {exc}") from exc
@@ -153,7 +153,7 @@ class Engine:
         words = {key: _query_word(value) for key, value in query.items() if value is not None}
         return f"{prefix}{path}?{urlencode(words)}" if words else prefix + path
 
-    def _take(self, timeout: float | None) -> tuple[http.client.HTTPConnection, bool]:
+    def _take(self, timeout: float | None) -> tuple[_Connection, bool]:
         with self._lock:
             connection = self._idle.pop() if self._idle else None
         if connection is None:
@@ -163,7 +163,7 @@ class Engine:
         connection.timeout = timeout
         return connection, True
 
-    def _keep(self, connection: http.client.HTTPConnection) -> None:
+    def _keep(self, connection: _Connection) -> None:
         with self._lock:
             if len(self._idle) < _IDLE_KEPT:
                 self._idle.append(connection)
@@ -215,9 +215,20 @@ class _Connection(http.client.HTTPConnection):
     def __init__(self, address: EngineAddress, timeout: float | None) -> None:
         super().__init__("docker", timeout=timeout)
         self._address = address
+        self.transport: socket.socket | None = None
+        """The socket it opened last (kept when ``http.client`` drops it after a failure)."""
 
     def connect(self) -> None:
-        self.sock = self._address.open(self.timeout)
+        self.sock = self.transport = self._address.open(self.timeout)
+
+
+def _closed(connection: _Connection) -> str:
+    """Close a failed connection; what its transport said (``ssh``'s error), if anything."""
+    connection.close()
+    if connection.transport is None:
+        return ""
+    connection.transport.close()  # the ``ssh`` carrying it ends, so its last words are all written
+    return transport_words(connection.transport)
 
 
 def _query_word(value: str | int | bool | Mapping[str, Any] | list[str]) -> str:
