@@ -29,7 +29,7 @@ def engine_url() -> str:
     return os.environ.get("DOCKER_HOST") or DEFAULT_ENGINE
 
 
-def connect(timeout: float = 120, base_url: str | None = None) -> tuple[Engine, str]:
+def connect(base_url: str | None = None) -> tuple[Engine, str]:
     """A client for the engine (at ``base_url``, else where the environment says), and the
     engine's architecture (``Arch``, e.g. ``amd64``); :class:`ExecutorError` in one sentence
     when none answers.
@@ -38,7 +38,7 @@ def connect(timeout: float = 120, base_url: str | None = None) -> tuple[Engine, 
     to speak (the engine's own) and the architecture.
     """
     try:
-        engine = Engine(parse_address(base_url or engine_url()), timeout=timeout)
+        engine = Engine(parse_address(base_url or engine_url()))
     except AddressError as exc:
         raise ExecutorError(str(exc)) from exc
     try:

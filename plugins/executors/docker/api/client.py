@@ -55,12 +55,10 @@ class Unreachable(EngineError):
 class Engine:
     """One engine, as a pool of connections speaking API ``version`` (thread-safe)."""
 
-    def __init__(self, address: EngineAddress, *, version: str | None = None,
-                 timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, address: EngineAddress, *, version: str | None = None) -> None:
         self.address = address
         self.version = version
         """The API version every path is prefixed with (``/v1.41/…``); None: the engine's own."""
-        self._timeout = timeout
         self._idle: list[_Connection] = []
         self._lock = threading.Lock()
 
