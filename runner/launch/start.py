@@ -7,7 +7,7 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from runner.engine import execute_run
+from runner.engine.execute import execute_run
 from runner.engine.request import RunRequest
 from runner.launch.planning import Launch, PlannedRun, plan_runs
 from runner.launch.runtime import Runtime, collect_garbage

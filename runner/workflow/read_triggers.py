@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 
 from runner.workflow import availability
@@ -10,6 +9,7 @@ from runner.workflow.cron import cron_problem
 from runner.workflow.filters import RefFilter
 from runner.workflow.globs import GlobError, compile_glob
 from runner.workflow.reader import Reader
+from runner.workflow.suggest import closest
 from runner.workflow.text import Text
 from runner.workflow.tree import Map, Node, Scalar, Seq, kind_name
 from runner.workflow.triggers import INPUT_TYPES, Cron, EventTrigger, Input, Triggers
@@ -65,8 +65,8 @@ def _known(r: Reader, key: Scalar) -> bool:
         r.warning(key, "'pull_request_comment' is deprecated; GitHub delivers these as 'issue_comment'")
     if key.text in EVENTS:
         return True
-    close = difflib.get_close_matches(key.text, EVENTS, n=1)
-    r.error(key, f"unknown event '{key.text}'" + (f"; did you mean '{close[0]}'?" if close else ""))
+    close = closest(key.text, EVENTS)
+    r.error(key, f"unknown event '{key.text}'" + (f"; did you mean '{close}'?" if close is not None else ""))
     return False
 
 
