@@ -77,7 +77,10 @@ class Reader:
                 self.error(key, "YAML merge keys (<<) are not supported by GitHub Actions; an alias (*name) copies a whole value")
                 continue
             close = closest(name, allowed)
-            hint = f"; did you mean '{close}'?" if close is not None else f"; expected one of: {', '.join(sorted(allowed))}"
+            if close is not None:
+                hint = f"; did you mean '{close}'?"
+            else:
+                hint = f"; expected one of: {', '.join(sorted(allowed))}" if allowed else f"; {where} takes no settings"
             if is_lenient:
                 self.warning(key, f"unknown key '{name}' in {where} has no effect (GitHub ignores it){hint}")
             else:

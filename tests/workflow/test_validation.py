@@ -253,6 +253,11 @@ ACCEPTED = [
         "w.yml:7:18: warning: default '' of on.workflow_dispatch.inputs.level is not one of its options",
         id="choice-default-outside-options",
     ),
+    pytest.param(
+        "on:\n  create:\n    tags: ['**']\n",
+        "w.yml:3:5: warning: unknown key 'tags' in on.create has no effect (GitHub ignores it); on.create takes no settings",
+        id="settings-of-an-event-that-takes-none",
+    ),
 ]
 """Workflows GitHub runs that an earlier baton refused (found on real repositories)."""
 
