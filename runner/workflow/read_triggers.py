@@ -246,7 +246,8 @@ def _inputs(r: Reader, node: Node, where: str, *, is_call: bool) -> dict[str, In
             names = availability.WORKFLOW_LEVEL if is_call else ()
             default = r.tree(default_node, names)
             if kind == "choice" and isinstance(default_node, Scalar) and options and default_node.text not in options:
-                r.error(default_node, f"default '{default_node.text}' of {here} is not one of its options")
+                # GitHub's parser checks a default's type, not that a choice's is one of its options.
+                r.warning(default_node, f"default '{default_node.text}' of {here} is not one of its options")
         out[key.text] = Input(
             name=key.text,
             type=kind,
