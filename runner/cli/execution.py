@@ -12,8 +12,9 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from runner.api import Pull
 from runner.cli.executors import prepare
@@ -24,9 +25,11 @@ from runner.config import load_config
 from runner.engine.capacity import Capacity
 from runner.engine.retry import RetryPolicy
 from runner.launch import Launch, PlannedRun, RemoteActions, Runtime, open_runtime, provided_node, start_runs
-from runner.launch.notifications import Notifications, notification_rules
 from runner.status import Conclusion
 from runner.workflow.text import Text, Tree
+
+if TYPE_CHECKING:
+    from runner.launch.notifications import Notifications, Rule
 
 NOTIFY_WAIT_SECONDS = 30
 """How long ``baton run --notify`` waits, once its runs ended, for notifications under way."""
@@ -47,7 +50,12 @@ async def execute(args: argparse.Namespace, root: Path, launch: Launch, planned:
     for note in setup.notes:
         print(f"baton: {note}", file=out)
     printer = Printer(out, names=[name for one in planned for name in one.leg_names])
-    rules = notification_rules(config, launch.secrets) if args.notify else ()
+    rules: Sequence[Rule] = ()
+    if args.notify:
+        # Only with --notify: a run that sends no notifications does not import them (0.7 ms).
+        from runner.launch.notifications import notification_rules
+
+        rules = notification_rules(config, launch.secrets)
     async with open_runtime(
         executors=setup.executors,
         placement=setup.placement,
@@ -64,9 +72,7 @@ async def execute(args: argparse.Namespace, root: Path, launch: Launch, planned:
         action_settings=config.actions,
     ) as runtime:
         runtime.bus.subscribe(printer)
-        notifications = Notifications(rules, recorder=runtime.recorder, secrets=launch.secrets.values(),
-                                      say=lambda line: print(line, file=sys.stderr))
-        notifications.attach(runtime.bus)
+        notifications = _notifications(rules, runtime, launch.secrets) if rules else None
         if args.ui:
             from runner.cli.run_ui import run_with_dashboard
 
@@ -75,7 +81,7 @@ async def execute(args: argparse.Namespace, root: Path, launch: Launch, planned:
             )
         else:
             conclusions = await _until_signalled(runtime, start_runs(runtime, launch, planned))
-        if rules and not await asyncio.to_thread(notifications.close, NOTIFY_WAIT_SECONDS):
+        if notifications is not None and not await asyncio.to_thread(notifications.close, NOTIFY_WAIT_SECONDS):
             print(f"baton: notifications still not delivered after {NOTIFY_WAIT_SECONDS} s: given up", file=sys.stderr)
         home = runtime.home
     print_summary(printer, planned, conclusions, out)
@@ -84,6 +90,16 @@ async def execute(args: argparse.Namespace, root: Path, launch: Launch, planned:
     if Conclusion.CANCELLED in conclusions:
         return 130
     return 0 if all(c == Conclusion.SUCCESS for c in conclusions) else 1
+
+
+def _notifications(rules: Sequence[Rule], runtime: Runtime, secrets: Mapping[str, str]) -> Notifications:
+    """What sends ``rules``' notifications of ``runtime``'s finished runs, listening on its bus."""
+    from runner.launch.notifications import Notifications  # with --notify only (imported then above)
+
+    notifications = Notifications(rules, recorder=runtime.recorder, secrets=secrets.values(),
+                                  say=lambda line: print(line, file=sys.stderr))
+    notifications.attach(runtime.bus)
+    return notifications
 
 
 async def _until_signalled(runtime: Runtime, work: Awaitable[tuple[Conclusion, ...]]) -> tuple[Conclusion, ...]:

@@ -69,7 +69,7 @@ async def start_runs(
 
 def new_runs(launch: Launch, planned: Sequence[PlannedRun]) -> tuple[NewRun, ...]:
     """The store's records of ``planned`` before they start (to record them with the ref
-    moves or schedule ticks that start them: :func:`runner.store.starts.begin_runs`)."""
+    moves or schedule ticks that start them: :func:`runner.store.watched.begin_watched_runs`)."""
     trigger = launch.trigger
     return tuple(
         NewRun(
