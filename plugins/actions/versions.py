@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 
-_COMPARATOR = re.compile(r"^(>=|<=|>|<|=|\^|~)?\s*v?([0-9xX*]+(?:\.[0-9xX*]+)*)$")
+_COMPARATOR = r"^(>=|<=|>|<|=|\^|~)?\s*v?([0-9xX*]+(?:\.[0-9xX*]+)*)$"
+"""Compiled by ``re`` when a first version spec is read (and kept in its cache): every run
+registers the setup-* actions, few use one."""
 
 
 def major_of(uses: str) -> int:
@@ -40,7 +42,7 @@ def satisfies(version: tuple[int, ...], spec: str) -> bool | None:
 
 
 def _check(version: tuple[int, ...], word: str) -> bool | None:
-    match = _COMPARATOR.fullmatch(word)
+    match = re.fullmatch(_COMPARATOR, word)
     if match is None:
         return None
     op, text = match[1] or "", match[2]

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from runner.cli.control import ServiceControl
 from runner.cli.paths import repository_root
-from runner.cli.run import add_execution_arguments, execute, hide_secret_values
+from runner.cli.execution import execute
+from runner.cli.run import add_execution_arguments, hide_secret_values
 from runner.cli.run_setup import read_values
 from runner.errors import UsageError
 from runner.launch import Launch

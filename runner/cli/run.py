@@ -6,38 +6,19 @@ Flags follow act's, so an act user switches without relearning.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import os
-import signal
 import sys
-from collections.abc import Awaitable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-import setproctitle
-
-from runner.api import Pull
 from runner.cli.paths import display_path, repository_root
 from runner.cli.report import print_dry_run
 from runner.cli.run_setup import read_event, read_values
-from runner.config import load_config
-from runner.engine.capacity import Capacity
-from runner.engine.retry import RetryPolicy
 from runner.errors import Diagnostic, UsageError, WorkflowError
-from runner.launch import Launch, PlannedRun, Trigger, complete_event, missing_inputs, occurrence_of, plan_runs
+from runner.launch import Launch, Trigger, complete_event, missing_inputs, occurrence_of, plan_runs
 from runner.source.repo import read_facts
-from runner.status import Conclusion
 from runner.workflow import find_workflows, parse_file
 from runner.workflow.model import Workflow
-from runner.workflow.text import Text, Tree
 from runner.workflow.unapplied import unapplied_settings
-
-NOTIFY_WAIT_SECONDS = 30
-"""How long ``baton run --notify`` waits, once its runs ended, for notifications under way."""
-
-if TYPE_CHECKING:
-    from runner.launch import Runtime
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -80,9 +61,12 @@ def add_execution_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Plan, run and report; exit 0 only if every run succeeded."""
+    """Plan, run and report; exit 0 only if every run succeeded.
+
+    Planning is synchronous (nothing else is under way yet); only running starts an
+    event loop, so a dry run imports neither asyncio nor the engine that runs."""
     hide_secret_values(sys.argv)
-    return asyncio.run(_main(args))
+    return _main(args)
 
 
 def hide_secret_values(argv: list[str]) -> None:
@@ -99,12 +83,14 @@ def hide_secret_values(argv: list[str]) -> None:
         shown.append(arg)
         is_secret = arg in ("-s", "--secret")
     if shown != argv:
+        import setproctitle  # only when a secret's value is on the command line: 0.4 ms otherwise paid by every run
+
         setproctitle.setproctitle(" ".join(shown))
 
 
-async def _main(args: argparse.Namespace) -> int:
+def _main(args: argparse.Namespace) -> int:
     root = repository_root(Path(args.directory or ".").resolve())
-    facts = await asyncio.to_thread(read_facts, root)
+    facts = read_facts(root)
     if args.actor:
         facts = replace(facts, actor=args.actor)
     values = read_values(args)
@@ -139,86 +125,11 @@ async def _main(args: argparse.Namespace) -> int:
         for one in planned:
             print_dry_run(one.plan, out)
         return 0
-    return await execute(args, root, launch, planned)
+    import asyncio  # with the module below, only for a real run: a dry run needs neither (30 ms of imports)
 
+    from runner.cli.execution import execute
 
-async def execute(args: argparse.Namespace, root: Path, launch: Launch, planned: tuple[PlannedRun, ...]) -> int:
-    """Run ``planned`` (of ``launch``, in the repository at ``root``) with the execution
-    flags of ``args``, print them as they go and the summary at the end; the exit status:
-    0 only if every run succeeded, 130 if one was cancelled."""
-    config = load_config(root)
-    executor = args.executor or config.executor or "auto"
-    pull: Pull = args.pull or config.pull or "missing"
-    jobs = args.jobs or config.jobs or os.cpu_count() or 2
-    out = sys.stderr if args.format == "json" else sys.stdout
-    # What only a real run needs, imported only for one: a dry run skips the executors,
-    # the engine's scheduler, the store and the snapshot, and their imports.
-    from runner.cli.executors import prepare
-    from runner.cli.printer import Printer
-    from runner.cli.report import json_document, print_summary
-    from runner.launch import RemoteActions, open_runtime, provided_node, start_runs
-    from runner.launch.notifications import Notifications, notification_rules
-
-    labels = {label.lower() for one in planned for job in one.plan.jobs.values() for label in _literal_labels(job.job.runs_on)}
-    setup = await prepare(executor, {**config.labels, **parse_platforms(args.platform)}, pull, labels, config.executors,
-                          sources=" or ".join(str(path) for path in config.files) or "baton.toml")
-    for note in setup.notes:
-        print(f"baton: {note}", file=out)
-    printer = Printer(out, names=[name for one in planned for name in one.leg_names])
-    rules = notification_rules(config, launch.secrets) if args.notify else ()
-    async with open_runtime(
-        executors=setup.executors,
-        placement=setup.placement,
-        capacity=Capacity(jobs, limits=setup.placement.limits()),
-        pull=pull,
-        retry=RetryPolicy.configured(config.retry, config.retry_delay),
-        notify=lambda line: print(f"baton: {line}", file=out),
-        remote=RemoteActions(
-            source=args.actions_source or str(config.actions.get("source") or RemoteActions().source),
-            is_offline=args.action_offline_mode,
-            node=provided_node(str(config.actions.get("node") or "")),
-        ),
-        not_native=_not_native(args.not_native, config.actions.get("not-native")),
-        action_settings=config.actions,
-    ) as runtime:
-        runtime.bus.subscribe(printer)
-        notifications = Notifications(rules, recorder=runtime.recorder, secrets=launch.secrets.values(),
-                                      say=lambda line: print(line, file=sys.stderr))
-        notifications.attach(runtime.bus)
-        if args.ui:
-            from runner.cli.run_ui import run_with_dashboard
-
-            conclusions = await run_with_dashboard(
-                runtime, launch, planned, printer, out, lambda work: _until_signalled(runtime, work)
-            )
-        else:
-            conclusions = await _until_signalled(runtime, start_runs(runtime, launch, planned))
-        if rules and not await asyncio.to_thread(notifications.close, NOTIFY_WAIT_SECONDS):
-            print(f"baton: notifications still not delivered after {NOTIFY_WAIT_SECONDS} s: given up", file=sys.stderr)
-        home = runtime.home
-    print_summary(printer, planned, conclusions, out)
-    if args.format == "json":
-        sys.stdout.write(json_document(printer, planned, conclusions, home) + "\n")
-    if Conclusion.CANCELLED in conclusions:
-        return 130
-    return 0 if all(c == Conclusion.SUCCESS for c in conclusions) else 1
-
-
-async def _until_signalled(runtime: Runtime, work: Awaitable[tuple[Conclusion, ...]]) -> tuple[Conclusion, ...]:
-    """Await the runs; the first Ctrl-C (or SIGTERM) cancels them cleanly."""
-    loop = asyncio.get_running_loop()
-
-    def cancel() -> None:
-        print("\nbaton: cancelling: stopping steps and removing containers…", file=sys.stderr)
-        runtime.cancel()
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, cancel)
-    try:
-        return await work
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
+    return asyncio.run(execute(args, root, launch, planned))
 
 
 def _load_workflows(args: argparse.Namespace, root: Path) -> list[Workflow]:
@@ -248,32 +159,6 @@ def _repo_path(path: Path, root: Path) -> str:
         return str(path.resolve().relative_to(root))
     except ValueError:
         return display_path(path)
-
-
-def _literal_labels(runs_on: Tree) -> list[str]:
-    """The labels of a ``runs-on`` without expressions (those are known before the run)."""
-    if isinstance(runs_on, Text):
-        return [runs_on.source] if runs_on.is_literal else []
-    if isinstance(runs_on, list):
-        return [item.source for item in runs_on if isinstance(item, Text) and item.is_literal]
-    return []
-
-
-def parse_platforms(items: list[str] | None) -> dict[str, str]:
-    """``-P LABEL=IMAGE`` flags as a label map."""
-    out: dict[str, str] = {}
-    for item in items or []:
-        label, sep, image = item.partition("=")
-        if not sep or not label or not image:
-            raise UsageError(f"-P '{item}' needs the form LABEL=IMAGE (or LABEL=-self-hosted)")
-        out[label] = image
-    return out
-
-
-def _not_native(flags: list[str] | None, configured: object) -> list[str]:
-    """The native actions switched off by ``--not-native`` (comma-separated too) and baton.toml."""
-    names = [name for flag in flags or [] for name in flag.split(",")]
-    return names + [str(name) for name in configured] if isinstance(configured, list) else names
 
 
 def _matrix_filter(items: list[str] | None) -> dict[str, tuple[str, ...]]:

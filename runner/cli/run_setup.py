@@ -54,3 +54,14 @@ def read_event(path: str | None) -> dict[str, Value]:
     if not isinstance(data, dict):
         raise UsageError(f"{path}: the event payload must be a JSON object")
     return data
+
+
+def parse_platforms(items: list[str] | None) -> dict[str, str]:
+    """``-P LABEL=IMAGE`` flags as a label map."""
+    out: dict[str, str] = {}
+    for item in items or []:
+        label, sep, image = item.partition("=")
+        if not sep or not label or not image:
+            raise UsageError(f"-P '{item}' needs the form LABEL=IMAGE (or LABEL=-self-hosted)")
+        out[label] = image
+    return out

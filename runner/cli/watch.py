@@ -47,7 +47,7 @@ def say(line: str) -> None:
 
 async def _main(args: argparse.Namespace) -> int:
     from runner.cli.executors import prepare
-    from runner.cli.run import parse_platforms
+    from runner.cli.run_setup import parse_platforms
     from runner.launch import open_runtime
     from runner.launch.notifications import Notifications, notification_rules
     from runner.watch.api_server import serve_api

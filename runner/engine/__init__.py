@@ -2,29 +2,25 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from runner.engine.capacity import Capacity
-from runner.engine.request import JobResult, KeptJob, KeptLeg, RunRequest
+import importlib
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from runner.events import EventBus
-    from runner.status import Conclusion
+    from runner.engine.capacity import Capacity
+    from runner.engine.execute import execute_run
+    from runner.engine.request import JobResult, KeptJob, KeptLeg, RunRequest
 
 __all__ = ["Capacity", "JobResult", "KeptJob", "KeptLeg", "RunRequest", "execute_run"]
 
+_LAZY = {"Capacity": "runner.engine.capacity", "JobResult": "runner.engine.request", "KeptJob": "runner.engine.request",
+         "KeptLeg": "runner.engine.request", "RunRequest": "runner.engine.request", "execute_run": "runner.engine.execute"}
+"""Every name, imported when first used: importing any engine module (``contexts`` for a
+plan, ``placement`` for the executors) runs this file first, and a plan that runs nothing
+(``baton run -n``) must not pay for the run request, the scheduler and what they import."""
 
-async def execute_run(request: RunRequest, bus: EventBus) -> Conclusion:
-    """Run ``request`` to its end, publishing every event on ``bus``; returns its conclusion.
 
-    Cancelling the calling task cancels the run: steps are stopped, sessions cleaned up,
-    and the run is recorded as cancelled before the cancellation propagates.
-    """
-    # Imported here, not above: importing any engine module (``contexts`` for a plan,
-    # ``placement`` for the executors) runs this file, and a plan that runs nothing
-    # (``baton run -n``) must not pay for the scheduler and everything under it.
-    from runner.engine.masking import Masker
-    from runner.engine.scheduler import Scheduler
-
-    masker = Masker([*request.secrets.values(), request.info.token])
-    return await Scheduler(request, bus, masker).run()
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -8,15 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from runner.engine.contexts import RunInfo, github_context
-from runner.engine.request import KeptJob
 from runner.expr import Value, to_display_string
 from runner.launch.event import complete_event, occurrence_of, pull_request_refs, workflow_inputs
 from runner.plan import Plan, compile_plan
 from runner.source.repo import RepoFacts
 from runner.status import RunId, new_run_id
 from runner.workflow.model import Workflow
+
+if TYPE_CHECKING:
+    # A type only: the run request's module brings the plugin API and the executors'
+    # placement, which planning alone (``baton run -n``) does not need.
+    from runner.engine.request import KeptJob
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -7,7 +7,7 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from runner.engine import execute_run
+from runner.engine.execute import execute_run
 from runner.engine.request import RunRequest
 from runner.launch.planning import Launch, PlannedRun, plan_runs
 from runner.launch.runtime import Runtime, collect_garbage
@@ -69,7 +69,7 @@ async def start_runs(
 
 def new_runs(launch: Launch, planned: Sequence[PlannedRun]) -> tuple[NewRun, ...]:
     """The store's records of ``planned`` before they start (to record them with the ref
-    moves or schedule ticks that start them: :func:`runner.store.starts.begin_runs`)."""
+    moves or schedule ticks that start them: :func:`runner.store.watched.begin_watched_runs`)."""
     trigger = launch.trigger
     return tuple(
         NewRun(

@@ -1,14 +1,14 @@
-"""Runs recorded before they start, with the ref moves that started them, in one transaction.
+"""Runs recorded before they start.
 
-The watch service writes a ref's new position and the runs its move starts together, so
-a crash at any point neither loses a push (the ref is not yet moved: it is seen again)
-nor doubles one (the ref is moved and its runs exist, ``interrupted`` if cut off).
-``baton run`` records its runs the same way, without moves.
+``baton run`` records its runs with :func:`begin_runs`; the watch service records them
+with the ref moves and schedule ticks that started them, in one transaction
+(:func:`runner.store.watched.begin_watched_runs`, through :func:`insert_runs`).
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 from runner.status import Conclusion, RunId, Status
 from runner.store.changes import Process
 from runner.store.db import Store
-from runner.store.watched import RefMove, Tick, move_refs, record_ticks
 
 if TYPE_CHECKING:
     from runner.expr import Value
@@ -44,29 +43,32 @@ class NewRun:
     """The run's attempt: more than 1 for a re-run, whose earlier attempts are recorded."""
 
 
-def begin_runs(store: Store, runs: Sequence[NewRun], moves: Iterable[RefMove] = (), ticks: Iterable[Tick] = ()) -> None:
-    """Record ``runs`` as queued (owned by this process), apply the ref ``moves`` and
-    record the schedule ``ticks`` that started them, all in one transaction. A run
-    already recorded is left as it is, unless this is a later attempt of it (a re-run):
-    then it is queued again, by this process, with that attempt."""
-    process = Process.current()
+def begin_runs(store: Store, runs: Sequence[NewRun]) -> None:
+    """Record ``runs`` as queued (owned by this process), in one transaction (see
+    :func:`insert_runs`)."""
     with store.transaction() as connection:
-        move_refs(connection, moves)
-        record_ticks(connection, ticks)
-        for run in runs:
-            connection.execute(
-                "INSERT INTO runs (id, number, workflow, workflow_path, event, ref, sha, repository, status,"
-                " pid, host, process_start, repo, title, \"trigger\", attempt)"
-                " VALUES (?, (SELECT COALESCE(MAX(number), 0) + 1 FROM runs), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (id) DO UPDATE SET status = excluded.status, conclusion = NULL, finished_at = NULL,"
-                " pid = excluded.pid, host = excluded.host, process_start = excluded.process_start,"
-                " attempt = excluded.attempt WHERE excluded.attempt > runs.attempt",
-                (
-                    run.run_id, run.workflow, run.workflow_path, run.event, run.ref, run.sha, run.repository,
-                    Status.QUEUED.value, process.pid, process.host, process.started, run.repo, run.title,
-                    json.dumps(dict(run.trigger), sort_keys=True), run.attempt,
-                ),
-            )  # fmt: skip
+        insert_runs(connection, runs)
+
+
+def insert_runs(connection: sqlite3.Connection, runs: Sequence[NewRun]) -> None:
+    """Record ``runs`` as queued (owned by this process) inside the caller's transaction.
+    A run already recorded is left as it is, unless this is a later attempt of it (a
+    re-run): then it is queued again, by this process, with that attempt."""
+    process = Process.current()
+    for run in runs:
+        connection.execute(
+            "INSERT INTO runs (id, number, workflow, workflow_path, event, ref, sha, repository, status,"
+            " pid, host, process_start, repo, title, \"trigger\", attempt)"
+            " VALUES (?, (SELECT COALESCE(MAX(number), 0) + 1 FROM runs), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET status = excluded.status, conclusion = NULL, finished_at = NULL,"
+            " pid = excluded.pid, host = excluded.host, process_start = excluded.process_start,"
+            " attempt = excluded.attempt WHERE excluded.attempt > runs.attempt",
+            (
+                run.run_id, run.workflow, run.workflow_path, run.event, run.ref, run.sha, run.repository,
+                Status.QUEUED.value, process.pid, process.host, process.started, run.repo, run.title,
+                json.dumps(dict(run.trigger), sort_keys=True), run.attempt,
+            ),
+        )  # fmt: skip
 
 
 def finish_unstarted(store: Store, run_ids: Iterable[RunId], conclusion: Conclusion) -> None:

@@ -1,14 +1,21 @@
 """What the watch service remembers between its lives: where each ref of each watched
-repository was last seen, and the last tick of each schedule."""
+repository was last seen, and the last tick of each schedule.
+
+A ref's new position and the runs its move starts are written together
+(:func:`begin_watched_runs`), so a crash at any point neither loses a push (the ref is not
+yet moved: it is seen again) nor doubles one (the ref is moved and its runs exist,
+``interrupted`` if cut off). ``baton run`` never imports this module.
+"""
 
 from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from runner.store.db import Store, translated
+from runner.store.starts import NewRun, insert_runs
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -32,6 +39,16 @@ class Tick:
     cron: str
     at: float
     """Unix time of the tick."""
+
+
+def begin_watched_runs(store: Store, runs: Sequence[NewRun], moves: Iterable[RefMove] = (),
+                       ticks: Iterable[Tick] = ()) -> None:  # fmt: skip
+    """Record ``runs`` as queued (as :func:`runner.store.starts.begin_runs` does), apply the
+    ref ``moves`` and record the schedule ``ticks`` that started them, all in one transaction."""
+    with store.transaction() as connection:
+        move_refs(connection, moves)
+        record_ticks(connection, ticks)
+        insert_runs(connection, runs)
 
 
 def watched_refs(store: Store, repo: str) -> dict[str, str] | None:

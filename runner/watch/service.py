@@ -3,7 +3,7 @@ their pushes, schedules and dispatches trigger, and holds them all in one runtim
 (executors, capacity and the store shared, as ``baton run`` has them for its runs).
 
 A ref's new position is recorded in the same transaction as the runs it starts
-(:func:`runner.store.starts.begin_runs`), so after a crash, even ``kill -9``, each ref
+(:func:`runner.store.watched.begin_watched_runs`), so after a crash, even ``kill -9``, each ref
 that moved while baton was down is built once at its head, and nothing is built twice.
 """
 
@@ -21,8 +21,7 @@ from runner.launch.rerun import plan_rerun, recorded_trigger
 from runner.source.repo import RepoFacts, repository_name
 from runner.status import RunId
 from runner.store import get_run, jobs_of
-from runner.store.starts import begin_runs
-from runner.store.watched import RefMove, Tick, first_sight, schedule_ticks, watched_refs
+from runner.store.watched import RefMove, Tick, begin_watched_runs, first_sight, schedule_ticks, watched_refs
 from runner.watch.dispatch import dispatch_payload, find_workflow
 from runner.watch.poller import RepoWatch, Say
 from runner.watch.pushes import describe_push
@@ -171,7 +170,7 @@ class Service:
         if not change.is_deleted:
             push = await asyncio.to_thread(describe_push, repository, change, watch.refs, root=watch.root, full_name=_full_name(watch))
         if push is None:
-            await self.store.call(begin_runs, (), [move])
+            await self.store.call(begin_watched_runs, (), [move])
             self.say(f"{watch.name}: {change.kind.value} {change.short_name}: nothing to build")
             return
         found = await asyncio.to_thread(watch.workflows.read, repository, push.commit)
@@ -200,7 +199,7 @@ class Service:
         last = self._ticks[watch.name]
         due, first = due_ticks([(w.path, line, zone) for w, line, zone in crons], last, self.clock())
         if first:  # a schedule seen for the first time starts with its next tick
-            await self.store.call(begin_runs, (), (), [Tick(repo=watch.name, workflow_path=p, cron=c, at=at) for (p, c), at in first.items()])
+            await self.store.call(begin_watched_runs, (), (), [Tick(repo=watch.name, workflow_path=p, cron=c, at=at) for (p, c), at in first.items()])
             last.update(first)
         for (path, line), at in due.items():
             workflow = next(w for w, cron, _ in crons if w.path == path and cron == line)

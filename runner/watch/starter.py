@@ -12,8 +12,8 @@ from runner.errors import BatonError, Diagnostic, Mark
 from runner.expr import Value
 from runner.launch import Launch, PlannedRun, Runtime, new_runs, plan_runs, start_runs
 from runner.status import Conclusion, RunId, new_run_id
-from runner.store.starts import NewRun, begin_runs, finish_unstarted
-from runner.store.watched import RefMove, Tick
+from runner.store.starts import NewRun, finish_unstarted
+from runner.store.watched import RefMove, Tick, begin_watched_runs
 from runner.watch.concurrency import Groups, group_of
 from runner.watch.failed_run import publish_failed_run
 from runner.watch.poller import Say
@@ -70,7 +70,7 @@ class Starter:
                 "in baton.toml): it is empty" for name in missing
             ))  # fmt: skip
         failed = [(_failed_run(launch, path), diagnostics) for path, diagnostics in [*invalid, *unplanned]]
-        await self.store.call(begin_runs, [*new_runs(launch, planned), *(run for run, _ in failed)], list(moves), list(ticks))
+        await self.store.call(begin_watched_runs, [*new_runs(launch, planned), *(run for run, _ in failed)], list(moves), list(ticks))
         for run, diagnostics in failed:
             publish_failed_run(self.runtime.bus, run, diagnostics)
         for one in planned:

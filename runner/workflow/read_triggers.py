@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 
 from runner.workflow import availability
@@ -10,6 +9,7 @@ from runner.workflow.cron import cron_problem
 from runner.workflow.filters import RefFilter
 from runner.workflow.globs import GlobError, compile_glob
 from runner.workflow.reader import Reader
+from runner.workflow.suggest import closest
 from runner.workflow.text import Text
 from runner.workflow.tree import Map, Node, Scalar, Seq, kind_name
 from runner.workflow.triggers import INPUT_TYPES, Cron, EventTrigger, Input, Triggers
@@ -34,7 +34,9 @@ _KEYS: dict[str, tuple[str, ...]] = {
     "workflow_call": ("inputs", "outputs", "secrets"),
     "merge_group": ("types", "branches", "branches-ignore"),
     "image_version": ("types", "names", "versions"),
+    **{event: () for event in "create delete deployment deployment_status fork gollum page_build public status".split()},
 }
+"""The settings each event takes (GitHub's schema); an event not named here takes ``types``."""
 
 
 def read_triggers(r: Reader, node: Node) -> Triggers:
@@ -65,8 +67,8 @@ def _known(r: Reader, key: Scalar) -> bool:
         r.warning(key, "'pull_request_comment' is deprecated; GitHub delivers these as 'issue_comment'")
     if key.text in EVENTS:
         return True
-    close = difflib.get_close_matches(key.text, EVENTS, n=1)
-    r.error(key, f"unknown event '{key.text}'" + (f"; did you mean '{close[0]}'?" if close else ""))
+    close = closest(key.text, EVENTS)
+    r.error(key, f"unknown event '{key.text}'" + (f"; did you mean '{close}'?" if close is not None else ""))
     return False
 
 
@@ -246,7 +248,8 @@ def _inputs(r: Reader, node: Node, where: str, *, is_call: bool) -> dict[str, In
             names = availability.WORKFLOW_LEVEL if is_call else ()
             default = r.tree(default_node, names)
             if kind == "choice" and isinstance(default_node, Scalar) and options and default_node.text not in options:
-                r.error(default_node, f"default '{default_node.text}' of {here} is not one of its options")
+                # GitHub's parser checks a default's type, not that a choice's is one of its options.
+                r.warning(default_node, f"default '{default_node.text}' of {here} is not one of its options")
         out[key.text] = Input(
             name=key.text,
             type=kind,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
-
 from runner.workflow import availability
 from runner.workflow.model import Job, RunDefaults, Workflow
 from runner.workflow.read_job import read_concurrency, read_defaults, read_job, read_permissions
 from runner.workflow.read_triggers import read_triggers
 from runner.workflow.reader import Reader
+from runner.workflow.suggest import closest
 from runner.workflow.tree import Map, Node, Scalar
 from runner.workflow.triggers import Triggers
 
@@ -65,8 +64,8 @@ def _check_needs(r: Reader, body: Map, jobs: dict[str, Job]) -> None:
             if need not in jobs:
                 at = _needs_node(body, job.id) or job.mark
                 others = [j for j in jobs if j != job.id]
-                close = difflib.get_close_matches(need, others, n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else f" (jobs: {', '.join(others) or 'none'})"
+                close = closest(need, others)
+                hint = f"; did you mean '{close}'?" if close is not None else f" (jobs: {', '.join(others) or 'none'})"
                 r.error(at, f"job '{job.id}' needs '{need}', which is not a job of this workflow{hint}")
     cycle = find_cycle({j.id: tuple(n for n in j.needs if n in jobs) for j in jobs.values()})
     if cycle:

@@ -7,13 +7,13 @@ diagnostic for whatever is wrong, so one pass reports all errors of the file.
 
 from __future__ import annotations
 
-import difflib
 from bisect import bisect_right
 from functools import lru_cache
 from collections.abc import Collection
 
 from runner.errors import Diagnostic, ExpressionError, Mark
 from runner.expr import Template, parse_condition
+from runner.workflow.suggest import closest
 from runner.workflow.text import Condition, Text, Tree, is_insert
 from runner.workflow.tree import Map, Node, Scalar, Seq, kind_name
 
@@ -76,8 +76,11 @@ class Reader:
             if name == "<<":
                 self.error(key, "YAML merge keys (<<) are not supported by GitHub Actions; an alias (*name) copies a whole value")
                 continue
-            close = difflib.get_close_matches(name, list(allowed), n=1, cutoff=0.6)
-            hint = f"; did you mean '{close[0]}'?" if close else f"; expected one of: {', '.join(sorted(allowed))}"
+            close = closest(name, allowed)
+            if close is not None:
+                hint = f"; did you mean '{close}'?"
+            else:
+                hint = f"; expected one of: {', '.join(sorted(allowed))}" if allowed else f"; {where} takes no settings"
             if is_lenient:
                 self.warning(key, f"unknown key '{name}' in {where} has no effect (GitHub ignores it){hint}")
             else:

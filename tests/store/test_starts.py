@@ -11,7 +11,7 @@ from runner.events import EventBus
 from runner.status import Conclusion, RunId, Status
 from runner.store import Recorder, Store, get_run
 from runner.store.starts import NewRun, begin_runs, finish_unstarted
-from runner.store.watched import RefMove, Tick, first_sight, schedule_ticks, watched_refs
+from runner.store.watched import RefMove, Tick, begin_watched_runs, first_sight, schedule_ticks, watched_refs
 from tests.store.events import publish, whole_run
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
@@ -38,7 +38,7 @@ def test_a_repository_never_seen_has_no_refs_and_first_sight_records_them(store:
 
 def test_runs_and_moves_and_ticks_are_written_together(store: Store) -> None:
     first_sight(store, "app", {"refs/heads/main": "1" * 40, "refs/heads/old": "2" * 40})
-    begin_runs(
+    begin_watched_runs(
         store,
         [new_run("run00001"), new_run("run00002", workflow="Lint")],
         [RefMove(repo="app", ref="refs/heads/main", sha=SHA), RefMove(repo="app", ref="refs/heads/old", sha=None)],
@@ -56,7 +56,7 @@ def test_a_failed_write_moves_no_ref(store: Store) -> None:
     first_sight(store, "app", {"refs/heads/main": "1" * 40})
     with pytest.raises(StoreError):
         # The second run cannot be written: the move and the first run are undone with it.
-        begin_runs(
+        begin_watched_runs(
             store,
             [new_run("run00001"), new_run("run00002", workflow=None)],
             [RefMove(repo="app", ref="refs/heads/main", sha=SHA)],

@@ -248,6 +248,16 @@ ACCEPTED = [
     pytest.param("on: push\nconcurrency:\n  group: deploy\n  queue: max\n", None, id="concurrency-queue"),
     pytest.param("on:\n  merge_group:\n    branches: [main]\n", None, id="merge-group-branches"),
     pytest.param("name:\non: push\n", None, id="null-workflow-name"),
+    pytest.param(
+        "on:\n  workflow_dispatch:\n    inputs:\n      level:\n        type: choice\n        options: [low, high]\n        default: ''\n",
+        "w.yml:7:18: warning: default '' of on.workflow_dispatch.inputs.level is not one of its options",
+        id="choice-default-outside-options",
+    ),
+    pytest.param(
+        "on:\n  create:\n    tags: ['**']\n",
+        "w.yml:3:5: warning: unknown key 'tags' in on.create has no effect (GitHub ignores it); on.create takes no settings",
+        id="settings-of-an-event-that-takes-none",
+    ),
 ]
 """Workflows GitHub runs that an earlier baton refused (found on real repositories)."""
 
