@@ -7,6 +7,7 @@ diagnostic for whatever is wrong, so one pass reports all errors of the file.
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from functools import lru_cache
 from collections.abc import Collection
@@ -220,6 +221,19 @@ class Reader:
             return self.scalar_text(node, names)
         self.error(node, f"'{where}' must be a {unit} or an expression, not {kind_name(node)}")
         return None
+
+    def timeout(self, node: Node | None, names: Collection[str], where: str) -> Tree:
+        """``timeout-minutes``: a number of minutes, or an expression that gives one.
+
+        GitHub's parser takes any number here (its own tests read ``-999…`` as -Infinity);
+        a timeout of zero or less, or an infinite one, sets none, as the runner does
+        (``if (timeoutMinutes > 0)``): None.
+        """
+        if node is None:
+            return None
+        if isinstance(node, Scalar) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+            return node.value if 0 < node.value < math.inf else None
+        return self.minutes(node, names, where)
 
     def tree(self, node: Node, names: Collection[str]) -> Tree:
         """A free-form value, its strings parsed as :class:`Text`."""

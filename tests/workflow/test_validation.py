@@ -259,6 +259,17 @@ ACCEPTED = [
         id="settings-of-an-event-that-takes-none",
     ),
 ]
+
+
+def test_a_timeout_of_any_number_is_accepted_and_zero_or_less_sets_none() -> None:
+    """GitHub's parser takes any number (its own tests read -999… as -Infinity); the runner
+    then sets no step timeout for one of zero or less, and a job keeps the default."""
+    text = job("a:\n  runs-on: x\n  timeout-minutes: 0\n  cancel-timeout-minutes: -1\n  steps:\n    - run: x\n      timeout-minutes: -5\n    - run: y\n      timeout-minutes: .inf\n")
+    workflow, found = check(load_text(textwrap.dedent(text), "w.yml"), "w.yml")
+    assert workflow is not None and found == (), [str(d) for d in found]
+    a = workflow.jobs["a"]
+    assert (a.timeout_minutes, a.cancel_timeout_minutes) == (360, None)
+    assert [step.timeout_minutes for step in a.steps] == [None, None]
 """Workflows GitHub runs that an earlier baton refused (found on real repositories)."""
 
 JOB_TAIL = "jobs:\n  a:\n    runs-on: ubuntu-latest\n    steps: [{run: echo hi}]\n"
