@@ -8,6 +8,7 @@ import pytest
 
 from runner.workflow import check
 from runner.workflow.loader import load_text
+from runner.workflow.text import Text
 
 HEAD = "on: push\njobs:\n"
 
@@ -176,6 +177,17 @@ def test_on_key_stays_a_string_and_yes_is_not_true() -> None:
     assert workflow is not None, found
     assert list(workflow.on.events) == ["push"]
     assert [workflow.env[k].source for k in "ABC"] == ["yes", "3.1", "16"]
+
+
+def test_an_explicit_core_tag_types_its_scalar() -> None:
+    """As GitHub's reader does (actions/languageservices testdata/reader/yaml-schema-int.yml)."""
+    text = "on: push\njobs:\n  a:\n    runs-on: x\n    strategy:\n      matrix:\n        v: [!!int 0xff, !!int 0o10, !<tag:yaml.org,2002:int> +1, !!float 2, !!bool true, !!int nope, 0755]\n    steps: [{run: x}]\n"
+    workflow, found = check(load_text(text, "w.yml"), "w.yml")
+    assert workflow is not None, found
+    strategy = workflow.jobs["a"].strategy
+    assert strategy is not None and isinstance(strategy.matrix, dict)
+    values = [v.source if isinstance(v, Text) else v for v in strategy.matrix["v"]]
+    assert values == [255, 8, 1, 2.0, True, "nope", 755]
 
 
 def test_valid_workflow_has_no_diagnostics() -> None:
