@@ -57,6 +57,7 @@ __all__ = [
     "Executor",
     "ExecutorClass",
     "HostPool",
+    "ImageHolder",
     "ExecutorError",
     "InfrastructureError",
     "JobSpec",
@@ -272,6 +273,16 @@ class Executor(Protocol):
     async def collect_garbage(self, active_runs: Collection[str]) -> list[str]:
         """Remove what runs not in ``active_runs`` left behind (a killed process's
         containers, networks, volumes, folders); returns a line per thing removed."""
+        ...
+
+
+@runtime_checkable
+class ImageHolder(Protocol):
+    """What an executor that runs jobs in images adds (``docker``): whether it can have one,
+    so ``--executor auto`` says before the run which jobs would fail for want of their image."""
+
+    async def can_have_image(self, image: str, pull: Pull) -> bool:
+        """Whether ``image`` is here, or (unless ``pull`` is ``never``) can be pulled now."""
         ...
 
 

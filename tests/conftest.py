@@ -50,18 +50,35 @@ def require(reason: str) -> NoReturn:
 # --- docker -------------------------------------------------------------------------------
 
 
-def remove_labelled(client: Any, session_id: str = SESSION_ID) -> list[str]:
+def remove_labelled(session_id: str = SESSION_ID) -> list[str]:
     """Remove every container, network, volume and image labelled ``baton.test=<session_id>``
     (through the docker executor's own sweep); what was removed, for diagnostics."""
+    from plugins.executors.docker.engine import connect
     from plugins.executors.docker.leftovers import remove_labelled as remove
 
-    return remove(client, {TEST_LABEL: session_id})
+    engine, _arch = connect()
+    try:
+        return remove(engine, {TEST_LABEL: session_id})
+    finally:
+        engine.close()
 
 
 @pytest.fixture(scope="session")
 def docker_labels() -> dict[str, str]:
     """Labels to put on every docker object a test creates, so the session removes it."""
     return {TEST_LABEL: SESSION_ID}
+
+
+@pytest.fixture(scope="session")
+def docker_engine(docker_client: Any) -> Iterator[Any]:
+    """baton's own Engine API client, for calling the executor's engine functions directly."""
+    from plugins.executors.docker.engine import connect
+
+    engine, _arch = connect()
+    try:
+        yield engine
+    finally:
+        engine.close()
 
 
 @pytest.fixture(scope="session")
@@ -73,7 +90,7 @@ def docker_client() -> Iterator[Any]:
     try:
         yield client
     finally:
-        remove_labelled(client)
+        remove_labelled()
         client.close()
 
 

@@ -13,9 +13,8 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
-from runner.api import Executor, ExecutorClass, HostPool, Pull
+from runner.api import Executor, ExecutorClass, HostPool, ImageHolder, Pull
 from runner.engine.placement import DEFAULT_IMAGES, Placement, PoolHost
 from runner.errors import ConfigError, ExecutorError, UsageError
 from runner.expr import Value
@@ -115,7 +114,7 @@ async def _containers(
     executors["docker"] = docker
     notes = ["executor: docker (engine reachable)"]
     images = {**DEFAULT_IMAGES, **platforms}
-    problems = await _missing_images(images, set(labels), pull) if choice == "auto" else {}
+    problems = await _missing_images(docker, images, set(labels), pull) if choice == "auto" else {}
     notes.extend(problems.values())
     return "docker", images, notes, problems
 
@@ -147,43 +146,18 @@ def check_images(platforms: Mapping[str, str], classes: Mapping[str, ExecutorCla
                          "for this machine)")
 
 
-async def _missing_images(images: dict[str, str], labels: set[str], pull: Pull) -> dict[str, str]:
+async def _missing_images(docker: Executor, images: dict[str, str], labels: set[str], pull: Pull) -> dict[str, str]:
     """In auto mode: lower-cased label → why its jobs fail, for labels whose image can't be had."""
-    import docker
-
     wanted = {label: image for label, image in images.items() if label.lower() in labels and image != "-self-hosted"}
-    if not wanted:
+    if not wanted or not isinstance(docker, ImageHolder):
         return {}
-    client: Any = await asyncio.to_thread(docker.from_env, timeout=20)
-    try:
-        problems: dict[str, str] = {}
-        for label, image in wanted.items():
-            if await asyncio.to_thread(_available, client, image, pull):
-                continue
-            how = "is not here" if pull == "never" else "is not here and cannot be pulled"
-            problems[label.lower()] = (
-                f"image {image} (for runs-on '{label}') {how}, so its jobs fail rather than run on this machine; "
-                f"map a local image with -P {label}=IMAGE, or run them here with -P {label}=-self-hosted"
-            )
-        return problems
-    finally:
-        client.close()
-
-
-def _available(client: Any, image: str, pull: Pull) -> bool:
-    import docker.errors
-
-    try:
-        client.images.get(image)
-        return True
-    except docker.errors.ImageNotFound:
-        pass
-    except docker.errors.DockerException:
-        return False
-    if pull == "never":
-        return False
-    try:
-        client.images.pull(image)
-        return True
-    except docker.errors.DockerException:
-        return False
+    problems: dict[str, str] = {}
+    for label, image in wanted.items():
+        if await docker.can_have_image(image, pull):
+            continue
+        how = "is not here" if pull == "never" else "is not here and cannot be pulled"
+        problems[label.lower()] = (
+            f"image {image} (for runs-on '{label}') {how}, so its jobs fail rather than run on this machine; "
+            f"map a local image with -P {label}=IMAGE, or run them here with -P {label}=-self-hosted"
+        )
+    return problems

@@ -34,7 +34,9 @@ _KEYS: dict[str, tuple[str, ...]] = {
     "workflow_call": ("inputs", "outputs", "secrets"),
     "merge_group": ("types", "branches", "branches-ignore"),
     "image_version": ("types", "names", "versions"),
+    **{event: () for event in "create delete deployment deployment_status fork gollum page_build public status".split()},
 }
+"""The settings each event takes (GitHub's schema); an event not named here takes ``types``."""
 
 
 def read_triggers(r: Reader, node: Node) -> Triggers:

@@ -7,6 +7,7 @@ diagnostic for whatever is wrong, so one pass reports all errors of the file.
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from functools import lru_cache
 from collections.abc import Collection
@@ -77,7 +78,10 @@ class Reader:
                 self.error(key, "YAML merge keys (<<) are not supported by GitHub Actions; an alias (*name) copies a whole value")
                 continue
             close = closest(name, allowed)
-            hint = f"; did you mean '{close}'?" if close is not None else f"; expected one of: {', '.join(sorted(allowed))}"
+            if close is not None:
+                hint = f"; did you mean '{close}'?"
+            else:
+                hint = f"; expected one of: {', '.join(sorted(allowed))}" if allowed else f"; {where} takes no settings"
             if is_lenient:
                 self.warning(key, f"unknown key '{name}' in {where} has no effect (GitHub ignores it){hint}")
             else:
@@ -217,6 +221,19 @@ class Reader:
             return self.scalar_text(node, names)
         self.error(node, f"'{where}' must be a {unit} or an expression, not {kind_name(node)}")
         return None
+
+    def timeout(self, node: Node | None, names: Collection[str], where: str) -> Tree:
+        """``timeout-minutes``: a number of minutes, or an expression that gives one.
+
+        GitHub's parser takes any number here (its own tests read ``-999…`` as -Infinity);
+        a timeout of zero or less, or an infinite one, sets none, as the runner does
+        (``if (timeoutMinutes > 0)``): None.
+        """
+        if node is None:
+            return None
+        if isinstance(node, Scalar) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+            return node.value if 0 < node.value < math.inf else None
+        return self.minutes(node, names, where)
 
     def tree(self, node: Node, names: Collection[str]) -> Tree:
         """A free-form value, its strings parsed as :class:`Text`."""

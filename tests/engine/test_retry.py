@@ -7,11 +7,10 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-import docker.errors
 import pytest
-import requests
 
-from plugins.executors.docker.engine import is_engine_fault, unreachable
+from plugins.executors.docker.api import EngineError, NotFound, Unreachable
+from plugins.executors.docker.engine import unreachable
 from plugins.executors.docker.exec import ContainerGone
 from plugins.executors.ssh.connection import ConnectionLost
 from runner.api import Command, ExecutorError, InfrastructureError, MissingPathError
@@ -23,12 +22,6 @@ from runner.events import Event, EventBus, JobFinished, JobRetrying
 from runner.status import Conclusion
 from runner.testing import FakeExecutor, FakeSession
 from tests.engine.test_scheduler import request
-
-
-def _api_error(status: int) -> docker.errors.APIError:
-    response = requests.Response()
-    response.status_code = status
-    return docker.errors.APIError("refused", response=response)
 
 
 @pytest.mark.parametrize(("error", "is_retried"), [
@@ -48,16 +41,16 @@ def test_which_executor_errors_are_the_infrastructures(error: Exception, is_retr
 
 
 @pytest.mark.parametrize(("error", "is_fault"), [
-    (_api_error(500), True),   # the engine (or the registry behind a pull) failed
-    (_api_error(503), True),
-    (_api_error(404), False),  # no such image, container, network
-    (_api_error(400), False),  # a bad reference or option
-    (_api_error(409), False),  # a conflict with what exists
-    (requests.exceptions.ConnectionError("refused"), True),
-    (docker.errors.DockerException("no engine"), True),
+    (EngineError("failed", 500), True),   # the engine (or the registry behind a pull) failed
+    (EngineError("unavailable", 503), True),
+    (NotFound("no such image", 404), False),  # no such image, container, network
+    (EngineError("bad reference", 400), False),  # a bad reference or option
+    (EngineError("conflict", 409), False),  # a conflict with what exists
+    (EngineError("a pull said so", 200), False),  # an error in a pull's progress: the registry refused
+    (Unreachable("refused"), True),
 ])  # fmt: skip
-def test_docker_engine_faults_are_told_from_refusals(error: Exception, is_fault: bool) -> None:
-    assert is_engine_fault(error) is is_fault
+def test_docker_engine_faults_are_told_from_refusals(error: EngineError, is_fault: bool) -> None:
+    assert error.is_engine_fault is is_fault
 
 
 @pytest.mark.parametrize(("policy", "waits"), [

@@ -8,6 +8,7 @@ import pytest
 
 from runner.workflow import check
 from runner.workflow.loader import load_text
+from runner.workflow.text import Text
 
 HEAD = "on: push\njobs:\n"
 
@@ -178,6 +179,17 @@ def test_on_key_stays_a_string_and_yes_is_not_true() -> None:
     assert [workflow.env[k].source for k in "ABC"] == ["yes", "3.1", "16"]
 
 
+def test_an_explicit_core_tag_types_its_scalar() -> None:
+    """As GitHub's reader does (actions/languageservices testdata/reader/yaml-schema-int.yml)."""
+    text = "on: push\njobs:\n  a:\n    runs-on: x\n    strategy:\n      matrix:\n        v: [!!int 0xff, !!int 0o10, !<tag:yaml.org,2002:int> +1, !!float 2, !!bool true, !!int nope, 0755]\n    steps: [{run: x}]\n"
+    workflow, found = check(load_text(text, "w.yml"), "w.yml")
+    assert workflow is not None, found
+    strategy = workflow.jobs["a"].strategy
+    assert strategy is not None and isinstance(strategy.matrix, dict)
+    values = [v.source if isinstance(v, Text) else v for v in strategy.matrix["v"]]
+    assert values == [255, 8, 1, 2.0, True, "nope", 755]
+
+
 def test_valid_workflow_has_no_diagnostics() -> None:
     text = """
     name: ci
@@ -253,7 +265,23 @@ ACCEPTED = [
         "w.yml:7:18: warning: default '' of on.workflow_dispatch.inputs.level is not one of its options",
         id="choice-default-outside-options",
     ),
+    pytest.param(
+        "on:\n  create:\n    tags: ['**']\n",
+        "w.yml:3:5: warning: unknown key 'tags' in on.create has no effect (GitHub ignores it); on.create takes no settings",
+        id="settings-of-an-event-that-takes-none",
+    ),
 ]
+
+
+def test_a_timeout_of_any_number_is_accepted_and_zero_or_less_sets_none() -> None:
+    """GitHub's parser takes any number (its own tests read -999… as -Infinity); the runner
+    then sets no step timeout for one of zero or less, and a job keeps the default."""
+    text = job("a:\n  runs-on: x\n  timeout-minutes: 0\n  cancel-timeout-minutes: -1\n  steps:\n    - run: x\n      timeout-minutes: -5\n    - run: y\n      timeout-minutes: .inf\n")
+    workflow, found = check(load_text(textwrap.dedent(text), "w.yml"), "w.yml")
+    assert workflow is not None and found == (), [str(d) for d in found]
+    a = workflow.jobs["a"]
+    assert (a.timeout_minutes, a.cancel_timeout_minutes) == (360, None)
+    assert [step.timeout_minutes for step in a.steps] == [None, None]
 """Workflows GitHub runs that an earlier baton refused (found on real repositories)."""
 
 JOB_TAIL = "jobs:\n  a:\n    runs-on: ubuntu-latest\n    steps: [{run: echo hi}]\n"

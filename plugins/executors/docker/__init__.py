@@ -1,6 +1,6 @@
 """The ``docker`` executor: each job in its own container, each step one exec in it.
 
-Registered through ``baton_register_executors``. The Docker SDK is imported only when
+Registered through ``baton_register_executors``. Its engine client is imported only when
 the executor is first used, so loading the plugin costs nothing.
 """
 
@@ -9,12 +9,15 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator, Collection, Mapping
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING
 
 from plugins.executors.docker.threads import in_thread
 from plugins.executors.hostfs.job_folder import leftover_folders, remove_tree
 from plugins.executors.settings import ExecutorSettings
-from runner.api import ExecutorClass, JobSpec, Session, Value, hookimpl, is_owner_alive
+from runner.api import ExecutorClass, JobSpec, Pull, Session, Value, hookimpl, is_owner_alive
+
+if TYPE_CHECKING:
+    from plugins.executors.docker.api import Engine
 
 class DockerExecutor:
     """Runs each job in a container of its image, with services on a per-job network."""
@@ -25,7 +28,7 @@ class DockerExecutor:
         self.settings = ExecutorSettings.from_options(self.name, options)
         """The options, validated."""
         self._lock = threading.Lock()
-        self._client: Any = None
+        self._client: Engine | None = None
         self._arch = "X64"
 
     async def check(self) -> None:
@@ -41,18 +44,34 @@ class DockerExecutor:
         async with docker_session(client, job, self.settings, self._arch) as session:
             yield session
 
+    async def can_have_image(self, image: str, pull: Pull) -> bool:
+        """Whether ``image`` is here, or (unless ``pull`` is ``never``) can be pulled now."""
+        from plugins.executors.docker.api import EngineError
+        from plugins.executors.docker.engine import image_info, pull_image
+
+        client = await in_thread(self._connect)
+        try:
+            if await in_thread(image_info, client, image) is not None:
+                return True
+            if pull == "never":
+                return False
+            await in_thread(pull_image, client, image)
+        except EngineError:
+            return False
+        return True
+
     async def collect_garbage(self, active_runs: Collection[str]) -> list[str]:
         """Remove containers, networks, volumes, images and folders of runs not in ``active_runs``."""
         client = await in_thread(self._connect)
         return await in_thread(self._collect, client, active_runs)
 
-    def _collect(self, client: Any, active_runs: Collection[str]) -> list[str]:
+    def _collect(self, client: Engine, active_runs: Collection[str]) -> list[str]:
         from plugins.executors.docker.engine import RUN_LABEL
         from plugins.executors.docker.leftovers import is_garbage, list_leftovers, remove_leftover
 
         removed: list[str] = []
-        for item in list_leftovers(client.api):
-            if is_garbage(item, active_runs, is_owner_alive) and remove_leftover(client.api, item):
+        for item in list_leftovers(client):
+            if is_garbage(item, active_runs, is_owner_alive) and remove_leftover(client, item):
                 removed.append(f"{item.kind} {item.name} (run {item.labels[RUN_LABEL]})")
         for path, run_id in leftover_folders(self.settings.host_dir, active_runs):
             remove_tree(path)
@@ -60,7 +79,8 @@ class DockerExecutor:
         return removed
 
     def _ping(self) -> None:
-        from plugins.executors.docker.engine import ENGINE_ERRORS, unreachable
+        from plugins.executors.docker.api import EngineError
+        from plugins.executors.docker.engine import unreachable
 
         with self._lock:
             client = self._client
@@ -68,11 +88,11 @@ class DockerExecutor:
             self._connect()  # connecting asks the engine for its version: that is the check
             return
         try:
-            client.ping()
-        except ENGINE_ERRORS as exc:
+            client.get("/_ping")
+        except EngineError as exc:
             raise unreachable() from exc
 
-    def _connect(self) -> Any:
+    def _connect(self) -> Engine:
         with self._lock:
             if self._client is None:
                 from plugins.executors.docker.engine import connect

@@ -11,7 +11,9 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from plugins.executors.docker.sdk import docker, requests_errors
+from plugins.executors.docker.api import DEFAULT_ENGINE, AddressError, Engine, EngineError, NotFound, Unreachable, parse_address, quoted
+from plugins.executors.docker.api.auth import auth_header
+from plugins.executors.docker.api.streams import progress
 from runner.api import ExecutorError, InfrastructureError, JobSpec, Pull, owner_token
 
 RUN_LABEL = "baton.run"
@@ -21,41 +23,31 @@ JOB_LABEL = "baton.job"
 OWNER_LABEL = "baton.owner"
 """The process that created the object (see ``runner.api.owner_token``)."""
 
-ENGINE_ERRORS = (docker.errors.DockerException, requests_errors.RequestException)
-"""What the SDK raises when the engine refuses or cannot be reached."""
-
 
 def engine_url() -> str:
     """Where the engine is expected (``DOCKER_HOST``, else the default socket)."""
-    return os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+    return os.environ.get("DOCKER_HOST") or DEFAULT_ENGINE
 
 
-def connect(timeout: int = 120, base_url: str | None = None) -> tuple[Any, str]:
+def connect(base_url: str | None = None) -> tuple[Engine, str]:
     """A client for the engine (at ``base_url``, else where the environment says), and the
     engine's architecture (``Arch``, e.g. ``amd64``); :class:`ExecutorError` in one sentence
     when none answers.
 
     One request: the engine's ``/version`` answers whether it is there, which API version
-    the client speaks (what the SDK's ``auto`` would ask for again) and the architecture.
+    to speak (the engine's own) and the architecture.
     """
-
-    # ``DOCKER_TLS_VERIFY`` and ``DOCKER_CERT_PATH`` apply to a given address too
-    environment = {**os.environ, "DOCKER_HOST": base_url} if base_url else None
-
-    def client(version: str) -> Any:
-        return docker.from_env(version=version, timeout=timeout, environment=environment)
-
     try:
-        probe = client(docker.constants.MINIMUM_DOCKER_API_VERSION)
-        try:
-            info = probe.version(api_version=False)
-        finally:
-            probe.close()
-        answering = client(str(info["ApiVersion"]))
-    except ENGINE_ERRORS as exc:
+        engine = Engine(parse_address(base_url or engine_url()))
+    except AddressError as exc:
+        raise ExecutorError(str(exc)) from exc
+    try:
+        info = engine.get("/version")
+    except EngineError as exc:
+        engine.close()
         raise unreachable(base_url) from exc
-    return answering, str(info.get("Arch", ""))
-
+    engine.version = str(info["ApiVersion"])
+    return engine, str(info.get("Arch", ""))
 
 
 def unreachable(base_url: str | None = None) -> ExecutorError:
@@ -72,54 +64,64 @@ def job_labels(job: JobSpec) -> dict[str, str]:
     return {RUN_LABEL: job.run_id, JOB_LABEL: job.job_key, OWNER_LABEL: owner_token()}
 
 
-def is_engine_fault(exc: BaseException) -> bool:
-    """Whether an SDK error is the engine's (or a registry's) failure, which a retry may
-    mend, rather than its refusal of what was asked (an answer of 4xx: no such image, a
-    bad reference, a conflict)."""
-    status = getattr(exc, "status_code", None)
-    return not (isinstance(status, int) and 400 <= status < 500)
-
-
 def reason(exc: BaseException) -> str:
-    """The engine's own words for a failure, without the SDK's URL noise."""
-    if isinstance(exc, docker.errors.APIError) and exc.explanation:
-        return str(exc.explanation)
+    """The engine's own words for a failure."""
+    if isinstance(exc, EngineError):
+        return exc.message
     return str(exc) or type(exc).__name__
 
 
 @contextlib.contextmanager
 def translated(action: str) -> Iterator[None]:
-    """Turn SDK errors inside the block into ``ExecutorError("<action> failed: …")``."""
+    """Turn engine errors inside the block into ``ExecutorError("<action> failed: …")``."""
     try:
         yield
-    except requests_errors.ConnectionError as exc:
+    except Unreachable as exc:
         raise unreachable() from exc
-    except ENGINE_ERRORS as exc:
-        raise ExecutorError(f"{action} failed: {reason(exc)}", is_infrastructure=is_engine_fault(exc)) from exc
+    except EngineError as exc:
+        raise ExecutorError(f"{action} failed: {exc.message}", is_infrastructure=exc.is_engine_fault) from exc
 
 
-def ensure_image(client: Any, image: str, *, pull: Pull, username: str | None = None,
+def image_info(engine: Engine, image: str) -> dict[str, Any] | None:
+    """The engine's inspection of ``image``, None when it has no such image (blocking)."""
+    try:
+        return dict(engine.get(f"/images/{quoted(image)}/json"))
+    except NotFound:
+        return None
+
+
+def pull_image(engine: Engine, image: str, *, username: str | None = None, password: str | None = None) -> None:
+    """Pull ``image`` (its ``latest`` when it names no tag or digest), to the end (blocking)."""
+    name, tag = image, None
+    if "@" not in image and ":" not in image.rpartition("/")[2]:
+        tag = "latest"
+    stream = engine.stream("POST", "/images/create", {"fromImage": name, "tag": tag},
+                           headers=auth_header(image, username, password), timeout=None)
+    try:
+        for _item in progress(stream):
+            pass
+    finally:
+        stream.close()
+
+
+def ensure_image(engine: Engine, image: str, *, pull: Pull, username: str | None = None,
                  password: str | None = None) -> None:
     """Make ``image`` present according to the pull policy (blocking)."""
     is_present = False
     if pull != "always":
         try:
-            client.images.get(image)
-            return
-        except docker.errors.ImageNotFound:
-            pass
-        except ENGINE_ERRORS as exc:
-            raise ExecutorError(f"cannot look up image {image}: {reason(exc)}", is_infrastructure=is_engine_fault(exc)) from exc
+            if image_info(engine, image) is not None:
+                return
+        except EngineError as exc:
+            raise ExecutorError(f"cannot look up image {image}: {exc.message}", is_infrastructure=exc.is_engine_fault) from exc
         if pull == "never":
             raise ExecutorError(f"image {image} is not present locally and the pull policy is 'never'")
     else:
-        with contextlib.suppress(*ENGINE_ERRORS):
-            client.images.get(image)
-            is_present = True
-    auth = {"username": username, "password": password or ""} if username else None
+        with contextlib.suppress(EngineError):
+            is_present = image_info(engine, image) is not None
     try:
-        client.images.pull(image, auth_config=auth)
-    except ENGINE_ERRORS as exc:
+        pull_image(engine, image, username=username, password=password)
+    except EngineError as exc:
         where = "is present locally but" if is_present else "is not present locally and"
-        raise ExecutorError(f"image {image} {where} could not be pulled: {reason(exc)}",
-                            is_infrastructure=is_engine_fault(exc)) from exc
+        raise ExecutorError(f"image {image} {where} could not be pulled: {exc.message}",
+                            is_infrastructure=exc.is_engine_fault) from exc

@@ -1,7 +1,6 @@
 """One command in a running container: an exec whose output streams to the event loop.
 
-A step costs one exec (create, start, inspect: three short requests on one worker
-thread). Cancelling stops the exec's processes (see :data:`StopMethod`): SIGTERM, then
+A step costs one exec (create, start, inspect: three requests on one worker thread). Cancelling stops the exec's processes (see :data:`StopMethod`): SIGTERM, then
 SIGKILL after the grace period.
 """
 
@@ -12,12 +11,13 @@ import signal
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Literal
 
 from plugins.executors.processes import process_tree, stopping
 from plugins.executors.processes.completion import to_completion
-from plugins.executors.docker.engine import ENGINE_ERRORS, is_engine_fault, reason, unreachable
-from plugins.executors.docker.sdk import docker
+from plugins.executors.docker.api import Engine, EngineError, NotFound, Stream, Unreachable
+from plugins.executors.docker.api.streams import payloads
+from plugins.executors.docker.engine import unreachable
 from plugins.executors.docker.threads import in_thread
 from plugins.executors.processes.output_relay import OutputRelay
 from runner.api import ExecutorError, InfrastructureError, OutputSink
@@ -43,46 +43,48 @@ class ContainerGone(InfrastructureError):
 class ExecRun:
     """One exec's life: created and streamed on a worker thread, stopped from the loop."""
 
-    def __init__(self, api: Any, container: str, relay: OutputRelay) -> None:
+    def __init__(self, api: Engine, container: str, relay: OutputRelay) -> None:
         self._api = api
         self._container = container
         self._relay = relay
         self._lock = threading.Lock()
         self._is_cancelled = False
-        self._stream: Any = None
+        self._stream: Stream | None = None
         self.exec_id: str | None = None
 
     def run(self, argv: Sequence[str], env: Mapping[str, str], workdir: str) -> int | None:
         """Create, start and stream the exec (blocking); its exit code, ``None`` if never started."""
         try:
-            created = self._api.exec_create(
-                self._container, list(argv), stdout=True, stderr=True, stdin=False, tty=False,
-                environment=[f"{key}={value}" for key, value in env.items()], workdir=workdir,
-            )
+            created = self._api.post(f"/containers/{self._container}/exec", body={
+                "Cmd": list(argv), "AttachStdout": True, "AttachStderr": True, "AttachStdin": False, "Tty": False,
+                "Env": [f"{key}={value}" for key, value in env.items()], "WorkingDir": workdir,
+            })
             self.exec_id = str(created["Id"])
             with self._lock:
                 if self._is_cancelled:
                     return None
-                self._stream = self._api.exec_start(self.exec_id, stream=True, socket=False, demux=False)
+                self._stream = stream = self._api.stream(
+                    "POST", f"/exec/{self.exec_id}/start", body={"Detach": False, "Tty": False}
+                )
             try:
-                for chunk in self._stream:
+                for chunk in payloads(stream):
                     self._relay.push(chunk)
             finally:
-                self._stream.close()
-            code = self._api.exec_inspect(self.exec_id).get("ExitCode")
-        except docker.errors.NotFound as exc:
+                stream.close()
+            code = self._api.get(f"/exec/{self.exec_id}/json").get("ExitCode")
+        except NotFound as exc:
             raise ContainerGone(f"the job container {self._container[:12]} disappeared") from exc
-        except docker.errors.APIError as exc:
-            if exc.status_code == 409:  # "container … is not running"
-                raise ContainerGone(
-                    f"the job container {self._container[:12]} disappeared (it is not running)"
-                ) from exc
-            raise ExecutorError(f"running a command in the job container failed: {reason(exc)}",
-                                is_infrastructure=is_engine_fault(exc)) from exc
-        except ENGINE_ERRORS as exc:
+        except Unreachable as exc:
             if self._is_cancelled:
                 return None  # we closed the stream ourselves
             raise unreachable() from exc
+        except EngineError as exc:
+            if exc.status == 409:  # "container … is not running"
+                raise ContainerGone(
+                    f"the job container {self._container[:12]} disappeared (it is not running)"
+                ) from exc
+            raise ExecutorError(f"running a command in the job container failed: {exc.message}",
+                                is_infrastructure=exc.is_engine_fault) from exc
         return None if code is None else int(code)
 
     def mark_cancelled(self) -> bool:
@@ -95,32 +97,30 @@ class ExecRun:
         """Unblock the reading thread for good (its processes are gone or unkillable)."""
         stream = self._stream
         if stream is not None:
-            try:
-                stream.close()
-            except Exception:  # noqa: BLE001 - closing a half-dead socket may fail any way
-                pass
+            stream.close()
 
     def host_pid(self) -> int | None:
         """The exec's main process as this machine numbers it, if the engine says."""
         if self.exec_id is None:
             return None
         try:
-            pid = self._api.exec_inspect(self.exec_id).get("Pid")
-        except ENGINE_ERRORS:
+            pid = self._api.get(f"/exec/{self.exec_id}/json").get("Pid")
+        except EngineError:
             return None
         return int(pid) if pid else None
 
     def kill_inside(self, signo: signal.Signals) -> None:
         """Signal every process of the container but its init, with a ``kill`` exec (blocking)."""
         try:
-            created = self._api.exec_create(self._container, ["kill", "-s", signo.name[3:], "-1"])
-            self._api.exec_start(created["Id"], detach=True)
-        except ENGINE_ERRORS:
+            created = self._api.post(f"/containers/{self._container}/exec",
+                                     body={"Cmd": ["kill", "-s", signo.name[3:], "-1"]})
+            self._api.post(f"/exec/{created['Id']}/start", body={"Detach": True, "Tty": False})
+        except EngineError:
             pass
 
 
 async def run_exec(
-    api: Any, container: str, *, argv: Sequence[str], env: Mapping[str, str], workdir: str,
+    api: Engine, container: str, *, argv: Sequence[str], env: Mapping[str, str], workdir: str,
     output: OutputSink, grace_seconds: float, stop: StopMethod,
 ) -> int:
     """Run ``argv`` in ``container``, streaming output; its exit code (a kill shows as 128+n)."""
@@ -201,7 +201,7 @@ class _Inside:
         return bool(done)
 
 
-def _check_running(api: Any, container: str) -> None:
+def _check_running(api: Engine, container: str) -> None:
     """Raise :class:`ContainerGone` if the container stopped or went away (blocking).
 
     An exec killed along with its container can end a moment before the engine marks
@@ -209,10 +209,10 @@ def _check_running(api: Any, container: str) -> None:
     """
     for attempt in range(_GONE_CHECKS):
         try:
-            state = api.inspect_container(container)["State"]
-        except docker.errors.NotFound as exc:
+            state = api.get(f"/containers/{container}/json")["State"]
+        except NotFound as exc:
             raise ContainerGone(f"the job container {container[:12]} disappeared") from exc
-        except ENGINE_ERRORS as exc:
+        except EngineError as exc:
             raise unreachable() from exc
         if state.get("Status") == "removing":
             raise ContainerGone(f"the job container {container[:12]} disappeared (removed)")

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from plugins.executors.docker.api import Engine
 from plugins.executors.processes.completion import to_completion
 from plugins.executors.docker.engine import ensure_image, job_labels, translated
 from plugins.executors.docker.leftovers import remove_labelled
@@ -32,7 +33,7 @@ _OWN_NETWORKS = frozenset({"host", "none", "bridge", "default"})
 
 
 @asynccontextmanager
-async def docker_session(client: Any, job: JobSpec, settings: ExecutorSettings,
+async def docker_session(client: Engine, job: JobSpec, settings: ExecutorSettings,
                          arch: str) -> AsyncIterator[DockerSession]:
     """Open a session for ``job``; leaving the block removes all it made, however it ends."""
     spec = job.container or (ContainerSpec(image=job.image) if job.image else None)
@@ -70,7 +71,7 @@ async def docker_session(client: Any, job: JobSpec, settings: ExecutorSettings,
         await to_completion(in_thread(close, client, labels, folder, container))
 
 
-def close(client: Any, labels: dict[str, str], folder: JobFolder | None, container: str | None = None) -> list[str]:
+def close(client: Engine, labels: dict[str, str], folder: JobFolder | None, container: str | None = None) -> list[str]:
     """Remove the session's containers (``container``, the job container, while the others
     are listed), network, volumes, images and folder (blocking)."""
     removed = remove_labelled(client, labels, first=container)
@@ -80,27 +81,27 @@ def close(client: Any, labels: dict[str, str], folder: JobFolder | None, contain
     return removed
 
 
-async def _start_job_container(client: Any, job: JobSpec, spec: ContainerSpec, folder: JobFolder,
+async def _start_job_container(client: Engine, job: JobSpec, spec: ContainerSpec, folder: JobFolder,
                                *, name: str, network: str | None) -> tuple[str, str, StopMethod]:
     """Create and start the job container; its id, its PATH, and how to stop its execs."""
     options = parse_options(spec.options)
-    arguments = options.create_arguments()
-    arguments.pop("entrypoint", None)  # the container must stay up: steps are execs
+    fields = options.create_fields()
+    fields.config.pop("Entrypoint", None)  # the container must stay up: steps are execs
     chosen = options.values.get("--network")
     labels = job_labels(job)
     with translated(f"starting the job container ({spec.image})"):
         container = await create_container(
-            client, spec, options, arguments, labels=labels, env=container_env(options, spec),
+            client, spec, options, fields, labels=labels, env=container_env(options, spec),
             binds=[*mounts(folder), *node_mount(job)],
             name=name, entrypoint=KEEP_ALIVE, command=[],
-            working_dir=arguments.get("working_dir", str(WORK / folder.workspace.relative_to(folder.work))),
+            working_dir=fields.config.get("WorkingDir", str(WORK / folder.workspace.relative_to(folder.work))),
             network=chosen or network,
         )
         if chosen and network and chosen not in _OWN_NETWORKS and not chosen.startswith("container:"):
-            await thread_to_completion(client.api.connect_container_to_network, container.id, network)
-        await thread_to_completion(container.start)
-        info = await in_thread(client.api.inspect_container, container.id)
-    return str(container.id), path_of(info.get("Config", {}).get("Env")), stop_method(info, options)
+            await thread_to_completion(client.post, f"/networks/{network}/connect", body={"Container": container})
+        await thread_to_completion(client.post, f"/containers/{container}/start")
+        info = await in_thread(client.get, f"/containers/{container}/json")
+    return container, path_of(info.get("Config", {}).get("Env")), stop_method(info, options)
 
 
 def stop_method(info: dict[str, Any], options: ContainerOptions) -> StopMethod:

@@ -1,20 +1,17 @@
 """Finding and removing baton's engine objects by label: a session's own at its close,
 and what runs whose process died left behind (garbage collection).
 
-Many runs share one engine and sweep it at once, so this uses the low-level API: one
-listing call per kind (the SDK's ``containers.list`` inspects each container in turn, and
-fails when another run removes its own meanwhile), and an object that vanishes between
-being listed and being removed is simply not counted.
+Many runs share one engine and sweep it at once: one listing call per kind (never one
+inspection per object, which fails when another run removes its own meanwhile), and an
+object that vanishes between being listed and being removed is simply not counted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from typing import Any
-
-from plugins.executors.docker.engine import ENGINE_ERRORS, OWNER_LABEL, RUN_LABEL, translated
-from plugins.executors.docker.sdk import docker
+from plugins.executors.docker.api import Engine, EngineError, NotFound
+from plugins.executors.docker.engine import OWNER_LABEL, RUN_LABEL, translated
 from plugins.executors.docker.threads import POOL
 from runner.api import ExecutorError
 
@@ -31,16 +28,16 @@ class Leftover:
     labels: dict[str, str]
 
 
-def list_leftovers(api: Any, labels: Mapping[str, str] | None = None) -> list[Leftover]:
+def list_leftovers(api: Engine, labels: Mapping[str, str] | None = None) -> list[Leftover]:
     """Every object carrying all of ``labels`` (default: the run label, whatever its value),
     containers first (networks and volumes are in use until their containers go); one API
     call per kind."""
     selector = {"label": [f"{key}={value}" for key, value in labels.items()] if labels else [RUN_LABEL]}
     with translated("listing baton's containers, networks, volumes and images"):
-        containers = api.containers(all=True, filters=selector)
-        networks = api.networks(filters=selector)
-        volumes = api.volumes(filters=selector).get("Volumes") or []
-        images = api.images(filters=selector)
+        containers = api.get("/containers/json", {"all": True, "filters": selector})
+        networks = api.get("/networks", {"filters": selector})
+        volumes = api.get("/volumes", {"filters": selector}).get("Volumes") or []
+        images = api.get("/images/json", {"filters": selector})
     found = [
         Leftover(kind="container", ref=c["Id"], name=(c.get("Names") or ["/" + c["Id"][:12]])[0].lstrip("/"),
                  labels=c.get("Labels") or {})
@@ -65,39 +62,39 @@ def is_garbage(item: Leftover, active_runs: Collection[str], is_owner_alive: Cal
     return owner is None or not is_owner_alive(owner)
 
 
-def remove_leftover(api: Any, item: Leftover) -> bool:
+def remove_leftover(api: Engine, item: Leftover) -> bool:
     """Force-remove one object; False when it was gone already (or still in use elsewhere)."""
     try:
         if item.kind == "container":
-            api.remove_container(item.ref, force=True, v=True)
+            api.delete(f"/containers/{item.ref}", {"force": True, "v": True})
         elif item.kind == "network":
-            api.remove_network(item.ref)
+            api.delete(f"/networks/{item.ref}")
         elif item.kind == "volume":
-            api.remove_volume(item.ref, force=True)
+            api.delete(f"/volumes/{item.ref}", {"force": True})
         else:
-            api.remove_image(item.ref, force=True, noprune=False)
-    except docker.errors.NotFound:
+            api.delete(f"/images/{item.ref}", {"force": True, "noprune": False})
+    except NotFound:
         return False  # removed meanwhile by its own run, or by another sweep
-    except ENGINE_ERRORS:
+    except EngineError:
         return False  # "removal already in progress", a network still in use: the next sweep sees it
     return True
 
 
-def remove_labelled(client: Any, labels: Mapping[str, str], first: str | None = None) -> list[str]:
+def remove_labelled(client: Engine, labels: Mapping[str, str], first: str | None = None) -> list[str]:
     """Force-remove every container, network, volume and image carrying all of ``labels``
     (a session's own at its close); one line per removal. An object that vanished
     meanwhile is skipped, and an engine that stopped answering leaves the rest.
 
     ``first``, a container's id (the job container, most of a close's time), is removed
     while the others are listed; networks and volumes go once it is gone."""
-    removing = POOL.submit(_remove_container, client.api, first) if first else None
+    removing = POOL.submit(_remove_container, client, first) if first else None
     try:
-        found = list_leftovers(client.api, labels)
+        found = list_leftovers(client, labels)
     except ExecutorError:
         found = []
     removed = [f"container {first}"] if removing is not None and removing.result() else []
-    return removed + [f"{item.kind} {item.name}" for item in found if item.ref != first and remove_leftover(client.api, item)]
+    return removed + [f"{item.kind} {item.name}" for item in found if item.ref != first and remove_leftover(client, item)]
 
 
-def _remove_container(api: Any, container: str) -> bool:
+def _remove_container(api: Engine, container: str) -> bool:
     return remove_leftover(api, Leftover(kind="container", ref=container, name=container, labels={}))

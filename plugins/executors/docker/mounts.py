@@ -1,11 +1,10 @@
-"""``volumes:`` and ``ports:`` entries (and ``-v`` / ``-p`` options), parsed for the SDK."""
+"""``volumes:`` and ``ports:`` entries (and ``-v`` / ``-p`` options), parsed for the engine."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
-
+from plugins.executors.docker.api import Engine, NotFound, quoted
 from runner.api import ExecutorError
 
 _MODES = frozenset({
@@ -28,7 +27,7 @@ class VolumeEntry:
         return self.source is not None and self.source.startswith("/")
 
     def binding(self, source: str) -> str:
-        """The SDK's ``source:target:mode`` string, with ``source`` filled in."""
+        """The engine's ``source:target:mode`` bind, with ``source`` filled in."""
         return f"{source}:{self.target}:{self.mode}"
 
 
@@ -46,9 +45,10 @@ def parse_volume(text: str) -> VolumeEntry:
     raise ExecutorError(f"cannot read volume {text!r}: expected /path, name:/path or /host:/path[:ro]")
 
 
-def port_bindings(entries: Iterable[str]) -> dict[str, Any]:
-    """``ports:`` entries (``80``, ``8080:80``, ``127.0.0.1:8080:80/udp``) as the SDK's ``ports``."""
-    bindings: dict[str, list[Any]] = {}
+def port_bindings(entries: Iterable[str]) -> dict[str, list[dict[str, str]]]:
+    """``ports:`` entries (``80``, ``8080:80``, ``127.0.0.1:8080:80/udp``) as the engine's
+    ``PortBindings`` (an empty ``HostPort``: any free port)."""
+    bindings: dict[str, list[dict[str, str]]] = {}
     for text in entries:
         spec, _, protocol = str(text).partition("/")
         parts = spec.split(":")
@@ -57,37 +57,30 @@ def port_bindings(entries: Iterable[str]) -> dict[str, Any]:
         if not all(part.isdigit() for part in parts[-2:-1] if part):
             raise ExecutorError(f"cannot read port {text!r}: the host port is not a number")
         key = f"{parts[-1]}/{protocol or 'tcp'}"
-        host_port: Any
-        if len(parts) == 1:
-            host_port = None
-        elif len(parts) == 2:
-            host_port = int(parts[0]) if parts[0] else None
-        else:
-            host_port = (parts[0], int(parts[1])) if parts[1] else (parts[0],)
-        bindings.setdefault(key, []).append(host_port)
-    return {key: values[0] if len(values) == 1 else values for key, values in bindings.items()}
+        host_ip = parts[0] if len(parts) == 3 else ""
+        host_port = parts[-2] if len(parts) >= 2 else ""
+        bindings.setdefault(key, []).append({"HostIp": host_ip, "HostPort": host_port})
+    return bindings
 
 
-def volume_bindings(client: Any, entries: Iterable[str], labels: dict[str, str]) -> list[str]:
-    """``volumes:`` entries as SDK bindings, making the volumes they need (blocking).
+def volume_bindings(engine: Engine, entries: Iterable[str], labels: dict[str, str]) -> list[str]:
+    """``volumes:`` entries as the engine's binds, making the volumes they need (blocking).
 
     An anonymous volume, or a named one that does not exist yet, is created with
     ``labels`` so that the session's cleanup removes it; an existing named volume and
     a host folder are used as they are.
     """
-    from plugins.executors.docker.sdk import docker
-
     bindings: list[str] = []
     for text in entries:
         entry = parse_volume(text)
         if entry.source is None:
-            source = str(client.volumes.create(labels=labels).name)
+            source = str(engine.post("/volumes/create", body={"Labels": labels})["Name"])
         else:
             source = entry.source
             if not entry.is_bind:
                 try:
-                    client.volumes.get(source)
-                except docker.errors.NotFound:
-                    client.volumes.create(name=source, labels=labels)
+                    engine.get(f"/volumes/{quoted(source)}")
+                except NotFound:
+                    engine.post("/volumes/create", body={"Name": source, "Labels": labels})
         bindings.append(entry.binding(source))
     return bindings

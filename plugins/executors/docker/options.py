@@ -32,6 +32,8 @@ _REPEATED = frozenset({
     "--publish", "--dns", "--security-opt", "--tmpfs", "--device", "--group-add", "--sysctl",
 })
 _DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
+_SIZE = re.compile(r"(-?\d+(?:\.\d+)?)\s*([bkmgt]?)b?")
+_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
 _NANOS = {"ns": 1, "us": 10**3, "µs": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
 
 
@@ -50,72 +52,91 @@ class ContainerOptions:
         """The ``--env`` variables (``NAME`` alone means empty, as there is no caller env)."""
         return dict(_split_pair(item, "=", "--env") for item in self.lists.get("--env", ()))
 
-    def create_arguments(self) -> dict[str, Any]:
-        """Keyword arguments for the SDK's ``containers.create`` (``--env`` excepted)."""
+    def create_fields(self) -> CreateFields:
+        """The flags (``--env``, ``--network``, ``--volume`` and ``--publish`` excepted) as
+        the Engine API's container-create fields."""
         values, lists = self.values, self.lists
-        args: dict[str, Any] = {}
+        config: dict[str, Any] = {}
+        host: dict[str, Any] = {}
         if "--cpus" in values:
-            args["nano_cpus"] = int(_number(values["--cpus"], "--cpus") * 1e9)
-        for flag, key in (("--memory", "mem_limit"), ("--memory-swap", "memswap_limit"),
-                          ("--shm-size", "shm_size"), ("--user", "user"), ("--hostname", "hostname"),
-                          ("--workdir", "working_dir"), ("--ipc", "ipc_mode"), ("--pid", "pid_mode"),
-                          ("--stop-signal", "stop_signal"), ("--platform", "platform")):
+            host["NanoCpus"] = int(_number(values["--cpus"], "--cpus") * 1e9)
+        for flag, key in (("--memory", "Memory"), ("--memory-swap", "MemorySwap"), ("--shm-size", "ShmSize")):
             if flag in values:
-                args[key] = values[flag]
+                host[key] = byte_count(values[flag], flag)
+        for flag, key in (("--user", "User"), ("--hostname", "Hostname"), ("--workdir", "WorkingDir"),
+                          ("--stop-signal", "StopSignal")):
+            if flag in values:
+                config[key] = values[flag]
+        for flag, key in (("--ipc", "IpcMode"), ("--pid", "PidMode")):
+            if flag in values:
+                host[key] = values[flag]
         if "--pids-limit" in values:
-            args["pids_limit"] = int(_number(values["--pids-limit"], "--pids-limit"))
+            host["PidsLimit"] = int(_number(values["--pids-limit"], "--pids-limit"))
         if "--entrypoint" in values:
-            args["entrypoint"] = [values["--entrypoint"]]  # one word, as docker create takes it
-        for flag, key in (("--privileged", "privileged"), ("--init", "init"), ("--read-only", "read_only")):
+            config["Entrypoint"] = [values["--entrypoint"]]  # one word, as docker create takes it
+        for flag, key in (("--privileged", "Privileged"), ("--init", "Init"), ("--read-only", "ReadonlyRootfs")):
             if flag in self.switches:
-                args[key] = True
-        for flag, key in (("--cap-add", "cap_add"), ("--cap-drop", "cap_drop"), ("--dns", "dns"),
-                          ("--security-opt", "security_opt"), ("--device", "devices"),
-                          ("--group-add", "group_add")):
+                host[key] = True
+        for flag, key in (("--cap-add", "CapAdd"), ("--cap-drop", "CapDrop"), ("--dns", "Dns"),
+                          ("--security-opt", "SecurityOpt"), ("--group-add", "GroupAdd")):
             if flag in lists:
-                args[key] = list(lists[flag])
+                host[key] = list(lists[flag])
+        if "--device" in lists:
+            host["Devices"] = [_device(item) for item in lists["--device"]]
         if "--ulimit" in lists:
-            args["ulimits"] = [_ulimit(item) for item in lists["--ulimit"]]
+            host["Ulimits"] = [_ulimit(item) for item in lists["--ulimit"]]
         if "--add-host" in lists:
-            args["extra_hosts"] = dict(_split_pair(i, ":", "--add-host") for i in lists["--add-host"])
+            host["ExtraHosts"] = [":".join(_split_pair(i, ":", "--add-host")) for i in lists["--add-host"]]
         if "--label" in lists:
-            args["labels"] = dict(_split_pair(i, "=", "--label") for i in lists["--label"])
+            config["Labels"] = dict(_split_pair(i, "=", "--label") for i in lists["--label"])
         if "--tmpfs" in lists:
-            args["tmpfs"] = dict(_split_pair(i, ":", "--tmpfs") for i in lists["--tmpfs"])
+            host["Tmpfs"] = dict(_split_pair(i, ":", "--tmpfs") for i in lists["--tmpfs"])
         if "--sysctl" in lists:
-            args["sysctls"] = dict(_split_pair(i, "=", "--sysctl") for i in lists["--sysctl"])
+            host["Sysctls"] = dict(_split_pair(i, "=", "--sysctl") for i in lists["--sysctl"])
         healthcheck = self.healthcheck()
         if healthcheck is not None:
-            args["healthcheck"] = healthcheck
-        return args
+            config["Healthcheck"] = healthcheck
+        return CreateFields(config=config, host=host, platform=values.get("--platform"))
 
     def healthcheck(self) -> dict[str, Any] | None:
-        """The ``--health-*`` flags as the SDK's healthcheck, ``NONE`` for ``--no-healthcheck``."""
+        """The ``--health-*`` flags as the engine's ``Healthcheck``, ``NONE`` for ``--no-healthcheck``."""
         if "--no-healthcheck" in self.switches:
-            return {"test": ["NONE"]}
+            return {"Test": ["NONE"]}
         values = self.values
         if not any(flag.startswith("--health-") for flag in values):
             return None
         check: dict[str, Any] = {}
         if "--health-cmd" in values:
-            check["test"] = ["CMD-SHELL", values["--health-cmd"]]
-        for flag, key in (("--health-interval", "interval"), ("--health-timeout", "timeout"),
-                          ("--health-start-period", "start_period")):
+            check["Test"] = ["CMD-SHELL", values["--health-cmd"]]
+        for flag, key in (("--health-interval", "Interval"), ("--health-timeout", "Timeout"),
+                          ("--health-start-period", "StartPeriod")):
             if flag in values:
                 check[key] = duration_nanoseconds(values[flag], flag)
         if "--health-retries" in values:
-            check["retries"] = int(_number(values["--health-retries"], "--health-retries"))
+            check["Retries"] = int(_number(values["--health-retries"], "--health-retries"))
         return check
 
 
-def container_arguments(spec: ContainerSpec) -> tuple[ContainerOptions, dict[str, Any]]:
-    """``spec``'s options parsed, and the ``docker create`` arguments they give, with the
-    spec's own ``entrypoint`` (a one-off container's or a service's) winning over theirs."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreateFields:
+    """What ``options:`` set in an Engine API container create."""
+
+    config: dict[str, Any] = field(default_factory=dict)
+    """Fields of the container's own configuration (``User``, ``Entrypoint``, ``Labels``, …)."""
+    host: dict[str, Any] = field(default_factory=dict)
+    """Fields of its ``HostConfig`` (``Memory``, ``CapAdd``, ``Ulimits``, …)."""
+    platform: str | None = None
+    """``--platform``: which variant of a multi-platform image."""
+
+
+def container_fields(spec: ContainerSpec) -> tuple[ContainerOptions, CreateFields]:
+    """``spec``'s options parsed, and the create fields they give, with the spec's own
+    ``entrypoint`` (a one-off container's or a service's) winning over theirs."""
     options = parse_options(spec.options)
-    arguments = options.create_arguments()
+    fields = options.create_fields()
     if spec.entrypoint is not None:
-        arguments["entrypoint"] = [spec.entrypoint]
-    return options, arguments
+        fields.config["Entrypoint"] = [spec.entrypoint]
+    return options, fields
 
 
 def container_env(options: ContainerOptions, spec: ContainerSpec, command: Mapping[str, str] = _NONE) -> dict[str, str]:
@@ -191,10 +212,27 @@ def _split_pair(text: str, separator: str, flag: str) -> tuple[str, str]:
     return key, value
 
 
+def byte_count(text: str, flag: str) -> int:
+    """A size as ``docker create`` takes it (``512m``, ``1g``, ``1024``; ``-1``: no limit) in bytes."""
+    match = _SIZE.fullmatch(text.strip().lower())
+    if match is None:
+        raise ExecutorError(f"{flag} expects a size such as 512m or 2g, not {text!r}")
+    return int(float(match[1]) * _UNITS[match[2][:1]])
+
+
+def _device(text: str) -> dict[str, str]:
+    parts = text.split(":")
+    if not parts[0] or len(parts) > 3:
+        raise ExecutorError(f"--device expects HOST[:CONTAINER[:PERMISSIONS]], not {text!r}")
+    inside = parts[1] if len(parts) > 1 and parts[1] else parts[0]
+    return {"PathOnHost": parts[0], "PathInContainer": inside,
+            "CgroupPermissions": parts[2] if len(parts) > 2 else "rwm"}
+
+
 def _ulimit(text: str) -> dict[str, Any]:
     name, _, limits = text.partition("=")
     soft, _, hard = limits.partition(":")
     try:
-        return {"name": name, "soft": int(soft), "hard": int(hard or soft)}
+        return {"Name": name, "Soft": int(soft), "Hard": int(hard or soft)}
     except ValueError:
         raise ExecutorError(f"--ulimit expects NAME=SOFT[:HARD], not {text!r}") from None

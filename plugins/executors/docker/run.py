@@ -6,13 +6,13 @@ import asyncio
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
 from plugins.executors.processes.completion import to_completion
-from plugins.executors.docker.engine import ENGINE_ERRORS, ensure_image, reason, translated
+from plugins.executors.docker.api import Engine, EngineError
+from plugins.executors.docker.api.build import build_image
+from plugins.executors.docker.api.streams import payloads
+from plugins.executors.docker.engine import ensure_image, image_info, translated
 from plugins.executors.docker.create import create_container
-from plugins.executors.docker.options import container_arguments, container_env
-from plugins.executors.docker.sdk import docker
+from plugins.executors.docker.options import container_env, container_fields
 from plugins.executors.docker.threads import in_thread, thread_to_completion
 from plugins.executors.processes.output_relay import OutputRelay
 from runner.api import Command, ContainerSpec, ExecutorError, OutputSink, Pull
@@ -43,10 +43,10 @@ def prepend_path(env: dict[str, str], path: tuple[str, ...], base: str) -> dict[
     return {**env, "PATH": ":".join([*path, env.get("PATH") or base])}
 
 
-def image_path(client: Any, image: str) -> str:
+def image_path(client: Engine, image: str) -> str:
     """The PATH an image sets (blocking), Docker's default when it sets none."""
     with translated(f"inspecting image {image}"):
-        config = client.api.inspect_image(image).get("Config") or {}
+        config = (image_info(client, image) or {}).get("Config") or {}
     return path_of(config.get("Env"))
 
 
@@ -58,7 +58,7 @@ def path_of(env: list[str] | None) -> str:
     return DEFAULT_PATH
 
 
-async def run_one_off(client: Any, place: Placement, spec: ContainerSpec, command: Command,
+async def run_one_off(client: Engine, place: Placement, spec: ContainerSpec, command: Command,
                       output: OutputSink) -> int:
     """Run ``command.argv`` as the arguments of a fresh ``spec.image`` container; its exit code.
 
@@ -67,25 +67,24 @@ async def run_one_off(client: Any, place: Placement, spec: ContainerSpec, comman
     """
     await in_thread(ensure_image, client, spec.image, pull=place.pull,
                             username=spec.username, password=spec.password)
-    options, arguments = container_arguments(spec)
+    options, fields = container_fields(spec)
     env = container_env(options, spec, command.env)
     if command.path:
         env = prepend_path(env, command.path, await in_thread(image_path, client, spec.image))
     with translated(f"creating a container of {spec.image}"):
         container = await create_container(
-            client, spec, options, arguments, labels=place.labels, env=env, binds=place.binds,
+            client, spec, options, fields, labels=place.labels, env=env, binds=place.binds,
             command=list(command.argv) or None,
-            entrypoint=arguments.get("entrypoint"),
-            working_dir=arguments.get("working_dir", command.cwd),
+            working_dir=fields.config.get("WorkingDir", command.cwd),
             network=place.network,
         )
     try:
-        return await _stream(client.api, container.id, place, output)
+        return await _stream(client, container, place, output)
     finally:
-        await to_completion(in_thread(_remove_quietly, container))
+        await to_completion(in_thread(_remove_quietly, client, container))
 
 
-async def build(client: Any, context: Path, dockerfile: str, tag: str, labels: dict[str, str],
+async def build(client: Engine, context: Path, dockerfile: str, tag: str, labels: dict[str, str],
                 *, is_cached: bool = False) -> str:
     """Build ``context`` with ``dockerfile`` as ``tag``, labelled; the image id.
 
@@ -97,37 +96,32 @@ async def build(client: Any, context: Path, dockerfile: str, tag: str, labels: d
             return existing
         labels = {CACHED_LABEL: tag}
     try:
-        image, _log = await thread_to_completion(
-            client.images.build, path=str(context), dockerfile=dockerfile, tag=tag, labels=labels,
-            rm=True, forcerm=True, pull=False,
-        )
-    except docker.errors.BuildError as exc:
-        lines = [str(item.get("stream") or item.get("error") or "").strip() for item in exc.build_log]
-        tail = "; ".join(line for line in lines if line)[-500:]
-        raise ExecutorError(f"building image {tag} from {context} failed: {exc.msg} ({tail})") from exc
-    except ENGINE_ERRORS as exc:
-        raise ExecutorError(f"building image {tag} from {context} failed: {reason(exc)}") from exc
-    return str(image.id)
+        return await thread_to_completion(build_image, client, context, dockerfile, tag, labels)
+    except EngineError as exc:
+        raise ExecutorError(f"building image {tag} from {context} failed: {exc.message}") from exc
 
 
-def _image_id(client: Any, tag: str) -> str | None:
+def _image_id(client: Engine, tag: str) -> str | None:
     """The id of the image tagged ``tag``, or None when there is none (blocking)."""
     try:
-        return str(client.images.get(tag).id)
-    except docker.errors.ImageNotFound:
-        return None
-    except ENGINE_ERRORS as exc:
-        raise ExecutorError(f"looking up image {tag} failed: {reason(exc)}") from exc
+        info = image_info(client, tag)
+    except EngineError as exc:
+        raise ExecutorError(f"looking up image {tag} failed: {exc.message}") from exc
+    return None if info is None else str(info["Id"])
 
 
-async def _stream(api: Any, container: str, place: Placement, output: OutputSink) -> int:
+async def _stream(api: Engine, container: str, place: Placement, output: OutputSink) -> int:
     relay = OutputRelay(asyncio.get_running_loop(), output)
 
     def follow() -> int:
-        api.start(container)
-        for chunk in api.logs(container, stream=True, follow=True):
-            relay.push(chunk)
-        return int(api.wait(container).get("StatusCode", 1))
+        api.post(f"/containers/{container}/start")
+        logs = api.stream("GET", f"/containers/{container}/logs", {"stdout": True, "stderr": True, "follow": True})
+        try:
+            for chunk in payloads(logs):
+                relay.push(chunk)
+        finally:
+            logs.close()
+        return int(api.post(f"/containers/{container}/wait", timeout=None).get("StatusCode", 1))
 
     task = asyncio.ensure_future(in_thread(follow))
     try:
@@ -144,15 +138,16 @@ async def _stream(api: Any, container: str, place: Placement, output: OutputSink
     return code
 
 
-def _stop_quietly(api: Any, container: str, grace: float) -> None:
+def _stop_quietly(api: Engine, container: str, grace: float) -> None:
+    seconds = math.ceil(grace)
     try:
-        api.stop(container, timeout=math.ceil(grace))
-    except ENGINE_ERRORS:
+        api.post(f"/containers/{container}/stop", {"t": seconds}, timeout=seconds + 60)
+    except EngineError:
         pass
 
 
-def _remove_quietly(container: Any) -> None:
+def _remove_quietly(api: Engine, container: str) -> None:
     try:
-        container.remove(force=True, v=True)
-    except ENGINE_ERRORS:
+        api.delete(f"/containers/{container}", {"force": True, "v": True})
+    except EngineError:
         pass  # the session's label sweep gets it

@@ -7,9 +7,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from plugins.executors.docker.engine import ENGINE_ERRORS, ensure_image, reason, translated
+from plugins.executors.docker.api import Engine, EngineError
+from plugins.executors.docker.api.streams import text_of
+from plugins.executors.docker.engine import ensure_image, translated
 from plugins.executors.docker.create import create_container
-from plugins.executors.docker.options import container_arguments, container_env
+from plugins.executors.docker.options import container_env, container_fields
 from plugins.executors.docker.threads import in_thread, thread_to_completion
 from runner.api import ContainerSpec, ExecutorError, Pull, ServiceInfo
 
@@ -29,13 +31,14 @@ class ServicePlan:
     health_timeout_seconds: float
 
 
-def create_network(client: Any, name: str, labels: dict[str, str]) -> str:
-    """Create the job's bridge network (blocking); its id."""
+def create_network(engine: Engine, name: str, labels: dict[str, str], *, driver: str = "bridge") -> str:
+    """Create the job's network (blocking; a ``bridge``, or an attachable ``overlay``); its id."""
+    body = {"Name": name, "Driver": driver, "Labels": labels, "CheckDuplicate": True, "Attachable": driver == "overlay"}
     with translated(f"creating network {name}"):
-        return str(client.networks.create(name, driver="bridge", labels=labels, check_duplicate=True).id)
+        return str(engine.post("/networks/create", body=body)["Id"])
 
 
-async def start_services(client: Any, plan: ServicePlan, network: str,
+async def start_services(client: Engine, plan: ServicePlan, network: str,
                          services: dict[str, ContainerSpec]) -> dict[str, ServiceInfo]:
     """Start every service on the job network (whose id is ``network``), then wait until
     each is healthy; what ``job.services`` shows of each.
@@ -47,7 +50,7 @@ async def start_services(client: Any, plan: ServicePlan, network: str,
     started: dict[str, str] = {}
     for name, spec in services.items():
         started[name] = await _start(client, plan, name, spec)
-    waits = [asyncio.ensure_future(wait_healthy(client.api, name, container, plan.health_timeout_seconds))
+    waits = [asyncio.ensure_future(wait_healthy(client, name, container, plan.health_timeout_seconds))
              for name, container in started.items()]
     try:
         done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_EXCEPTION)
@@ -63,37 +66,36 @@ async def start_services(client: Any, plan: ServicePlan, network: str,
     }
 
 
-async def _start(client: Any, plan: ServicePlan, name: str, spec: ContainerSpec) -> str:
+async def _start(client: Engine, plan: ServicePlan, name: str, spec: ContainerSpec) -> str:
     await in_thread(ensure_image, client, spec.image, pull=plan.pull,
                             username=spec.username, password=spec.password)
-    options, arguments = container_arguments(spec)
+    options, fields = container_fields(spec)
     action = f"starting service {name} ({spec.image})"
     with translated(action):
         container = await create_container(
-            client, spec, options, arguments, labels=plan.labels, env=container_env(options, spec),
+            client, spec, options, fields, labels=plan.labels, env=container_env(options, spec),
             name=f"{plan.name_prefix}--{name}",
             command=list(spec.command) or None,
-            network=plan.network,
-            networking_config={plan.network: client.api.create_endpoint_config(aliases=[name])},
+            network=plan.network, aliases=[name],
         )
-        await thread_to_completion(container.start)
-    return str(container.id)
+        await thread_to_completion(client.post, f"/containers/{container}/start")
+    return container
 
 
-async def wait_healthy(api: Any, name: str, container: str, timeout: float) -> dict[str, Any]:
+async def wait_healthy(engine: Engine, name: str, container: str, timeout: float) -> dict[str, Any]:
     """Wait until the service container is healthy (or runs, without a health check);
     :class:`ExecutorError` saying why when it exits, turns unhealthy or takes too long."""
     deadline = time.monotonic() + timeout
     pause = _FIRST_POLL_SECONDS
     while True:
         try:
-            info = await in_thread(api.inspect_container, container)
+            info = await in_thread(engine.get, f"/containers/{container}/json")
             state = info["State"]
-        except ENGINE_ERRORS as exc:
-            raise ExecutorError(f"service {name} vanished while starting: {reason(exc)}") from exc
+        except EngineError as exc:
+            raise ExecutorError(f"service {name} vanished while starting: {exc.message}") from exc
         health = state.get("Health")
         if not state.get("Running"):
-            logs = await in_thread(_log_tail, api, container)
+            logs = await in_thread(_log_tail, engine, container)
             raise ExecutorError(
                 f"service {name} exited with code {state.get('ExitCode')} before it was ready{logs}"
             )
@@ -118,9 +120,13 @@ def _published(info: dict[str, Any]) -> dict[str, str]:
     return {key.partition("/")[0]: str(bound[0].get("HostPort", "")) for key, bound in ports.items() if bound}
 
 
-def _log_tail(api: Any, container: str) -> str:
+def _log_tail(engine: Engine, container: str) -> str:
     try:
-        text = api.logs(container, tail=5).decode(errors="replace").strip()
-    except ENGINE_ERRORS:
+        logs = engine.stream("GET", f"/containers/{container}/logs", {"stdout": True, "stderr": True, "tail": 5})
+        try:
+            text = text_of(logs).strip()
+        finally:
+            logs.close()
+    except EngineError:
         return ""
     return f"; its last output: {text[-300:]}" if text else ""

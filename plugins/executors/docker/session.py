@@ -11,13 +11,12 @@ from __future__ import annotations
 import asyncio
 import posixpath
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from plugins.executors.hostfs import transfer
-from plugins.executors.docker.engine import ENGINE_ERRORS, job_labels, translated
+from plugins.executors.docker.api import Engine, EngineError, NotFound
+from plugins.executors.docker.engine import job_labels, translated
 from plugins.executors.docker.exec import StopMethod, run_exec
 from plugins.executors.docker.run import Placement, build, prepend_path, run_one_off
-from plugins.executors.docker.sdk import docker
 from plugins.executors.docker.threads import in_thread, thread_to_completion
 from plugins.executors.hostfs.job_folder import JobFolder, repository_name
 from plugins.executors.settings import ExecutorSettings
@@ -37,7 +36,7 @@ class DockerSession:
     folder is a volume on the task's node), every file goes through the archive API.
     """
 
-    def __init__(self, *, client: Any, job: JobSpec, folder: JobFolder | None, container: str,
+    def __init__(self, *, client: Engine, job: JobSpec, folder: JobFolder | None, container: str,
                  image_path: str, network: str | None, stop: StopMethod, arch: str,
                  settings: ExecutorSettings, binds: tuple[str, ...],
                  services: dict[str, ServiceInfo] | None = None) -> None:
@@ -75,7 +74,7 @@ class DockerSession:
         """Run ``command`` as one exec in the job container (see :class:`runner.api.Session`)."""
         await self._put_files(command)
         code = await run_exec(
-            self._client.api, self.container, argv=command.argv,
+            self._client, self.container, argv=command.argv,
             env=prepend_path(command.env, command.path, self._image_path), workdir=command.cwd,
             output=output, grace_seconds=self._grace, stop=self._stop,
         )
@@ -100,7 +99,7 @@ class DockerSession:
             return
         data = await in_thread(transfer.tar_of_folder, source, self._absolute(destination))
         with translated(f"uploading {source} to {destination}"):
-            await in_thread(self._client.api.put_archive, self.container, "/", data)
+            await in_thread(put_archive, self._client, self.container, data)
 
     async def download(self, source: str, destination: Path) -> None:
         """Copy a file or folder of the container to ``destination`` on this machine."""
@@ -113,10 +112,10 @@ class DockerSession:
         def fetch() -> None:
             with translated(f"downloading {source}"):
                 try:
-                    stream, _stat = self._client.api.get_archive(self.container, absolute)
-                except docker.errors.NotFound:
+                    archive = get_archive(self._client, self.container, absolute)
+                except NotFound:
                     raise MissingPathError(f"cannot download {source}: it does not exist in the session") from None
-                transfer.extract_tar(stream, absolute, destination)
+                transfer.extract_tar([archive], absolute, destination)
 
         await in_thread(fetch)
 
@@ -144,7 +143,7 @@ class DockerSession:
         if remote:
             archive = transfer.tar_of_files(remote, scripts=scripts)
             with translated("copying a step's files into the job container"):
-                await thread_to_completion(self._client.api.put_archive, self.container, "/", archive)
+                await thread_to_completion(put_archive, self._client, self.container, archive)
 
     def _host_script(self, word: str) -> Path | None:
         return self.host_path(word) if word.startswith("/") else None
@@ -175,12 +174,26 @@ class DockerSession:
 
     def _fetch_file(self, path: str) -> bytes | None:
         try:
-            stream, _stat = self._client.api.get_archive(self.container, path)
-            return transfer.file_from_tar(stream)
-        except docker.errors.NotFound:
+            return transfer.file_from_tar([get_archive(self._client, self.container, path)])
+        except NotFound:
             return None
-        except ENGINE_ERRORS as exc:
-            raise ExecutorError(f"cannot read {path} from the job container: {exc}") from exc
+        except EngineError as exc:
+            raise ExecutorError(f"cannot read {path} from the job container: {exc.message}") from exc
+
+
+def put_archive(engine: Engine, container: str, archive: bytes) -> None:
+    """Unpack a tar ``archive`` at the container's root (blocking)."""
+    engine.call("PUT", f"/containers/{container}/archive", {"path": "/"}, data=archive,
+                headers={"Content-Type": "application/x-tar"})
+
+
+def get_archive(engine: Engine, container: str, path: str) -> bytes:
+    """A tar archive of ``path`` in the container (blocking); :class:`NotFound` when absent."""
+    stream = engine.stream("GET", f"/containers/{container}/archive", {"path": path})
+    try:
+        return stream.read()
+    finally:
+        stream.close()
 
 
 def mounts(folder: JobFolder) -> tuple[str, ...]:

@@ -1,7 +1,7 @@
 """The ``swarm`` executor: each job a one-task service on a Docker Swarm, each step one exec
 in its task's container through the engine of the node it runs on.
 
-Registered through ``baton_register_executors``; the Docker SDK is imported only when the
+Registered through ``baton_register_executors``; its engine client is imported only when the
 executor is first used.
 """
 
@@ -58,8 +58,8 @@ class SwarmExecutor:
         engines = self._connect()
         removed = collect(engines.manager(), active_runs, is_owner_alive)
         for client in engines.reachable():
-            for item in list_leftovers(client.api):
-                if is_garbage(item, active_runs, is_owner_alive) and remove_leftover(client.api, item):
+            for item in list_leftovers(client):
+                if is_garbage(item, active_runs, is_owner_alive) and remove_leftover(client, item):
                     removed.append(f"{item.kind} {item.name} (run {item.labels[RUN_LABEL]})")
         return removed
 

@@ -8,9 +8,9 @@ the manager (a single-node swarm), else the one ``[executors.swarm.nodes.<hostna
 from __future__ import annotations
 
 import threading
-from typing import Any
 
-from plugins.executors.docker.engine import ENGINE_ERRORS, connect, reason, translated
+from plugins.executors.docker.api import Engine, EngineError
+from plugins.executors.docker.engine import connect, translated
 from plugins.executors.runner_machine import runner_arch
 from plugins.executors.swarm.settings import SwarmSettings
 from runner.api import ExecutorError, InfrastructureError
@@ -22,10 +22,10 @@ class Engines:
     def __init__(self, settings: SwarmSettings) -> None:
         self._settings = settings
         self._lock = threading.Lock()
-        self._clients: dict[str | None, Any] = {}
+        self._clients: dict[str | None, Engine] = {}
         self._manager_node = ""
 
-    def manager(self) -> Any:
+    def manager(self) -> Engine:
         """The manager's client (blocking); :class:`ExecutorError` if it is no swarm manager."""
         url = self._settings.manager
         with self._lock:
@@ -33,7 +33,7 @@ class Engines:
                 return self._clients[url]
         client, _arch = connect(base_url=url)
         with translated("asking the engine about its swarm"):
-            swarm = client.info().get("Swarm") or {}
+            swarm = client.get("/info").get("Swarm") or {}
         if not swarm.get("ControlAvailable"):
             client.close()
             where = url or "the Docker engine"
@@ -45,11 +45,11 @@ class Engines:
             self._manager_node = str(swarm.get("NodeID", ""))
             return self._clients.setdefault(url, client)
 
-    def for_node(self, node_id: str) -> tuple[Any, str, str]:
+    def for_node(self, node_id: str) -> tuple[Engine, str, str]:
         """The client of the node ``node_id``, its ``RUNNER_ARCH`` and hostname (blocking)."""
         manager = self.manager()
         with translated(f"asking the swarm about node {node_id[:12]}"):
-            description = manager.api.inspect_node(node_id).get("Description") or {}
+            description = manager.get(f"/nodes/{node_id}").get("Description") or {}
         hostname = str(description.get("Hostname", node_id[:12]))
         arch = runner_arch(str((description.get("Platform") or {}).get("Architecture", "")))
         if node_id == self._manager_node:
@@ -62,7 +62,7 @@ class Engines:
             )
         return self._node(url), arch, hostname
 
-    def reachable(self) -> list[Any]:
+    def reachable(self) -> list[Engine]:
         """The manager and every configured node that answers (blocking; for garbage collection)."""
         clients = [self.manager()]
         for url in self._settings.nodes.values():
@@ -72,7 +72,7 @@ class Engines:
                 continue
         return clients
 
-    def _node(self, url: str) -> Any:
+    def _node(self, url: str) -> Engine:
         with self._lock:
             known = self._clients.get(url)
         if known is not None:
@@ -85,6 +85,6 @@ class Engines:
         """Raise :class:`ExecutorError` when the manager does not answer (blocking)."""
         client = self.manager()
         try:
-            client.ping()
-        except ENGINE_ERRORS as exc:
-            raise InfrastructureError(f"the swarm manager does not answer: {reason(exc)}") from exc
+            client.get("/_ping")
+        except EngineError as exc:
+            raise InfrastructureError(f"the swarm manager does not answer: {exc.message}") from exc

@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from plugins.executors.docker.host_access import refuse_host_access
-from plugins.executors.docker.engine import ENGINE_ERRORS, ensure_image, job_labels, translated
+from plugins.executors.docker.api import Engine, EngineError
+from plugins.executors.docker.engine import ensure_image, job_labels, translated
 from plugins.executors.docker.launch import KEEP_ALIVE, stop_method
 from plugins.executors.docker.options import parse_options
 from plugins.executors.docker.run import path_of
-from plugins.executors.docker.sdk import docker
-from plugins.executors.docker.session import TOOL_CACHE, WORK, node_mount
+from plugins.executors.docker.services import create_network
+from plugins.executors.docker.session import TOOL_CACHE, WORK, node_mount, put_archive
 from plugins.executors.hostfs.job_folder import JobFolder, repository_name
 from plugins.executors.docker.threads import in_thread, thread_to_completion
 from plugins.executors.processes.completion import to_completion
@@ -31,7 +32,7 @@ from plugins.executors.swarm.leftovers import sweep
 from plugins.executors.swarm.session import TaskSession
 from plugins.executors.swarm.settings import SwarmSettings
 from plugins.executors.swarm.sidecars import start_sidecars
-from plugins.executors.swarm.spec import ServiceShape, check_options, create_arguments, service_name
+from plugins.executors.swarm.spec import ServiceShape, check_options, create_service, service_name
 from plugins.executors.swarm.tasks import wait_running
 from runner.api import NODE_FOLDER, ContainerSpec, ExecutorError, JobSpec
 
@@ -53,7 +54,7 @@ async def swarm_session(engines: Engines, job: JobSpec, settings: SwarmSettings)
     labels = job_labels(job)
     prefix = service_name(job.run_id, job.job_key)
     manager = await in_thread(engines.manager)
-    nodes: list[Any] = []
+    nodes: list[Engine] = []
     try:
         # The manager's engine holds the image for a single-node swarm; other nodes pull
         # it from the registry its name points at when their task starts.
@@ -62,29 +63,29 @@ async def swarm_session(engines: Engines, job: JobSpec, settings: SwarmSettings)
         network = None
         if job.services:
             network = prefix
-            await thread_to_completion(_create_network, manager, prefix, labels)
+            await thread_to_completion(create_network, manager, prefix, labels, driver="overlay")
             nodes += await start_sidecars(engines, manager, job, settings, network=prefix, labels=labels)
-        volumes = [
-            docker.types.Mount(str(WORK), f"{prefix}-work", type="volume", labels=labels),
-            docker.types.Mount(str(TOOL_CACHE), f"{prefix}-tool", type="volume", labels=labels),
+        volumes: list[dict[str, Any]] = [
+            {"Target": str(WORK), "Source": f"{prefix}-work", "Type": "volume", "VolumeOptions": {"Labels": labels}},
+            {"Target": str(TOOL_CACHE), "Source": f"{prefix}-tool", "Type": "volume", "VolumeOptions": {"Labels": labels}},
         ]
         if job.node is not None:  # baton's node for JavaScript actions: at the same path on every node
-            volumes.append(docker.types.Mount(NODE_FOLDER, str(job.node.parent), type="bind", read_only=True))
+            volumes.append({"Target": NODE_FOLDER, "Source": str(job.node.parent), "Type": "bind", "ReadOnly": True})
         shape = ServiceShape(
             name=prefix, image=spec.image, labels=labels, options=options,
             command=KEEP_ALIVE, args=[], constraints=settings.constraints(job.labels), mounts=volumes,
             network=network,
         )
         with translated(f"creating the service of job {job.job_key} ({spec.image})"):
-            created = await thread_to_completion(manager.api.create_service, **create_arguments(shape))
-        task = await wait_running(manager.api, str(created["ID"]), f"job {job.job_key}",
+            service = await thread_to_completion(create_service, manager, shape)
+        task = await wait_running(manager, service, f"job {job.job_key}",
                                   settings.queue_timeout_seconds)
         node, arch, _hostname = await in_thread(engines.for_node, task.node_id)
         nodes.append(node)
         token = secrets.token_hex(16)
         with translated(f"preparing the job folder of {job.job_key}"):
-            info = await in_thread(node.api.inspect_container, task.container)
-            await thread_to_completion(node.api.put_archive, task.container, "/", _folders(job, token))
+            info = await in_thread(node.get, f"/containers/{task.container}/json")
+            await thread_to_completion(put_archive, node, task.container, _folders(job, token))
         folder = await in_thread(local_folder, node, job, prefix, token)
         yield TaskSession(
             client=node, job=job, folder=folder, container=task.container,
@@ -95,11 +96,6 @@ async def swarm_session(engines: Engines, job: JobSpec, settings: SwarmSettings)
         )
     finally:
         await to_completion(in_thread(sweep, manager, nodes, labels))
-
-
-def _create_network(client: Any, name: str, labels: dict[str, str]) -> None:
-    """The job's overlay network, attachable so one-off containers of its steps join it."""
-    client.networks.create(name, driver="overlay", attachable=True, labels=labels, check_duplicate=True)
 
 
 def _folders(job: JobSpec, token: str) -> bytes:
@@ -119,7 +115,7 @@ def _folders(job: JobSpec, token: str) -> bytes:
     return buffer.getvalue()
 
 
-def local_folder(node: Any, job: JobSpec, prefix: str, token: str) -> JobFolder | None:
+def local_folder(node: Engine, job: JobSpec, prefix: str, token: str) -> JobFolder | None:
     """The job's volumes as a job folder of this machine, when they are here (blocking).
 
     A node's engine on this machine keeps them under its volumes folder: steps' files are
@@ -128,11 +124,11 @@ def local_folder(node: Any, job: JobSpec, prefix: str, token: str) -> JobFolder 
     proves the folder is the one the container sees; elsewhere, None: the archive API.
     """
     try:
-        work = Path(node.api.inspect_volume(f"{prefix}-work")["Mountpoint"])
-        tool = Path(node.api.inspect_volume(f"{prefix}-tool")["Mountpoint"])
+        work = Path(node.get(f"/volumes/{prefix}-work")["Mountpoint"])
+        tool = Path(node.get(f"/volumes/{prefix}-tool")["Mountpoint"])
         if (work / PROBE).read_text() != token or work.parent.parent != tool.parent.parent:
             return None
-    except (OSError, KeyError, *ENGINE_ERRORS):
+    except (OSError, KeyError, EngineError):
         return None
     name = repository_name(job)
     return JobFolder(root=work.parent.parent, work=work, workspace=work / name / name, temp=work / "_temp",

@@ -16,9 +16,8 @@ import tarfile
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from plugins.executors.docker.engine import ENGINE_ERRORS, reason
-from plugins.executors.docker.sdk import docker
-from plugins.executors.docker.session import DockerSession
+from plugins.executors.docker.api import EngineError, NotFound
+from plugins.executors.docker.session import DockerSession, get_archive
 from runner.api import Command, ExecutorError, Outcome, OutputSink
 
 
@@ -40,12 +39,11 @@ class TaskSession(DockerSession):
         for root in roots or ("",):
             absolute = posixpath.normpath(posixpath.join(self.workspace, root or "."))
             try:
-                stream, _stat = self._client.api.get_archive(self.container, absolute)
-                data = b"".join(stream)
-            except docker.errors.NotFound:
+                data = get_archive(self._client, self.container, absolute)
+            except NotFound:
                 continue
-            except ENGINE_ERRORS as exc:
-                raise ExecutorError(f"hashFiles failed in the job container: {reason(exc)}") from exc
+            except EngineError as exc:
+                raise ExecutorError(f"hashFiles failed in the job container: {exc.message}") from exc
             parent = posixpath.dirname(absolute)
             with tarfile.open(fileobj=io.BytesIO(data), mode="r") as tar:
                 for member in tar:

@@ -7,19 +7,20 @@ before it runs the image's own entrypoint, so ``docker service inspect`` does no
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import shlex
 from typing import Any
 
-from plugins.executors.docker.engine import ensure_image, translated
+from plugins.executors.docker.api import Engine
+from plugins.executors.docker.engine import ensure_image, image_info, translated
 from plugins.executors.docker.mounts import parse_volume
 from plugins.executors.docker.options import ContainerOptions, parse_options
-from plugins.executors.docker.sdk import docker
 from plugins.executors.docker.services import wait_healthy
 from plugins.executors.docker.threads import in_thread, thread_to_completion
 from plugins.executors.swarm.engines import Engines
 from plugins.executors.swarm.settings import SwarmSettings
-from plugins.executors.swarm.spec import ServiceShape, check_options, create_arguments, service_name
+from plugins.executors.swarm.spec import ServiceShape, check_options, create_service, service_name
 from plugins.executors.swarm.tasks import wait_running
 from runner.api import ContainerSpec, ExecutorError, JobSpec
 
@@ -28,23 +29,23 @@ ENV_SECRET = "/run/secrets/baton-env"
 _PRELUDE = f'set -a; . {ENV_SECRET}; set +a; exec "$@"'
 
 
-async def start_sidecars(engines: Engines, manager: Any, job: JobSpec, settings: SwarmSettings, *,
-                         network: str, labels: dict[str, str]) -> list[Any]:
+async def start_sidecars(engines: Engines, manager: Engine, job: JobSpec, settings: SwarmSettings, *,
+                         network: str, labels: dict[str, str]) -> list[Engine]:
     """Start every service of ``job`` and wait until each is healthy; the node engines used."""
     placed = []
     for name, spec in job.services.items():
         service = await _create(manager, job, name, spec, network=network, labels=labels)
-        placed.append((name, await wait_running(manager.api, service, f"service {name}",
+        placed.append((name, await wait_running(manager, service, f"service {name}",
                                                 settings.queue_timeout_seconds)))
-    nodes: list[Any] = []
+    nodes: list[Engine] = []
     for name, task in placed:
         node, _arch, _hostname = await in_thread(engines.for_node, task.node_id)
         nodes.append(node)
-        await wait_healthy(node.api, name, task.container, settings.shared.health_timeout_seconds)
+        await wait_healthy(node, name, task.container, settings.shared.health_timeout_seconds)
     return nodes
 
 
-async def _create(manager: Any, job: JobSpec, name: str, spec: ContainerSpec, *, network: str,
+async def _create(manager: Engine, job: JobSpec, name: str, spec: ContainerSpec, *, network: str,
                   labels: dict[str, str]) -> str:
     options = parse_options(spec.options)
     check_options(options, f"service {name}")
@@ -54,17 +55,18 @@ async def _create(manager: Any, job: JobSpec, name: str, spec: ContainerSpec, *,
     await in_thread(ensure_image, manager, spec.image, pull=job.pull,
                             username=spec.username, password=spec.password)
     full_name = service_name(job.run_id, job.job_key, name)
-    secrets = []
+    secrets: list[dict[str, Any]] = []
     command: list[str] | None = None
     args: list[str] | None = list(spec.command) or None
     env = {**options.env(), **spec.env}
     if env:
         with translated(f"storing the variables of service {name} as a swarm secret"):
-            secret = await thread_to_completion(
-                manager.api.create_secret, f"{full_name}-env", _env_file(env).encode(), labels=labels
-            )
-        secrets.append(docker.types.SecretReference(secret["ID"], f"{full_name}-env", filename="baton-env",
-                                                    mode=0o400))
+            secret = await thread_to_completion(manager.post, "/secrets/create", body={
+                "Name": f"{full_name}-env", "Labels": labels,
+                "Data": base64.b64encode(_env_file(env).encode()).decode(),
+            })
+        secrets.append({"SecretID": secret["ID"], "SecretName": f"{full_name}-env",
+                        "File": {"Name": "baton-env", "UID": "0", "GID": "0", "Mode": 0o400}})
         entrypoint, cmd = await in_thread(_image_command, manager, spec.image)
         if spec.entrypoint is not None or "--entrypoint" in options.values:
             entrypoint = [spec.entrypoint or options.values["--entrypoint"]]
@@ -79,8 +81,7 @@ async def _create(manager: Any, job: JobSpec, name: str, spec: ContainerSpec, *,
         network=network, aliases=[name], secrets=secrets,
     )
     with translated(f"starting service {name} ({spec.image})"):
-        created = await thread_to_completion(manager.api.create_service, **create_arguments(shape))
-    return str(created["ID"])
+        return await thread_to_completion(create_service, manager, shape)
 
 
 def _env_file(env: dict[str, str]) -> str:
@@ -94,16 +95,18 @@ def _without_env(text: str) -> ContainerOptions:
     return dataclasses.replace(options, lists=lists)
 
 
-def _image_command(client: Any, image: str) -> tuple[list[str], list[str]]:
+def _image_command(client: Engine, image: str) -> tuple[list[str], list[str]]:
     with translated(f"inspecting image {image}"):
-        config = client.api.inspect_image(image).get("Config") or {}
+        config = (image_info(client, image) or {}).get("Config") or {}
     return list(config.get("Entrypoint") or []), list(config.get("Cmd") or [])
 
 
-def _mount(text: str, labels: dict[str, str]) -> Any:
+def _mount(text: str, labels: dict[str, str]) -> dict[str, Any]:
     entry = parse_volume(text)
-    read_only = entry.mode.startswith("ro")
-    if entry.is_bind:
-        return docker.types.Mount(entry.target, entry.source, type="bind", read_only=read_only)
-    return docker.types.Mount(entry.target, entry.source, type="volume", read_only=read_only,
-                              labels=labels if entry.source is None else None)
+    mount: dict[str, Any] = {"Target": entry.target, "Type": "bind" if entry.is_bind else "volume",
+                             "ReadOnly": entry.mode.startswith("ro")}
+    if entry.source is not None:
+        mount["Source"] = entry.source
+    elif not entry.is_bind:
+        mount["VolumeOptions"] = {"Labels": labels}  # an anonymous volume: the sweep finds it
+    return mount

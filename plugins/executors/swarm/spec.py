@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from plugins.executors.docker.api import Engine
+from plugins.executors.docker.api.auth import auth_header
 from plugins.executors.docker.options import ContainerOptions
-from plugins.executors.docker.sdk import docker
 from runner.api import ExecutorError
 
 _SUPPORTED = frozenset({
@@ -52,10 +53,12 @@ class ServiceShape:
     """The container's entrypoint and arguments, replacing the image's (None keeps them)."""
     args: Sequence[str] | None = None
     constraints: Sequence[str] = ()
-    mounts: Sequence[Any] = ()
+    mounts: Sequence[dict[str, Any]] = ()
+    """The engine's ``Mount`` objects (``Target``, ``Source``, ``Type``, …)."""
     network: str | None = None
     aliases: Sequence[str] = ()
-    secrets: Sequence[Any] = ()
+    secrets: Sequence[dict[str, Any]] = ()
+    """The engine's secret references (``SecretID``, ``SecretName``, ``File``)."""
 
 
 def check_options(options: ContainerOptions, what: str) -> None:
@@ -67,39 +70,45 @@ def check_options(options: ContainerOptions, what: str) -> None:
                                 f"(supported: {', '.join(sorted(_SUPPORTED))})")
 
 
-def create_arguments(shape: ServiceShape) -> dict[str, Any]:
-    """Keyword arguments for ``APIClient.create_service``: one task, never restarted."""
-    created = shape.options.create_arguments()
-    entrypoint = created.get("entrypoint")
-    container = docker.types.ContainerSpec(
-        shape.image,
-        command=list(shape.command) if shape.command is not None else entrypoint,
-        args=list(shape.args) if shape.args is not None else None,
-        env=[f"{key}={value}" for key, value in shape.options.env().items()],
-        hostname=created.get("hostname"), workdir=created.get("working_dir"), user=created.get("user"),
-        labels={**created.get("labels", {}), **shape.labels}, mounts=list(shape.mounts),
-        read_only=created.get("read_only"), init=created.get("init"), stop_signal=created.get("stop_signal"),
-        healthcheck=docker.types.Healthcheck(**created["healthcheck"]) if "healthcheck" in created else None,
-        cap_add=created.get("cap_add"), cap_drop=created.get("cap_drop"), sysctls=created.get("sysctls"),
-        hosts=created.get("extra_hosts"), secrets=list(shape.secrets) or None,
-    )
-    resources = None
-    if "nano_cpus" in created or "mem_limit" in created:
-        memory = created.get("mem_limit")
-        resources = docker.types.Resources(
-            cpu_limit=created.get("nano_cpus"),
-            mem_limit=docker.utils.parse_bytes(memory) if memory is not None else None,
-        )
-    networks = ([docker.types.NetworkAttachmentConfig(shape.network, aliases=list(shape.aliases))]
-                if shape.network else None)
-    template = docker.types.TaskTemplate(
-        container, resources=resources,
-        restart_policy=docker.types.RestartPolicy(condition="none"),
-        placement=docker.types.Placement(constraints=list(shape.constraints)) if shape.constraints else None,
-        networks=networks,
-    )
+def service_spec(shape: ServiceShape) -> dict[str, Any]:
+    """The engine's service spec (``/services/create``): one task, never restarted."""
+    fields = shape.options.create_fields()
+    config, host = fields.config, fields.host
+    container: dict[str, Any] = {
+        "Image": shape.image,
+        "Env": [f"{key}={value}" for key, value in shape.options.env().items()],
+        "Labels": {**config.get("Labels", {}), **shape.labels},
+        "Mounts": list(shape.mounts),
+    }
+    command = list(shape.command) if shape.command is not None else config.get("Entrypoint")
+    for key, value in (("Command", command), ("Args", list(shape.args) if shape.args is not None else None),
+                       ("Hostname", config.get("Hostname")), ("Dir", config.get("WorkingDir")),
+                       ("User", config.get("User")), ("StopSignal", config.get("StopSignal")),
+                       ("Healthcheck", config.get("Healthcheck")), ("ReadOnly", host.get("ReadonlyRootfs")),
+                       ("Init", host.get("Init")), ("CapabilityAdd", host.get("CapAdd")),
+                       ("CapabilityDrop", host.get("CapDrop")), ("Sysctls", host.get("Sysctls")),
+                       ("Secrets", list(shape.secrets) or None)):
+        if value is not None:
+            container[key] = value
+    if "ExtraHosts" in host:  # "name:address" as docker create takes it; a service's are hosts-file lines
+        container["Hosts"] = [" ".join(reversed(entry.split(":", 1))) for entry in host["ExtraHosts"]]
+    template: dict[str, Any] = {"ContainerSpec": container, "RestartPolicy": {"Condition": "none"}}
+    limits = {key: host[field] for key, field in (("NanoCPUs", "NanoCpus"), ("MemoryBytes", "Memory")) if field in host}
+    if limits:
+        template["Resources"] = {"Limits": limits}
+    if shape.constraints:
+        template["Placement"] = {"Constraints": list(shape.constraints)}
+    if shape.network:
+        template["Networks"] = [{"Target": shape.network, "Aliases": list(shape.aliases)}]
     # DNS round robin: a name answers with the task's own address (no IPVS virtual IP,
     # which needs kernel support some hosts lack, and adds nothing for one task)
-    return {"task_template": template, "name": shape.name, "labels": shape.labels,
-            "endpoint_spec": docker.types.EndpointSpec(mode="dnsrr"),
-            "mode": docker.types.ServiceMode("replicated-job", replicas=1, concurrency=1)}
+    return {"Name": shape.name, "Labels": shape.labels, "TaskTemplate": template,
+            "EndpointSpec": {"Mode": "dnsrr"},
+            "Mode": {"ReplicatedJob": {"MaxConcurrent": 1, "TotalCompletions": 1}}}
+
+
+def create_service(engine: Engine, shape: ServiceShape) -> str:
+    """Create the service ``shape`` describes (blocking, with the registry credentials
+    ``docker login`` stored for its image, which nodes pull); its id."""
+    created = engine.post("/services/create", body=service_spec(shape), headers=auth_header(shape.image))
+    return str(created["ID"])

@@ -6,8 +6,8 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
 
+from plugins.executors.docker.api import Engine
 from plugins.executors.docker.engine import translated
 from plugins.executors.docker.threads import in_thread
 from runner.api import ExecutorError
@@ -27,7 +27,7 @@ class PlacedTask:
     container: str
 
 
-async def wait_running(api: Any, service: str, what: str, timeout: float) -> PlacedTask:
+async def wait_running(api: Engine, service: str, what: str, timeout: float) -> PlacedTask:
     """Wait until ``service``'s task runs; :class:`ExecutorError` when it ended or when no
     node took it within ``timeout`` seconds (the message says the swarm's why)."""
     deadline = time.monotonic() + timeout
@@ -35,7 +35,7 @@ async def wait_running(api: Any, service: str, what: str, timeout: float) -> Pla
     why = ""
     while True:
         with translated(f"asking the swarm about {what}"):
-            tasks = await in_thread(api.tasks, filters={"service": service})
+            tasks = await in_thread(api.get, "/tasks", {"filters": {"service": [service]}})
         for task in tasks:
             status = task.get("Status") or {}
             state = str(status.get("State", ""))

@@ -30,14 +30,13 @@ def run_id(request: pytest.FixtureRequest) -> Iterator[str]:
     if "swarm" in request.fixturenames:
         from plugins.executors.swarm.leftovers import sweep
 
-        client = request.getfixturevalue("docker_client")
-        leftovers = sweep(client, [], {"baton.run": value})
+        leftovers = sweep(request.getfixturevalue("docker_engine"), [], {"baton.run": value})
         assert not leftovers, f"the test left swarm objects behind: {leftovers}"
     if "docker_client" in request.fixturenames:
         from plugins.executors.docker.engine import RUN_LABEL
         from plugins.executors.docker.leftovers import remove_labelled
 
-        leftovers = remove_labelled(request.getfixturevalue("docker_client"), {RUN_LABEL: value})
+        leftovers = remove_labelled(request.getfixturevalue("docker_engine"), {RUN_LABEL: value})
         assert not leftovers, f"the test left docker objects behind: {leftovers}"
 
 

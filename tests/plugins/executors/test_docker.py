@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from plugins.executors.docker import DockerExecutor
+from plugins.executors.docker.api import Engine
 from runner.api import Command, ContainerSpec, ExecutorError, JobSpec, ServiceInfo, owner_token
 from plugins.executors.docker.exec import run_exec
 from plugins.executors.docker.leftovers import list_leftovers, remove_labelled, remove_leftover
@@ -140,7 +141,7 @@ async def test_build_image_is_removed_at_close(docker_executor: DockerExecutor, 
         docker_client.images.get(image_id)
 
 
-async def test_collect_garbage_removes_objects_of_inactive_runs(docker_executor: DockerExecutor, docker_client: Any,
+async def test_collect_garbage_removes_objects_of_inactive_runs(docker_engine: Engine, docker_executor: DockerExecutor, docker_client: Any,
                                                                 run_id: str, shell_image: str,
                                                                 docker_labels: dict[str, str]) -> None:
     dead = f"{run_id}-dead"
@@ -157,13 +158,13 @@ async def test_collect_garbage_removes_objects_of_inactive_runs(docker_executor:
             f"network {network.name} (run {dead})",
             f"volume {volume.name} (run {dead})",
         }
-        left = list_leftovers(docker_client.api, {"baton.run": dead})
+        left = list_leftovers(docker_engine, {"baton.run": dead})
         assert left == []
         outcome, _ = await run(session, "true")  # the active session was left alone
         assert outcome.exit_code == 0
 
 
-def test_an_object_removed_by_its_own_run_meanwhile_is_not_an_error(docker_client: Any, run_id: str,
+def test_an_object_removed_by_its_own_run_meanwhile_is_not_an_error(docker_engine: Engine, docker_client: Any, run_id: str,
                                                                    shell_image: str,
                                                                    docker_labels: dict[str, str]) -> None:
     dead = f"{run_id}-gone"
@@ -171,11 +172,11 @@ def test_an_object_removed_by_its_own_run_meanwhile_is_not_an_error(docker_clien
     labels = {"baton.run": dead, "baton.job": "build", "baton.owner": owner_token(), **docker_labels}
     container = docker_client.containers.create(shell_image, ["true"], labels=labels)
     network = docker_client.networks.create(f"baton-{dead}", labels=labels)
-    listed = [item for item in list_leftovers(docker_client.api) if item.labels.get("baton.run") == dead]
+    listed = [item for item in list_leftovers(docker_engine) if item.labels.get("baton.run") == dead]
     assert sorted(item.kind for item in listed) == ["container", "network"]
     container.remove(force=True)  # the other run is quicker
     network.remove()
-    assert [remove_leftover(docker_client.api, item) for item in listed] == [False, False]
+    assert [remove_leftover(docker_engine, item) for item in listed] == [False, False]
 
 
 async def test_check_names_an_unreachable_engine(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -187,7 +188,7 @@ async def test_check_names_an_unreachable_engine(monkeypatch: pytest.MonkeyPatch
     )
 
 
-async def test_cancel_without_a_view_of_the_engine_kills_inside(docker_client: Any, run_id: str,
+async def test_cancel_without_a_view_of_the_engine_kills_inside(docker_engine: Engine, docker_client: Any, run_id: str,
                                                                 shell_image: str,
                                                                 docker_labels: dict[str, str]) -> None:
     container = docker_client.containers.run(
@@ -198,7 +199,7 @@ async def test_cancel_without_a_view_of_the_engine_kills_inside(docker_client: A
         marker = sleeper()
         output = Output()
         step = asyncio.ensure_future(run_exec(
-            docker_client.api, container.id, argv=("sh", "-c", f"sleep {marker} & echo started; sleep {marker}"),
+            docker_engine, container.id, argv=("sh", "-c", f"sleep {marker} & echo started; sleep {marker}"),
             env={}, workdir="/", output=output, grace_seconds=3, stop="inside",
         ))
         await output.wait_for("started")
@@ -240,6 +241,7 @@ async def test_running_steps_hold_the_executors_own_threads_not_the_loops(
 
 
 def test_a_close_removes_the_job_container_while_it_lists_the_rest_then_its_network(
+        docker_engine: Engine,
         docker_client: Any, run_id: str, shell_image: str, docker_labels: dict[str, str]) -> None:
     labels = {"baton.run": run_id, "baton.job": "build", "baton.owner": owner_token(), **docker_labels}
     network = docker_client.networks.create(f"baton-{run_id}-close", labels=labels)
@@ -247,6 +249,6 @@ def test_a_close_removes_the_job_container_while_it_lists_the_rest_then_its_netw
     service = docker_client.containers.create(shell_image, ["sleep", "1000"], labels=labels, network=network.name)
     job.start()
     service.start()
-    removed = remove_labelled(docker_client, labels, first=job.id)
+    removed = remove_labelled(docker_engine, labels, first=job.id)
     assert removed == [f"container {job.id}", f"container {service.name}", f"network {network.name}"]
-    assert list_leftovers(docker_client.api, labels) == []
+    assert list_leftovers(docker_engine, labels) == []

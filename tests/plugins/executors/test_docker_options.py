@@ -1,4 +1,4 @@
-"""Parsing ``container.options``, ``volumes:`` and ``ports:`` for the Docker SDK (pure)."""
+"""Parsing ``container.options``, ``volumes:`` and ``ports:`` for the Engine API (pure)."""
 
 from __future__ import annotations
 
@@ -12,36 +12,49 @@ from plugins.executors.docker.options import container_env, duration_nanoseconds
 from runner.api import ContainerSpec, ExecutorError
 
 
-@pytest.mark.parametrize(("options", "expected"), [
-    ("", {}),
-    ("--cpus 1.5", {"nano_cpus": 1_500_000_000}),
-    ("--memory 512m", {"mem_limit": "512m"}),
-    ("-m=1g", {"mem_limit": "1g"}),
-    ("--user 1000:1000", {"user": "1000:1000"}),
-    ("-u 1000", {"user": "1000"}),
-    ("--hostname x", {"hostname": "x"}),
-    ("-h x", {"hostname": "x"}),
-    ("--privileged", {"privileged": True}),
-    ("--privileged=false", {}),
-    ("--cap-add NET_ADMIN --cap-add SYS_PTRACE", {"cap_add": ["NET_ADMIN", "SYS_PTRACE"]}),
-    ("-w /src", {"working_dir": "/src"}),
-    ("--workdir=/src", {"working_dir": "/src"}),
-    ("--entrypoint /bin/sh", {"entrypoint": ["/bin/sh"]}),
-    ("--init", {"init": True}),
-    ("--shm-size 2g", {"shm_size": "2g"}),
-    ("--ulimit nofile=1024:2048 --ulimit core=0", {"ulimits": [
-        {"name": "nofile", "soft": 1024, "hard": 2048}, {"name": "core", "soft": 0, "hard": 0}]}),
-    ("--add-host db:10.0.0.5", {"extra_hosts": {"db": "10.0.0.5"}}),
-    ("--label team=ci -l tier=1", {"labels": {"team": "ci", "tier": "1"}}),
-    ("--rm", {}),
+@pytest.mark.parametrize(("options", "config", "host"), [
+    ("", {}, {}),
+    ("--cpus 1.5", {}, {"NanoCpus": 1_500_000_000}),
+    ("--memory 512m", {}, {"Memory": 512 * 1024**2}),
+    ("-m=1g", {}, {"Memory": 1024**3}),
+    ("--memory 1024 --memory-swap -1", {}, {"Memory": 1024, "MemorySwap": -1}),
+    ("--user 1000:1000", {"User": "1000:1000"}, {}),
+    ("-u 1000", {"User": "1000"}, {}),
+    ("--hostname x", {"Hostname": "x"}, {}),
+    ("-h x", {"Hostname": "x"}, {}),
+    ("--privileged", {}, {"Privileged": True}),
+    ("--privileged=false", {}, {}),
+    ("--cap-add NET_ADMIN --cap-add SYS_PTRACE", {}, {"CapAdd": ["NET_ADMIN", "SYS_PTRACE"]}),
+    ("-w /src", {"WorkingDir": "/src"}, {}),
+    ("--workdir=/src", {"WorkingDir": "/src"}, {}),
+    ("--entrypoint /bin/sh", {"Entrypoint": ["/bin/sh"]}, {}),
+    ("--init", {}, {"Init": True}),
+    ("--shm-size 2g", {}, {"ShmSize": 2 * 1024**3}),
+    ("--pids-limit 100 --ipc private --pid host", {}, {"PidsLimit": 100, "IpcMode": "private", "PidMode": "host"}),
+    ("--ulimit nofile=1024:2048 --ulimit core=0", {}, {"Ulimits": [
+        {"Name": "nofile", "Soft": 1024, "Hard": 2048}, {"Name": "core", "Soft": 0, "Hard": 0}]}),
+    ("--add-host db:10.0.0.5", {}, {"ExtraHosts": ["db:10.0.0.5"]}),
+    ("--device /dev/fuse --device /dev/sda:/dev/xvda:r", {}, {"Devices": [
+        {"PathOnHost": "/dev/fuse", "PathInContainer": "/dev/fuse", "CgroupPermissions": "rwm"},
+        {"PathOnHost": "/dev/sda", "PathInContainer": "/dev/xvda", "CgroupPermissions": "r"}]}),
+    ("--tmpfs /run:size=64m --sysctl net.core.somaxconn=1024", {},
+     {"Tmpfs": {"/run": "size=64m"}, "Sysctls": {"net.core.somaxconn": "1024"}}),
+    ("--label team=ci -l tier=1", {"Labels": {"team": "ci", "tier": "1"}}, {}),
+    ("--stop-signal SIGINT --read-only", {"StopSignal": "SIGINT"}, {"ReadonlyRootfs": True}),
+    ("--rm", {}, {}),
     ('--health-cmd "pg_isready -U postgres" --health-interval 10s --health-timeout 5s '
      "--health-retries 5 --health-start-period 1m30s",
-     {"healthcheck": {"test": ["CMD-SHELL", "pg_isready -U postgres"], "interval": 10 * 10**9,
-                      "timeout": 5 * 10**9, "retries": 5, "start_period": 90 * 10**9}}),
-    ("--no-healthcheck", {"healthcheck": {"test": ["NONE"]}}),
+     {"Healthcheck": {"Test": ["CMD-SHELL", "pg_isready -U postgres"], "Interval": 10 * 10**9,
+                      "Timeout": 5 * 10**9, "Retries": 5, "StartPeriod": 90 * 10**9}}, {}),
+    ("--no-healthcheck", {"Healthcheck": {"Test": ["NONE"]}}, {}),
 ])
-def test_create_arguments(options: str, expected: dict[str, Any]) -> None:
-    assert parse_options(options).create_arguments() == expected
+def test_create_fields(options: str, config: dict[str, Any], host: dict[str, Any]) -> None:
+    fields = parse_options(options).create_fields()
+    assert (fields.config, fields.host) == (config, host)
+
+
+def test_platform_goes_to_the_create_request() -> None:
+    assert parse_options("--platform linux/arm64").create_fields().platform == "linux/arm64"
 
 
 def test_env_network_volumes_and_ports_are_kept_for_the_session() -> None:
@@ -58,11 +71,13 @@ def test_env_network_volumes_and_ports_are_kept_for_the_session() -> None:
     ("--cpus many", "--cpus expects a number"),
     ("--health-interval soon", "--health-interval expects a duration"),
     ("--ulimit nofile", "--ulimit expects NAME=SOFT"),
+    ("--memory lots", "--memory expects a size such as 512m"),
+    ("--device a:b:c:d", "--device expects HOST"),
     ("--env 'unterminated", "cannot read container options"),
 ])
 def test_bad_options_are_named(options: str, message: str) -> None:
     with pytest.raises(ExecutorError, match=message):
-        parse_options(options).create_arguments()
+        parse_options(options).create_fields()
 
 
 @pytest.mark.parametrize(("text", "nanoseconds"), [
@@ -89,7 +104,10 @@ def test_bad_volumes(text: str) -> None:
 
 def test_ports() -> None:
     assert port_bindings(["5432", "8080:80", "127.0.0.1:9090:90/udp", "127.0.0.1::91", "8081:80"]) == {
-        "5432/tcp": None, "80/tcp": [8080, 8081], "90/udp": ("127.0.0.1", 9090), "91/tcp": ("127.0.0.1",),
+        "5432/tcp": [{"HostIp": "", "HostPort": ""}],
+        "80/tcp": [{"HostIp": "", "HostPort": "8080"}, {"HostIp": "", "HostPort": "8081"}],
+        "90/udp": [{"HostIp": "127.0.0.1", "HostPort": "9090"}],
+        "91/tcp": [{"HostIp": "127.0.0.1", "HostPort": ""}],
     }
 
 
