@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from runner.expr import JOB_IF_FUNCTIONS
 from runner.workflow import availability
 from runner.workflow.model import Concurrency, Job, RunDefaults, Strategy
 from runner.workflow.read_container import read_container, read_services
@@ -70,7 +71,7 @@ def read_job(r: Reader, key: Scalar, node: Node) -> Job | None:
         id=job_id,
         name=r.optional_text(body.get("name"), names, "name"),
         needs=_needs(r, body.get("needs")),
-        condition=r.condition(c, availability.JOB_IF, "if") if (c := body.get("if")) is not None else None,
+        condition=r.condition(c, availability.JOB_IF, "if", functions=JOB_IF_FUNCTIONS) if (c := body.get("if")) is not None else None,
         runs_on=runs_on,
         strategy=read_strategy(r, s) if (s := body.get("strategy")) is not None else None,
         container=read_container(r, c) if (c := body.get("container")) is not None else None,

@@ -10,10 +10,10 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from functools import lru_cache
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from runner.errors import Diagnostic, ExpressionError, Mark
-from runner.expr import Template, parse_condition
+from runner.expr import Function, Template, parse_condition
 from runner.workflow.suggest import closest
 from runner.workflow.text import Condition, Text, Tree, is_insert
 from runner.workflow.tree import Map, Node, Scalar, Seq, kind_name
@@ -183,14 +183,17 @@ class Reader:
                 out[key.text] = text
         return out
 
-    def condition(self, node: Node, names: Collection[str], where: str) -> Condition | None:
-        """An ``if:`` value (with or without ``${{ }}``)."""
+    def condition(
+        self, node: Node, names: Collection[str], where: str, *, functions: Mapping[str, Function] | None = None
+    ) -> Condition | None:
+        """An ``if:`` value (with or without ``${{ }}``); ``functions``: those of this place
+        that differ from the built-ins (a job's ``success('build')``)."""
         if not isinstance(node, Scalar):
             self.error(node, f"'{where}' must be a string or boolean, not {kind_name(node)}")
             return None
         source = node.text
         try:
-            expression = parse_condition(source, names=names)
+            expression = parse_condition(source, names=names, functions=functions)
         except ExpressionError as exc:
             self.error(self.mark_in(node, exc.offset or 0), f"expression: {exc.message}")
             return None

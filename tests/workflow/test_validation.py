@@ -8,6 +8,7 @@ import pytest
 
 from runner.workflow import check
 from runner.workflow.loader import load_text
+from runner.expr import Status, Value
 from runner.workflow.text import Text
 
 HEAD = "on: push\njobs:\n"
@@ -177,6 +178,23 @@ def test_on_key_stays_a_string_and_yes_is_not_true() -> None:
     assert workflow is not None, found
     assert list(workflow.on.events) == ["push"]
     assert [workflow.env[k].source for k in "ABC"] == ["yes", "3.1", "16"]
+
+
+def test_a_jobs_if_may_name_the_needed_jobs_its_status_functions_look_at() -> None:
+    """GitHub's schema gives a job's if success(0,MAX) and failure(0,MAX), a step's if
+    success(0,0); its reader tests (testdata/reader/job-if.yml) take success('build', 'build2')."""
+    text = job("a: {runs-on: x, steps: [{run: x}]}\nb: {runs-on: x, steps: [{run: x}]}\n"
+               "c:\n  needs: [a, b]\n  if: success('a') && failure('B')\n  runs-on: x\n  steps: [{run: x}]\n")
+    workflow, found = check(load_text(text, "w.yml"), "w.yml")
+    assert workflow is not None and not found, [str(d) for d in found]
+    condition = workflow.jobs["c"].condition
+    assert condition is not None
+    needs: dict[str, Value] = {"a": {"result": "success"}, "b": {"result": "failure"}}
+    assert condition.holds({"needs": needs}, status=Status(job="failure"))
+    assert not condition.holds({"needs": {**needs, "a": {"result": "skipped"}}}, status=Status(job="failure"))
+    assert not condition.holds({"needs": needs}, status=Status(job="failure", is_cancelled=True))
+    step = diagnostics(job("a:\n  runs-on: x\n  steps:\n    - run: x\n      if: success('a')\n"))
+    assert step == ["w.yml:7:13: error: expression: Too many parameters supplied: 'success'. Located at position 1 within expression: success('a')"]
 
 
 def test_an_explicit_core_tag_types_its_scalar() -> None:
