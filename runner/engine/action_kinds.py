@@ -10,6 +10,7 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from runner.api import Command
 from runner.confinement import resolve_inside
@@ -21,7 +22,9 @@ from runner.engine.script import read_command_files, with_command_files
 from runner.errors import ActionError, BatonError, WorkflowError
 from runner.expr import Value, to_display_string
 from runner.status import Conclusion
-from runner.workflow.action import ActionManifest, parse_action
+
+if TYPE_CHECKING:
+    from runner.workflow.action import ActionManifest
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,6 +63,10 @@ class ActionSite:
 def find_manifest(folder: Path, name: str, *, missing: str) -> ActionManifest:
     """The ``action.yml`` (or ``action.yaml``, or a bare ``Dockerfile``) of the action in
     ``folder``; ``missing`` is the error when there is none."""
+    # The action.yml model and reader only once an action is read: a job of run steps
+    # never needs them (1.3 ms of its imports, two dataclasses).
+    from runner.workflow.action import ActionManifest, parse_action
+
     for file in ("action.yml", "action.yaml", "Dockerfile"):
         candidate = resolve_inside(folder, file, setting=f"{name} ({file})")
         if candidate.is_file():

@@ -12,7 +12,7 @@ from runner.expr import Value, to_display_string
 from runner.status import Conclusion
 from runner.workflow.action_ref import parse_action_ref
 from runner.workflow.model import Step
-from runner.workflow.resolve import resolve_number, resolve_texts
+from runner.workflow.resolve import resolve_texts, resolve_timeout
 from runner.workflow.text import Text
 
 
@@ -74,7 +74,7 @@ def step_inputs(scope: JobScope, step: Step, contexts: dict[str, Value]) -> dict
 
 def step_timeout(step: Step, contexts: dict[str, Value]) -> float | None:
     """``timeout-minutes`` of a step in seconds, if set."""
-    minutes = resolve_number(step.timeout_minutes, contexts, "timeout-minutes")
+    minutes = resolve_timeout(step.timeout_minutes, contexts, "timeout-minutes")
     return minutes * 60 if minutes is not None else None
 
 

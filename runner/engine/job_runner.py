@@ -30,11 +30,11 @@ from runner.workflow.model import Container, Job, Step
 from runner.workflow.resolve import (
     resolve_container,
     resolve_flag,
-    resolve_number,
     resolve_runs_on,
     resolve_services,
     resolve_text_list,
     resolve_texts,
+    resolve_timeout,
 )
 from runner.workflow.text import Text, tree_references
 
@@ -150,8 +150,9 @@ class JobRunner:
             if isinstance(placed, str):
                 return self.finish(leg, Conclusion.SKIPPED, {}, reason=placed)
             target, spec, executor = placed
-            minutes = resolve_number(job.timeout_minutes, contexts, "timeout-minutes")
-            timeout = minutes * 60 if minutes is not None else None
+            # GitHub's default when the value gives none (zero or less, infinite)
+            minutes = resolve_timeout(job.timeout_minutes, contexts, "timeout-minutes") or 360
+            timeout = minutes * 60
             continues_on_error = resolve_flag(job.continue_on_error, contexts, "continue-on-error")
             keys = [host_key(target.host)] if target.host else []
             hosts = sorted(target.hosts, key=lambda name: name in failed_hosts)  # a host that just failed comes last

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from runner.expr.condition import evaluate_condition, parse_condition
 from runner.expr.expression import Expression, evaluate, parse
+from runner.expr.functions import JOB_IF_FUNCTIONS
 from runner.expr.scope import Function, HashFiles, Scope, Status
 from runner.expr.template import Template
 from runner.expr.values import Value, is_truthy, to_display_string, to_json
@@ -17,6 +18,7 @@ __all__ = [
     "Expression",
     "Function",
     "HashFiles",
+    "JOB_IF_FUNCTIONS",
     "Scope",
     "Status",
     "Template",

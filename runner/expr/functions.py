@@ -168,6 +168,28 @@ def _failure(args: list[Value], scope: Scope) -> Value:
     return scope.status.failure()
 
 
+def _needs_results(args: list[Value], scope: Scope) -> list[Value]:
+    """The ``result`` of each job named by ``args`` in the ``needs`` context (None: not there)."""
+    needs = lookup(scope.contexts, "needs")[1]
+    results: list[Value] = []
+    for arg in args:
+        found, need = lookup(needs, to_display_string(arg)) if isinstance(needs, dict) else (False, None)
+        results.append(lookup(need, "result")[1] if found and isinstance(need, dict) else None)
+    return results
+
+
+def _jobs_success(args: list[Value], scope: Scope) -> Value:
+    if not args:
+        return scope.status.success()
+    return not scope.status.cancelled() and all(result == "success" for result in _needs_results(args, scope))
+
+
+def _jobs_failure(args: list[Value], scope: Scope) -> Value:
+    if not args:
+        return scope.status.failure()
+    return not scope.status.cancelled() and any(result == "failure" for result in _needs_results(args, scope))
+
+
 def _cancelled(args: list[Value], scope: Scope) -> Value:
     return scope.status.cancelled()
 
@@ -194,3 +216,14 @@ BUILTINS: dict[str, Builtin] = {
     )
 }
 """Built-in functions by lower-cased name."""
+
+JOB_IF_FUNCTIONS: dict[str, Builtin] = {
+    fold(builtin.name): builtin
+    for builtin in (
+        Builtin(name="success", min_args=0, max_args=MAX_ARGS, implementation=_jobs_success),
+        Builtin(name="failure", min_args=0, max_args=MAX_ARGS, implementation=_jobs_failure),
+    )
+}
+"""A job's ``if`` may name the needed jobs ``success()`` and ``failure()`` look at
+(``success('build', 'test')``), as GitHub's schema allows there (``success(0,MAX)``); by
+folded name, as the parser looks up place-specific functions."""

@@ -213,7 +213,8 @@ class _Parser:
         key = fold(name.text)
         function: Function | None = None
         if key != "CASE":
-            function = BUILTINS.get(name.text.lower()) or self.functions.get(key)
+            # A place's own function first: a job's if takes success('job', ...)
+            function = self.functions.get(key) or BUILTINS.get(name.text.lower())
             if function is None:
                 message = (
                     f"Unrecognized function: '{name.text}'. "

@@ -9,6 +9,7 @@ file or binary garbage fails with a located error in milliseconds.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,12 @@ _DEFAULT_TAGS: dict[type[yaml.Node], str] = {
     yaml.SequenceNode: "tag:yaml.org,2002:seq",
     yaml.MappingNode: "tag:yaml.org,2002:map",
 }
+_TAGGED: dict[str, Callable[[ScalarValue], ScalarValue]] = {
+    "tag:yaml.org,2002:int": lambda v: v if isinstance(v, int) and not isinstance(v, bool) else None,
+    "tag:yaml.org,2002:float": lambda v: float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None,
+    "tag:yaml.org,2002:bool": lambda v: v if isinstance(v, bool) else None,
+}
+"""Explicit core tags and the value each keeps (None: the scalar does not fit, it stays text)."""
 _MAYBE_TYPED = frozenset("0123456789+-.~nNtTfF")
 """First characters of plain scalars that may be something other than a string."""
 _ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s\]},]")
@@ -201,10 +208,19 @@ class _Converter:
 
 
 def _resolve(node: yaml.ScalarNode) -> ScalarValue:
-    """YAML 1.2 core schema for plain scalars; quoted and block scalars are strings."""
+    """YAML 1.2 core schema for plain scalars; quoted and block scalars are strings; an
+    explicit core tag (``!!int 0xff``) types its scalar as GitHub's reader does (255)."""
     value: str = node.value
+    if (fits := _TAGGED.get(node.tag)) is not None:
+        kept = fits(_typed(value))
+        return value if kept is None else kept
     if node.style or node.tag != _STR_TAG or (value and value[0] not in _MAYBE_TYPED):
         return value
+    return _typed(value)
+
+
+def _typed(value: str) -> ScalarValue:
+    """``value`` read by the YAML 1.2 core schema."""
     if value in ("", "~", "null", "Null", "NULL"):
         return None
     if value in ("true", "True", "TRUE"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from runner.expr import JOB_IF_FUNCTIONS
 from runner.workflow import availability
 from runner.workflow.model import Concurrency, Job, RunDefaults, Strategy
 from runner.workflow.read_container import read_container, read_services
@@ -70,7 +71,7 @@ def read_job(r: Reader, key: Scalar, node: Node) -> Job | None:
         id=job_id,
         name=r.optional_text(body.get("name"), names, "name"),
         needs=_needs(r, body.get("needs")),
-        condition=r.condition(c, availability.JOB_IF, "if") if (c := body.get("if")) is not None else None,
+        condition=r.condition(c, availability.JOB_IF, "if", functions=JOB_IF_FUNCTIONS) if (c := body.get("if")) is not None else None,
         runs_on=runs_on,
         strategy=read_strategy(r, s) if (s := body.get("strategy")) is not None else None,
         container=read_container(r, c) if (c := body.get("container")) is not None else None,
@@ -78,8 +79,8 @@ def read_job(r: Reader, key: Scalar, node: Node) -> Job | None:
         outputs=r.texts(o, availability.JOB_OUTPUTS, "outputs") if (o := body.get("outputs")) is not None else {},
         env=r.env(e, availability.JOB_ENV, availability.JOB_ENV, "env") if (e := body.get("env")) is not None else {},
         defaults=read_job_defaults(r, d) if (d := body.get("defaults")) is not None else RunDefaults(),
-        timeout_minutes=r.minutes(body.get("timeout-minutes"), names, "timeout-minutes") or 360,
-        cancel_timeout_minutes=r.minutes(body.get("cancel-timeout-minutes"), names, "cancel-timeout-minutes"),
+        timeout_minutes=r.timeout(body.get("timeout-minutes"), names, "timeout-minutes") or 360,
+        cancel_timeout_minutes=r.timeout(body.get("cancel-timeout-minutes"), names, "cancel-timeout-minutes"),
         continue_on_error=r.flag(body.get("continue-on-error"), names, "continue-on-error", default=False),
         concurrency=read_concurrency(r, c, names) if (c := body.get("concurrency")) is not None else None,
         environment=_environment(r, e) if (e := body.get("environment")) is not None else None,

@@ -92,7 +92,7 @@ def _step(r: Reader, node: Node, index: int, where: str, ids: dict[str, Node]) -
         with_=r.env(with_node, names, names, "with") if (with_node := body.get("with")) is not None else {},
         env=r.env(env_node, names, names, "env") if (env_node := body.get("env")) is not None else {},
         continue_on_error=r.flag(body.get("continue-on-error"), names, "continue-on-error", default=False),
-        timeout_minutes=r.minutes(body.get("timeout-minutes"), names, "timeout-minutes"),
+        timeout_minutes=r.timeout(body.get("timeout-minutes"), names, "timeout-minutes"),
         background=_background(r, body.get("background")),
         mark=body.mark,
     )

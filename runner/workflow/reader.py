@@ -7,12 +7,13 @@ diagnostic for whatever is wrong, so one pass reports all errors of the file.
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from functools import lru_cache
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from runner.errors import Diagnostic, ExpressionError, Mark
-from runner.expr import Template, parse_condition
+from runner.expr import Function, Template, parse_condition
 from runner.workflow.suggest import closest
 from runner.workflow.text import Condition, Text, Tree, is_insert
 from runner.workflow.tree import Map, Node, Scalar, Seq, kind_name
@@ -182,14 +183,17 @@ class Reader:
                 out[key.text] = text
         return out
 
-    def condition(self, node: Node, names: Collection[str], where: str) -> Condition | None:
-        """An ``if:`` value (with or without ``${{ }}``)."""
+    def condition(
+        self, node: Node, names: Collection[str], where: str, *, functions: Mapping[str, Function] | None = None
+    ) -> Condition | None:
+        """An ``if:`` value (with or without ``${{ }}``); ``functions``: those of this place
+        that differ from the built-ins (a job's ``success('build')``)."""
         if not isinstance(node, Scalar):
             self.error(node, f"'{where}' must be a string or boolean, not {kind_name(node)}")
             return None
         source = node.text
         try:
-            expression = parse_condition(source, names=names)
+            expression = parse_condition(source, names=names, functions=functions)
         except ExpressionError as exc:
             self.error(self.mark_in(node, exc.offset or 0), f"expression: {exc.message}")
             return None
@@ -220,6 +224,19 @@ class Reader:
             return self.scalar_text(node, names)
         self.error(node, f"'{where}' must be a {unit} or an expression, not {kind_name(node)}")
         return None
+
+    def timeout(self, node: Node | None, names: Collection[str], where: str) -> Tree:
+        """``timeout-minutes``: a number of minutes, or an expression that gives one.
+
+        GitHub's parser takes any number here (its own tests read ``-999…`` as -Infinity);
+        a timeout of zero or less, or an infinite one, sets none, as the runner does
+        (``if (timeoutMinutes > 0)``): None.
+        """
+        if node is None:
+            return None
+        if isinstance(node, Scalar) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+            return node.value if 0 < node.value < math.inf else None
+        return self.minutes(node, names, where)
 
     def tree(self, node: Node, names: Collection[str]) -> Tree:
         """A free-form value, its strings parsed as :class:`Text`."""

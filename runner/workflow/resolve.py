@@ -8,6 +8,7 @@ and types the place needs and a wrong one is an error at the expression's positi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
@@ -128,22 +129,40 @@ def resolve_flag(value: Tree, contexts: Mapping[str, Value], where: str, *, hash
 
 
 def resolve_number(value: Tree, contexts: Mapping[str, Value], where: str, *, hash_files: HashFiles | None = None) -> float | None:
-    """``timeout-minutes`` or ``max-parallel``: a positive number, or an expression that
-    must give one (or a string of one); None when not given."""
+    """``max-parallel``: a positive number, or an expression that must give one (or a
+    string of one); None when not given."""
     if not isinstance(value, Text):  # a literal, checked at load
         return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
     result = value.evaluate(contexts, hash_files=hash_files)
-    number: float | None = None
-    if isinstance(result, (int, float)) and not isinstance(result, bool):
-        number = float(result)
-    elif isinstance(result, str):
-        try:
-            number = float(result)
-        except ValueError:
-            number = None
+    number = _number(result)
     if number is None or not number > 0:
         raise _misfit(value, result, f"'{where}' must be a positive number")
     return number
+
+
+def resolve_timeout(value: Tree, contexts: Mapping[str, Value], where: str, *, hash_files: HashFiles | None = None) -> float | None:
+    """``timeout-minutes``: a number of minutes, or an expression that must give one (or a
+    string of one); None when not given, or when zero or less or infinite, as GitHub's
+    runner sets no timeout then."""
+    if not isinstance(value, Text):  # a literal, checked (and such values made None) at load
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    result = value.evaluate(contexts, hash_files=hash_files)
+    number = _number(result)
+    if number is None or math.isnan(number):
+        raise _misfit(value, result, f"'{where}' must be a number of minutes")
+    return number if 0 < number < math.inf else None
+
+
+def _number(result: Value) -> float | None:
+    """A number, or the number a string spells; None for anything else."""
+    if isinstance(result, (int, float)) and not isinstance(result, bool):
+        return float(result)
+    if isinstance(result, str):
+        try:
+            return float(result)
+        except ValueError:
+            return None
+    return None
 
 
 def resolve_runs_on(value: Tree, contexts: Mapping[str, Value], mark: Mark) -> list[str]:

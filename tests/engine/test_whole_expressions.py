@@ -63,7 +63,7 @@ async def test_wrong_shapes_fail_their_job_or_step_at_the_expression(tmp_path: P
     assert [s.conclusion for s in seen.steps("steps")] == [Conclusion.FAILURE] * 3
     log = seen.log("steps")
     assert "ci.yml:20:15: the value of 'with' does not fit: 'with.a' must be a string, not a mapping" in log
-    assert "ci.yml:22:26: 'timeout-minutes' must be a positive number, not 'soon'" in log
+    assert "ci.yml:22:26: 'timeout-minutes' must be a number of minutes, not 'soon'" in log
     assert "ci.yml:25:14: the value of 'env' does not fit: 'env' must be a mapping, not a string" in log
     assert seen.finished("fine").conclusion == Conclusion.SUCCESS
     assert {seen.finished(key).conclusion for key in ("runs-on-null", "runs-on-lists")} == {Conclusion.FAILURE}

@@ -19,12 +19,12 @@ from runner.workflow.resolve import (
     resolve_container,
     resolve_defaults,
     resolve_flag,
-    resolve_number,
     resolve_runs_on,
     resolve_services,
     resolve_strategy,
     resolve_text_list,
     resolve_texts,
+    resolve_timeout,
 )
 from runner.workflow.text import Text
 
@@ -161,8 +161,8 @@ def test_each_part_of_a_written_container_may_be_one_expression() -> None:
         ),
         pytest.param(
             "timeout-minutes: ${{ 'soon' }}\nsteps: [{run: x}]\n",
-            lambda a: resolve_number(a.timeout_minutes, CONTEXTS, "timeout-minutes"),
-            "w.yml:5:22: 'timeout-minutes' must be a positive number, not 'soon'",
+            lambda a: resolve_timeout(a.timeout_minutes, CONTEXTS, "timeout-minutes"),
+            "w.yml:5:22: 'timeout-minutes' must be a number of minutes, not 'soon'",
             id="timeout-string",
         ),
         pytest.param(
@@ -179,9 +179,16 @@ def test_a_value_of_the_wrong_shape_is_an_error_at_the_expression(body: str, res
     assert str(caught.value) == message
 
 
+@pytest.mark.parametrize(("given", "minutes"), [("0", None), ("-5", None), ("'Infinity'", None), ("'1.5'", 1.5)])
+def test_a_timeout_of_zero_or_less_or_infinite_sets_none(given: str, minutes: float | None) -> None:
+    a = job("timeout-minutes: ${{ " + given + " }}\nsteps: [{run: x, timeout-minutes: 0}]\n")
+    assert resolve_timeout(a.timeout_minutes, CONTEXTS, "timeout-minutes") == minutes
+    assert a.steps[0].timeout_minutes is None
+
+
 def test_numbers_and_flags_from_expressions() -> None:
     a = job("timeout-minutes: ${{ fromJSON('2') }}\ncontinue-on-error: ${{ 'true' }}\nsteps: [{run: x}]\n")
-    assert resolve_number(a.timeout_minutes, CONTEXTS, "timeout-minutes") == 2
+    assert resolve_timeout(a.timeout_minutes, CONTEXTS, "timeout-minutes") == 2
     assert resolve_flag(a.continue_on_error, CONTEXTS, "continue-on-error") is True
 
 

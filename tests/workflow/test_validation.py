@@ -8,6 +8,8 @@ import pytest
 
 from runner.workflow import check
 from runner.workflow.loader import load_text
+from runner.expr import Status, Value
+from runner.workflow.text import Text
 
 HEAD = "on: push\njobs:\n"
 
@@ -178,6 +180,34 @@ def test_on_key_stays_a_string_and_yes_is_not_true() -> None:
     assert [workflow.env[k].source for k in "ABC"] == ["yes", "3.1", "16"]
 
 
+def test_a_jobs_if_may_name_the_needed_jobs_its_status_functions_look_at() -> None:
+    """GitHub's schema gives a job's if success(0,MAX) and failure(0,MAX), a step's if
+    success(0,0); its reader tests (testdata/reader/job-if.yml) take success('build', 'build2')."""
+    text = job("a: {runs-on: x, steps: [{run: x}]}\nb: {runs-on: x, steps: [{run: x}]}\n"
+               "c:\n  needs: [a, b]\n  if: success('a') && failure('B')\n  runs-on: x\n  steps: [{run: x}]\n")
+    workflow, found = check(load_text(text, "w.yml"), "w.yml")
+    assert workflow is not None and not found, [str(d) for d in found]
+    condition = workflow.jobs["c"].condition
+    assert condition is not None
+    needs: dict[str, Value] = {"a": {"result": "success"}, "b": {"result": "failure"}}
+    assert condition.holds({"needs": needs}, status=Status(job="failure"))
+    assert not condition.holds({"needs": {**needs, "a": {"result": "skipped"}}}, status=Status(job="failure"))
+    assert not condition.holds({"needs": needs}, status=Status(job="failure", is_cancelled=True))
+    step = diagnostics(job("a:\n  runs-on: x\n  steps:\n    - run: x\n      if: success('a')\n"))
+    assert step == ["w.yml:7:13: error: expression: Too many parameters supplied: 'success'. Located at position 1 within expression: success('a')"]
+
+
+def test_an_explicit_core_tag_types_its_scalar() -> None:
+    """As GitHub's reader does (actions/languageservices testdata/reader/yaml-schema-int.yml)."""
+    text = "on: push\njobs:\n  a:\n    runs-on: x\n    strategy:\n      matrix:\n        v: [!!int 0xff, !!int 0o10, !<tag:yaml.org,2002:int> +1, !!float 2, !!bool true, !!int nope, 0755]\n    steps: [{run: x}]\n"
+    workflow, found = check(load_text(text, "w.yml"), "w.yml")
+    assert workflow is not None, found
+    strategy = workflow.jobs["a"].strategy
+    assert strategy is not None and isinstance(strategy.matrix, dict)
+    values = [v.source if isinstance(v, Text) else v for v in strategy.matrix["v"]]
+    assert values == [255, 8, 1, 2.0, True, "nope", 755]
+
+
 def test_valid_workflow_has_no_diagnostics() -> None:
     text = """
     name: ci
@@ -259,6 +289,17 @@ ACCEPTED = [
         id="settings-of-an-event-that-takes-none",
     ),
 ]
+
+
+def test_a_timeout_of_any_number_is_accepted_and_zero_or_less_sets_none() -> None:
+    """GitHub's parser takes any number (its own tests read -999… as -Infinity); the runner
+    then sets no step timeout for one of zero or less, and a job keeps the default."""
+    text = job("a:\n  runs-on: x\n  timeout-minutes: 0\n  cancel-timeout-minutes: -1\n  steps:\n    - run: x\n      timeout-minutes: -5\n    - run: y\n      timeout-minutes: .inf\n")
+    workflow, found = check(load_text(textwrap.dedent(text), "w.yml"), "w.yml")
+    assert workflow is not None and found == (), [str(d) for d in found]
+    a = workflow.jobs["a"]
+    assert (a.timeout_minutes, a.cancel_timeout_minutes) == (360, None)
+    assert [step.timeout_minutes for step in a.steps] == [None, None]
 """Workflows GitHub runs that an earlier baton refused (found on real repositories)."""
 
 JOB_TAIL = "jobs:\n  a:\n    runs-on: ubuntu-latest\n    steps: [{run: echo hi}]\n"
