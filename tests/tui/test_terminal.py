@@ -8,13 +8,13 @@ import shutil
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import require
+from tests.tui.tmux import Terminal
 
 QUICK = """
 name: quick
@@ -37,49 +37,6 @@ jobs:
           i=0
           while [ $i -lt 3000 ]; do echo "line $i"; i=$((i+1)); sleep 0.02; done
 """
-
-
-class Terminal:
-    """A private tmux server with one window running a command."""
-
-    def __init__(self, command: str, env: dict[str, str]) -> None:
-        self.socket = f"baton-test-{uuid.uuid4().hex[:8]}"
-        exports = " ".join(f"{k}={shlex_quote(v)}" for k, v in env.items())
-        self._tmux("new-session", "-d", "-x", "160", "-y", "45", f"env {exports} {command}")
-
-    def _tmux(self, *args: str) -> str:
-        return subprocess.run(["tmux", "-L", self.socket, *args], check=True, capture_output=True, text=True).stdout
-
-    def screen(self) -> str:
-        """What the window shows now."""
-        return self._tmux("capture-pane", "-p")
-
-    def keys(self, *keys: str) -> None:
-        """Type keys (tmux key names: Enter, Escape, …)."""
-        for key in keys:
-            self._tmux("send-keys", key)
-            time.sleep(0.15)  # one key at a time: an Escape followed at once by a letter reads as Alt+letter
-
-    def wait_for(self, holds: Callable[[str], bool], seconds: float, what: str) -> str:
-        """The screen, once ``holds`` is true of it."""
-        deadline = time.monotonic() + seconds
-        shown = ""
-        while time.monotonic() < deadline:
-            shown = self.screen()
-            if holds(shown):
-                return shown
-            time.sleep(0.1)
-        raise AssertionError(f"the dashboard never showed {what}; it shows:\n{shown}")
-
-    def close(self) -> None:
-        """Stop the tmux server (and what runs in it)."""
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
-
-
-def shlex_quote(text: str) -> str:
-    import shlex
-
-    return shlex.quote(text)
 
 
 @pytest.fixture
