@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import stat
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,14 +38,14 @@ def locked(path: Path, *, is_shared: bool = False) -> Iterator[None]:
 def aside(folder: Path, prefix: str) -> Path:
     """A fresh, private folder under ``folder`` whose name starts with ``prefix``."""
     folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER)
-    path = folder / f"{prefix}{uuid.uuid4().hex}"
+    path = folder / f"{prefix}{os.urandom(16).hex()}"
     path.mkdir(mode=PRIVATE_FOLDER)
     return path
 
 
 def write_json(path: Path, data: dict[str, Value]) -> None:
     """Replace ``path`` with ``data`` as JSON, atomically (a reader sees the old or the new)."""
-    scratch = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    scratch = path.with_name(f".{path.name}.{os.urandom(16).hex()}")
     scratch.write_text(json.dumps(data, indent=1, sort_keys=True))
     os.replace(scratch, path)
 
@@ -63,7 +62,7 @@ def read_json(path: Path) -> dict[str, Value] | None:
 def remove_aside(path: Path, trash: Path) -> None:
     """Remove ``path``: renamed under ``trash`` at once (readers no longer find it), then deleted."""
     trash.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER)
-    target = trash / uuid.uuid4().hex
+    target = trash / os.urandom(16).hex()
     try:
         os.rename(path, target)
     except FileNotFoundError:

@@ -14,7 +14,6 @@ import hashlib
 import os
 import shutil
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -131,7 +130,7 @@ class CacheStore:
                     return None, []
                 evicted = self._evict(entries, size)
                 (self.root / "entries").mkdir(exist_ok=True, mode=0o700)
-                final = self.root / "entries" / uuid.uuid4().hex
+                final = self.root / "entries" / os.urandom(16).hex()
                 os.rename(staging, final)
         finally:
             shutil.rmtree(staging, ignore_errors=True)

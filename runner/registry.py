@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Collection, Mapping
 from functools import cache
-from importlib.metadata import EntryPoint, entry_points
-
 import pluggy
 
 from runner import hooks
 from runner.api import API_VERSION, Executor, ExecutorClass, NativeAction, NotifierClass
 from runner.errors import ConfigError
 from runner.expr import Value
+from runner.plugin_entries import PluginEntry, entry_points
 
 ENTRY_POINT_GROUP = "baton"
 
@@ -42,7 +41,7 @@ def _manager(disabled: frozenset[str]) -> pluggy.PluginManager:
 
 
 @cache
-def _installed() -> tuple[EntryPoint, ...]:
+def _installed() -> tuple[PluginEntry, ...]:
     # Finding entry points reads the metadata of every installed distribution (a few ms
     # each time); what is installed does not change while this process runs.
     return tuple(entry_points(group=ENTRY_POINT_GROUP))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import logging
 import posixpath
 import tempfile
 import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -19,13 +21,12 @@ from runner.engine.placement import Target
 from runner.engine.prewarm import WarmSession
 from runner.engine.request import JobResult, RunRequest
 from runner.engine.job_state import JobScope, JobState
-from runner.engine.job_steps import run_steps
 from runner.errors import BatonError, internal_failure, is_infrastructure_failure
 from runner.events import Annotation, EventBus, JobFinished, JobQueued, JobRetrying, JobStarted
 from runner.expr import Value, to_display_string
 from runner.plan import Leg
 from runner.status import Conclusion
-from runner.workflow.model import Container, Job
+from runner.workflow.model import Container, Job, Step
 from runner.workflow.resolve import (
     resolve_container,
     resolve_flag,
@@ -41,6 +42,19 @@ _KNOWN_EARLY = frozenset({"github", "matrix", "vars", "inputs", "secrets"})
 """Contexts whose values are the same before a job's needs finish as after."""
 
 _log = logging.getLogger("baton.engine")
+
+
+RunSteps = Callable[[JobScope, Sequence[Step]], Awaitable[JobState]]
+"""``runner.engine.job_steps.run_steps``: a job's steps, in its session."""
+
+
+async def _step_machinery() -> RunSteps:
+    """:data:`RunSteps`, its modules (steps, actions, workflow commands, background steps: a
+    tenth of a run's imports) loaded on a worker thread while the job's session opens, which
+    mostly waits (a container's start takes 0.2 s), rather than before it."""
+    module = await asyncio.to_thread(importlib.import_module, "runner.engine.job_steps")
+    run_steps: RunSteps = module.run_steps
+    return run_steps
 
 
 class JobRunner:
@@ -149,6 +163,7 @@ class JobRunner:
                     spec = replace(spec, host=target.host)
                 host = target.host
                 opened = warm.lease() if warm is not None and warm.spec == spec else executor.session(spec)
+                machinery = asyncio.ensure_future(_step_machinery())
                 try:
                     async with asyncio.timeout(timeout):
                         async with opened as session:
@@ -156,9 +171,12 @@ class JobRunner:
                                 JobStarted(run_id=req.run_id, job_key=leg.key, executor=target.describe(), at=time.time())
                             )
                             scope = self._scope(leg, contexts, session, await self._write_event(session), attempt)
+                            run_steps = await machinery
                             state = await run_steps(scope, job.steps)
                 except TimeoutError:
                     return self.finish(leg, Conclusion.FAILURE, {}, reason=f"the job timed out after {minutes:g} minutes")
+                finally:
+                    machinery.cancel()  # a session that did not open: the import goes on in its thread
         except BatonError as exc:
             if is_infrastructure_failure(exc):
                 return _Broken(reason=self.masker.mask(str(exc)), host=host)

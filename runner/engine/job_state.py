@@ -5,9 +5,9 @@ context, the status), and what one step leaves (:class:`StepResult`)."""
 from __future__ import annotations
 
 import asyncio
+import os
 import posixpath
 from collections.abc import Callable, Sequence
-import uuid
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
@@ -100,7 +100,7 @@ class StepIdentity:
     @classmethod
     def create(cls, action: str, temp: str) -> StepIdentity:
         """Fresh, unique command-file paths under the session's temp folder."""
-        tag = uuid.uuid4().hex
+        tag = os.urandom(16).hex()
         folder = posixpath.join(temp, "_runner_file_commands")
         return cls(action=action, files={kind: posixpath.join(folder, f"{kind}_{tag}") for kind in _COMMAND_FILES})
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import posixpath
-import uuid
 from dataclasses import replace
 
 from runner.api import Command
@@ -55,7 +55,7 @@ async def run_script(
     """Write the script and empty command files, run it, read the files back."""
     session = scope.session
     spec = shell_for(shell)
-    script_path = posixpath.join(session.temp, f"{uuid.uuid4().hex}{spec.extension}")
+    script_path = posixpath.join(session.temp, f"{os.urandom(16).hex()}{spec.extension}")
     cwd = session.workspace if not workdir else posixpath.join(session.workspace, workdir)
     command = with_command_files(
         Command(

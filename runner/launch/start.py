@@ -14,6 +14,7 @@ from runner.launch.runtime import Runtime, collect_garbage
 from runner.source.action_cache import ACTIONS_FOLDER, GitActionFetcher
 from runner.source.snapshot import new_snapshot_folder, snapshot_commit, snapshot_worktree
 from runner.errors import BatonError
+from runner.events import JobFinished, JobStarted
 from runner.status import Conclusion, RunId
 from runner.store import Store
 from runner.store.starts import NewRun, begin_runs, finish_unstarted
@@ -44,9 +45,14 @@ async def start_runs(
     await asyncio.to_thread(_begin, runtime.home, new_runs(launch, runs))
     # Garbage collection runs beside the runs, not before them: what it removes belongs to
     # processes that died, never to these runs (recorded active just above, their owner
-    # alive), so their containers start while it sweeps.
+    # alive). It waits until one of their jobs has its session (or ended): a short run's
+    # time is mostly its first container's start, which the sweep must not slow.
     source = new_snapshot_folder()
-    sweep = asyncio.create_task(_collect_garbage(runtime), name="baton gc")
+    begun = asyncio.Event()
+    unsubscribe = runtime.bus.subscribe(
+        lambda event: begun.set() if isinstance(event, (JobStarted, JobFinished)) and event.run_id in ids else None
+    )
+    sweep = asyncio.create_task(_collect_garbage(runtime, begun), name="baton gc")
     try:
         try:
             await _settle(asyncio.create_task(asyncio.to_thread(_snapshot, launch, runs, source)))
@@ -61,6 +67,8 @@ async def start_runs(
         ended = iter(await _run_all(runtime, requests) if requests else ())
         return tuple(Conclusion.CANCELLED if run.run_id in unstarted else next(ended) for run in runs)
     finally:
+        begun.set()
+        unsubscribe()
         try:
             await _settle(sweep)
         finally:
@@ -99,9 +107,11 @@ def _finish(home: Path, run_ids: Sequence[RunId], conclusion: Conclusion) -> Non
         finish_unstarted(store, run_ids, conclusion)
 
 
-async def _collect_garbage(runtime: Runtime) -> None:
-    """:func:`collect_garbage`, its failure told through ``runtime.notify``: the runs beside
-    it do not depend on it, and the next run's sweep tries again."""
+async def _collect_garbage(runtime: Runtime, begun: asyncio.Event) -> None:
+    """:func:`collect_garbage` once ``begun`` is set, its failure told through
+    ``runtime.notify``: the runs beside it do not depend on it, and the next run's sweep
+    tries again."""
+    await begun.wait()
     try:
         await collect_garbage(runtime)
     except BatonError as exc:

@@ -19,7 +19,6 @@ import re
 import shutil
 import subprocess
 import tempfile
-import uuid
 from pathlib import Path
 
 from runner.confinement import is_inside
@@ -170,7 +169,7 @@ def _read_ref(folder: Path, ref: ActionRef) -> str:
 def _write_ref(folder: Path, ref: str, commit: str) -> None:
     path = _ref_file(folder, ref)
     path.parent.mkdir(parents=True, exist_ok=True)
-    aside = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    aside = path.with_name(f".{path.name}.{os.urandom(16).hex()}")
     aside.write_text(commit + "\n")
     os.replace(aside, path)
 

@@ -97,6 +97,9 @@ class DockerExecutor:
             if self._client is None:
                 from plugins.executors.docker.engine import connect
                 from plugins.executors.runner_machine import runner_arch
+                # what a session needs, loaded with the client: a job's session then
+                # spends its first moments on the engine, not on imports
+                import plugins.executors.docker.launch  # noqa: F401
 
                 client, arch = connect()
                 self._arch = runner_arch(arch)

@@ -6,12 +6,12 @@ an object whose creation was interrupted is found and removed.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from plugins.executors.docker.api import Engine
+from plugins.executors.docker.api import Engine, NotFound
 from plugins.executors.processes.completion import to_completion
 from plugins.executors.docker.engine import ensure_image, job_labels, translated
 from plugins.executors.docker.leftovers import remove_labelled
@@ -49,8 +49,10 @@ async def docker_session(client: Engine, job: JobSpec, settings: ExecutorSetting
     container: str | None = None
     try:
         folder = JobFolder.create(settings.host_dir, job, is_shared=True)  # quick: a few mkdirs
-        await in_thread(ensure_image, client, spec.image, pull=job.pull,
-                                username=spec.username, password=spec.password)
+        # Without services to start first, the job container's create says whether the image is here.
+        if job.pull == "always" or job.services:
+            await in_thread(ensure_image, client, spec.image, pull=job.pull,
+                            username=spec.username, password=spec.password)
         network = None
         services: dict[str, ServiceInfo] = {}
         if job.services:
@@ -89,14 +91,26 @@ async def _start_job_container(client: Engine, job: JobSpec, spec: ContainerSpec
     fields.config.pop("Entrypoint", None)  # the container must stay up: steps are execs
     chosen = options.values.get("--network")
     labels = job_labels(job)
-    with translated(f"starting the job container ({spec.image})"):
-        container = await create_container(
+
+    def create() -> Awaitable[str]:
+        return create_container(
             client, spec, options, fields, labels=labels, env=container_env(options, spec),
             binds=[*mounts(folder), *node_mount(job)],
             name=name, entrypoint=KEEP_ALIVE, command=[],
             working_dir=fields.config.get("WorkingDir", str(WORK / folder.workspace.relative_to(folder.work))),
             network=chosen or network,
         )
+
+    with translated(f"starting the job container ({spec.image})"):
+        try:
+            container = await create()
+        except NotFound as exc:
+            if not exc.message.startswith("No such image"):
+                raise
+            # not here: the pull policy decides (one request fewer for the usual case, an image that is)
+            await in_thread(ensure_image, client, spec.image, pull=job.pull,
+                            username=spec.username, password=spec.password)
+            container = await create()
         if chosen and network and chosen not in _OWN_NETWORKS and not chosen.startswith("container:"):
             await thread_to_completion(client.post, f"/networks/{network}/connect", body={"Container": container})
         await thread_to_completion(client.post, f"/containers/{container}/start")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import platform
 from collections.abc import AsyncIterator, Collection, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -49,12 +48,12 @@ FALLBACK_PATH = "/usr/local/bin:/usr/bin:/bin"
 
 def host_os() -> str:
     """``RUNNER_OS`` for this machine."""
-    return runner_os(platform.system())
+    return runner_os(os.uname().sysname)
 
 
 def host_arch() -> str:
     """``RUNNER_ARCH`` for this machine."""
-    return runner_arch(platform.machine())
+    return runner_arch(os.uname().machine)
 
 
 def base_env() -> dict[str, str]:

@@ -21,7 +21,7 @@ Why the environment and not something else:
   have neither, and containers usually cannot write theirs.
 
 The value names the job, its run and the baton process running it
-(``baton_<uuid>@<run id>@<owner>``), so when that process died (kill -9) what its jobs
+(``baton_<32 random hex digits>@<run id>@<owner>``), so when that process died (kill -9) what its jobs
 left running is found by :func:`orphans` and stopped by the next ``baton gc`` or
 service start, as the job folders are.
 
@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import os
 import signal
-import uuid
 from collections.abc import Collection
 
 from plugins.executors.processes import process_tree, stopping
@@ -48,7 +47,7 @@ VARIABLE = "RUNNER_TRACKING_ID"
 
 def new_tracking_id(run_id: str) -> str:
     """A fresh value for one job's :data:`VARIABLE`: the job, its run, this process."""
-    return f"baton_{uuid.uuid4().hex}@{run_id}@{owner_token()}"
+    return f"baton_{os.urandom(16).hex()}@{run_id}@{owner_token()}"
 
 
 def orphans(active_runs: Collection[str]) -> list[tuple[ProcessInfo, str]]:

@@ -13,9 +13,9 @@ read). A random token on stdout marks where the step's own output ends.
 from __future__ import annotations
 
 import base64
+import os
 import re
 import shlex
-import uuid
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -39,7 +39,7 @@ class StepScript:
 def step_script(*, argv: Sequence[str], env: Mapping[str, str], path: Sequence[str], cwd: str,
                 files: Mapping[str, bytes], scripts: Collection[str], collect: Sequence[str]) -> StepScript:
     """The script that runs one command (all paths absolute, as the host sees them)."""
-    token = f"::baton-end-{uuid.uuid4().hex}::"
+    token = f"::baton-end-{os.urandom(16).hex()}::"
     # Without SSH_CLIENT, bash does not read ~/.bashrc as it does for commands sshd runs:
     # steps get a plain non-login shell, as on the other executors.
     lines = ["umask 077", "set -C", "unset SSH_CLIENT SSH2_CLIENT SSH_CONNECTION"]

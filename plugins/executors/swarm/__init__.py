@@ -12,11 +12,11 @@ from collections.abc import AsyncIterator, Collection, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
-from plugins.executors.swarm.settings import SwarmSettings
 from runner.api import ExecutorClass, JobSpec, Session, Value, hookimpl, is_owner_alive
 
 if TYPE_CHECKING:
     from plugins.executors.swarm.engines import Engines
+    from plugins.executors.swarm.settings import SwarmSettings
 
 
 class SwarmExecutor:
@@ -25,7 +25,9 @@ class SwarmExecutor:
     name = "swarm"
 
     def __init__(self, options: Mapping[str, Value]) -> None:
-        self.settings = SwarmSettings.from_options(options)
+        from plugins.executors.swarm.settings import SwarmSettings  # here: every run loads the plugin
+
+        self.settings: SwarmSettings = SwarmSettings.from_options(options)
         """The options, validated."""
         self._lock = threading.Lock()
         self._engines: Engines | None = None
