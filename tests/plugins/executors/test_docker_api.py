@@ -215,3 +215,68 @@ def test_ssh_says_why_it_cannot_reach_the_engine(sshd: Any, tmp_path: Path, monk
     with pytest.raises(Unreachable) as caught:
         Engine(parse_address(f"ssh://nobody-{os.getpid()}@{server.host}:{server.port}")).get("/_ping")
     assert "Host key verification failed" in caught.value.message or "Permission denied" in caught.value.message
+
+
+def _answered(*answers: bytes) -> tuple[Any, list[bytes]]:
+    """A wire connection whose other end (a socket pair) sends ``answers`` and records requests."""
+    import socket
+
+    from plugins.executors.docker.api.wire import Connection
+
+    ours, theirs = socket.socketpair()
+    received: list[bytes] = []
+
+    def serve() -> None:
+        for answer in answers:
+            received.append(theirs.recv(65536))
+            theirs.sendall(answer)
+        theirs.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return Connection(lambda timeout: ours, 5), received
+
+
+def test_the_wire_reads_lengths_chunks_and_bodies_that_end_with_the_connection() -> None:
+    connection, received = _answered(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"a\": true}",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n7\r\n, world\r\n0\r\nX-Trailer: t\r\n\r\n",
+        b"HTTP/1.1 204 No Content\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\n\r\nraw bytes until the end",
+    )
+    answers = []
+    for method, target, body in (("GET", "/a", None), ("POST", "/b", b"{}"), ("DELETE", "/c", None), ("POST", "/d", None)):
+        connection.request(method, target, body, {"Host": "docker"})
+        response = connection.getresponse()
+        answers.append((response.status, response.read(), response.will_close, response.getheader("content-type")))
+    assert answers == [
+        (200, b'{"a": true}', False, "application/json"),
+        (200, b"hello, world", False, None),
+        (204, b"", False, None),
+        (200, b"raw bytes until the end", True, "application/vnd.docker.raw-stream"),
+    ]
+    assert received[1] == b"POST /b HTTP/1.1\r\nHost: docker\r\nContent-Length: 2\r\n\r\n{}"
+    assert received[3].endswith(b"Content-Length: 0\r\n\r\n")  # a POST without a body says so
+
+
+@pytest.mark.parametrize("answer", [
+    b"SSH-2.0-OpenSSH_9.2\r\n",
+    b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nContent-Length: many\r\n\r\n",
+])
+def test_the_wire_refuses_what_is_not_http(answer: bytes) -> None:
+    from plugins.executors.docker.api.wire import WireError
+
+    connection, _ = _answered(answer)
+    connection.request("GET", "/_ping", None, {"Host": "docker"})
+    with pytest.raises(WireError):
+        connection.getresponse()
+
+
+def test_an_answer_cut_off_is_an_error_not_a_short_body() -> None:
+    from plugins.executors.docker.api.wire import WireError
+
+    connection, _ = _answered(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this")
+    connection.request("GET", "/x", None, {"Host": "docker"})
+    response = connection.getresponse()
+    with pytest.raises(WireError, match="ended inside an answer"):
+        response.read()

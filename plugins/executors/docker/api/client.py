@@ -1,23 +1,22 @@
 """A client of the Docker Engine API: JSON requests and streamed answers over HTTP/1.1.
 
 baton speaks the engine's documented REST API itself (``/containers/create``,
-``/exec/{id}/start``, …) over the standard library's ``http.client``: one keep-alive
-connection per thread at a time, taken from a small pool, so many steps stream at once
-while short requests reuse open connections. A request costs about a tenth of what a
-general HTTP library spends on it, and nothing heavy is imported.
+``/exec/{id}/start``, …): one keep-alive connection per thread at a time, taken from a
+small pool, so many steps stream at once while short requests reuse open connections. A
+request costs about a tenth of what a general HTTP library spends on it, and nothing heavy
+is imported.
 """
 
 from __future__ import annotations
 
-import http.client
 import json
-import socket
 import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from plugins.executors.docker.api.address import EngineAddress, transport_words
+from plugins.executors.docker.api.wire import Connection, Response, WireError
 
 DEFAULT_TIMEOUT = 120.0
 """Seconds a request may wait for the engine's answer (a stream waits as long as it runs)."""
@@ -59,7 +58,7 @@ class Engine:
         self.address = address
         self.version = version
         """The API version every path is prefixed with (``/v1.41/…``); None: the engine's own."""
-        self._idle: list[_Connection] = []
+        self._idle: list[Connection] = []
         self._lock = threading.Lock()
 
     def get(self, path: str, query: Query | None = None, *, timeout: float | None = DEFAULT_TIMEOUT) -> Any:
@@ -82,7 +81,7 @@ class Engine:
         connection, response = self._send(method, path, query, body, data, headers, timeout)
         try:
             content = response.read()
-        except OSError as exc:
+        except (OSError, WireError) as exc:
             connection.close()
             raise Unreachable(f"the engine at {self.address.url} stopped answering: {exc}") from exc
         if response.will_close:
@@ -117,21 +116,19 @@ class Engine:
 
     def _send(self, method: str, path: str, query: Query | None, body: Any, data: bytes | None,
               headers: Mapping[str, str] | None, timeout: float | None,
-              ) -> tuple[_Connection, http.client.HTTPResponse]:
+              ) -> tuple[Connection, Response]:
         target = self._target(path, query)
         sent_headers = {"Host": "docker", **(headers or {})}
         payload = data
         if body is not None:
             payload = json.dumps(body).encode()
             sent_headers["Content-Type"] = "application/json"
-        if payload is not None:
-            sent_headers["Content-Length"] = str(len(payload))
         for attempt in (1, 2):
             connection, is_reused = self._take(timeout)
             try:
                 connection.request(method, target, body=payload, headers=sent_headers)
                 return connection, connection.getresponse()
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as exc:
+            except (BrokenPipeError, ConnectionResetError) as exc:
                 said = _closed(connection)
                 if is_reused and attempt == 1:
                     continue  # the engine closed an idle connection: a fresh one is asked once
@@ -139,7 +136,7 @@ class Engine:
             except OSError as exc:
                 said = _closed(connection)
                 raise Unreachable(f"the engine at {self.address.url} does not answer: {said or exc}") from exc
-            except http.client.HTTPException as exc:
+            except WireError as exc:
                 connection.close()
                 raise EngineError(f"the engine at {self.address.url} answered garbage: {exc}") from exc
         raise AssertionError("unreachable")
@@ -151,17 +148,15 @@ class Engine:
         words = {key: _query_word(value) for key, value in query.items() if value is not None}
         return f"{prefix}{path}?{urlencode(words)}" if words else prefix + path
 
-    def _take(self, timeout: float | None) -> tuple[_Connection, bool]:
+    def _take(self, timeout: float | None) -> tuple[Connection, bool]:
         with self._lock:
             connection = self._idle.pop() if self._idle else None
         if connection is None:
-            return _Connection(self.address, timeout), False
-        if connection.sock is not None:
-            connection.sock.settimeout(timeout)
-        connection.timeout = timeout
+            return Connection(self.address.open, timeout), False
+        connection.settimeout(timeout)
         return connection, True
 
-    def _keep(self, connection: _Connection) -> None:
+    def _keep(self, connection: Connection) -> None:
         with self._lock:
             if len(self._idle) < _IDLE_KEPT:
                 self._idle.append(connection)
@@ -172,13 +167,12 @@ class Engine:
 class Stream:
     """An answer read as it arrives; iterate for its chunks, close when done (any thread)."""
 
-    def __init__(self, connection: http.client.HTTPConnection, response: http.client.HTTPResponse) -> None:
+    def __init__(self, connection: Connection, response: Response) -> None:
         self._connection = connection
         self._response = response
         self.headers = response.headers
-        """The answer's headers (``X-Docker-Container-Path-Stat`` of an archive, …)."""
-        if connection.sock is not None:
-            connection.sock.settimeout(None)  # a step may be silent for an hour
+        """The answer's headers, lower-case (``x-docker-container-path-stat`` of an archive, …)."""
+        connection.settimeout(None)  # a step may be silent for an hour
 
     def __iter__(self) -> Iterator[bytes]:
         try:
@@ -187,7 +181,7 @@ class Stream:
                 if not chunk:
                     return
                 yield chunk
-        except (OSError, ValueError, http.client.HTTPException) as exc:
+        except (OSError, ValueError, WireError) as exc:
             if self._connection.sock is None:
                 return  # closed by :meth:`close`: the reader just stops
             raise Unreachable(f"the engine's stream broke off: {exc}") from exc
@@ -198,29 +192,10 @@ class Stream:
 
     def close(self) -> None:
         """End the stream; a thread blocked reading it returns."""
-        sock = self._connection.sock
-        if sock is not None:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         self._connection.close()
 
 
-class _Connection(http.client.HTTPConnection):
-    """An HTTP connection over whatever socket the address opens."""
-
-    def __init__(self, address: EngineAddress, timeout: float | None) -> None:
-        super().__init__("docker", timeout=timeout)
-        self._address = address
-        self.transport: socket.socket | None = None
-        """The socket it opened last (kept when ``http.client`` drops it after a failure)."""
-
-    def connect(self) -> None:
-        self.sock = self.transport = self._address.open(self.timeout)
-
-
-def _closed(connection: _Connection) -> str:
+def _closed(connection: Connection) -> str:
     """Close a failed connection; what its transport said (``ssh``'s error), if anything."""
     connection.close()
     if connection.transport is None:
@@ -244,7 +219,7 @@ def _raise_for(status: int, content: bytes) -> None:
         message = str(json.loads(content).get("message") or "")
     except (ValueError, AttributeError):
         message = content.decode(errors="replace").strip()
-    message = message or http.client.responses.get(status, f"status {status}")
+    message = message or f"status {status}"
     raise (NotFound if status == 404 else EngineError)(message, status)
 
 
