@@ -90,3 +90,37 @@ async def test_a_run_of_256_matrix_legs_groups_them_and_stays_usable_when_resize
         await pilot.resize_terminal(80, 24)
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(pilot.app.screen, RunScreen))
+
+
+async def test_the_log_has_a_horizontal_scrollbar_only_for_a_line_wider_than_it_unwrapped(
+    home: Path, recorder: tuple[Recorder, EventBus]
+) -> None:
+    rec, bus = recorder
+    publish(bus, running_run(RID, at=T0))  # a hundred short lines
+    rec.flush()
+    async with make_app(home, first_run=RID).run_test(size=(120, 30)) as pilot:
+        await until(pilot, lambda: isinstance(pilot.app.screen, RunScreen) and pilot.app.screen.job_key == "deploy")
+        view = pilot.app.screen.query_one(LogView)
+        await until(pilot, lambda: view.job_log.row_count == 101 and view.scroll_y == view.max_scroll_y)
+        assert not view.show_horizontal_scrollbar, "every line fits: nothing to scroll sideways"
+        assert view.max_scroll_x == 0
+        await pilot.press("w")
+        assert view.is_wrapped and not view.show_horizontal_scrollbar
+        await pilot.press("w")
+        assert not view.is_wrapped and not view.show_horizontal_scrollbar
+
+        bus.publish(LogLines(run_id=RunId(RID), job_key="deploy", index=0, lines=(LONG,)))
+        rec.flush()
+        await until(pilot, lambda: view.show_horizontal_scrollbar)
+        await until(pilot, lambda: view.scroll_y == view.max_scroll_y)  # still following: the last line above the scrollbar
+        assert view.max_scroll_x == 2 + len(LONG) - view.scrollable_content_region.width, "sideways as far as the long line goes"
+        view.focus()
+        await pilot.press("w")
+        assert not view.show_horizontal_scrollbar, "wrapped: nothing is wider than the view"
+        await until(pilot, lambda: sum("xxxx" in _text(view.render_line(y)) for y in range(view.size.height)) > 1)
+        beside_scrollbar = view.scrollable_content_region.width
+        assert all(len(_text(view.render_line(y))) <= beside_scrollbar for y in range(view.size.height)), \
+            "no wrapped row runs under the vertical scrollbar"
+        await pilot.press("w")
+        assert view.show_horizontal_scrollbar
+        await until(pilot, lambda: sum("xxxx" in _text(view.render_line(y)) for y in range(view.size.height)) == 1)

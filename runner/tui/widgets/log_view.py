@@ -5,7 +5,8 @@ from the files and rendered. New output is indexed on a timer with a byte budget
 tick, so a flood or a huge file never blocks a key press. Scrolling up pauses follow
 and counts new lines; ``End`` resumes. ``/`` searches (``n``/``N`` next/previous),
 ``Enter`` folds a ``##[group]``, ``w`` wraps long lines (scrolling stays by line), ``t``
-shows when each line arrived (and each step started).
+shows when each line arrived (and each step started). Unwrapped, the view scrolls sideways
+as far as the widest row it has shown: no horizontal scrollbar while every row fits.
 """
 
 from __future__ import annotations
@@ -91,6 +92,9 @@ class LogView(ScrollView, can_focus=True):
         """Bumped whenever what rows show changes (folds, search, titles)."""
         self._wrap_key: tuple[int, int, int, int] | None = None
         self._wrap_rows_cache: list[tuple[int, Text]] = []
+        self._widest = 0
+        """Cells of the widest row shown since this log (or the times column) was shown:
+        how far the unwrapped view scrolls sideways (the log's other rows are never read)."""
 
     def show(self, log: JobLog, *, step_times: list[str] | None = None) -> None:
         """Show another job's log (its owner keeps it open) and follow it."""
@@ -101,7 +105,10 @@ class LogView(ScrollView, can_focus=True):
         self._invalidate()
         self.is_following = True
         self.job_log.refresh(BUDGET_BYTES)
+        self._widest = 0
+        self.scroll_x = 0
         self._resize()
+        self._measure()
         self.call_after_refresh(self._to_end)  # once laid out, the end is known
         self._announce()
 
@@ -124,6 +131,7 @@ class LogView(ScrollView, can_focus=True):
             self._to_end()
         else:
             self.unseen += added
+        self._measure()
         self._announce()
         self.refresh()
 
@@ -166,6 +174,7 @@ class LogView(ScrollView, can_focus=True):
             self.cursor = self.job_log.row_of(row.step, row.line)
             self._invalidate()
             self._resize()
+            self._measure()
             self.refresh()
 
     def action_toggle_wrap(self) -> None:
@@ -175,12 +184,16 @@ class LogView(ScrollView, can_focus=True):
         self._resize()
         if self.is_following:
             self._to_end()
+        self._measure()
         self.refresh()
 
     def action_toggle_times(self) -> None:
         """Show or hide when each line arrived and each step started."""
         self.shows_times = not self.shows_times
         self._invalidate()
+        self._widest = 0  # the times column came or went: every row's width changed
+        self._resize()
+        self._measure()
         self.refresh()
 
     def jump_to(self, step: int, line: int | None) -> None:
@@ -199,13 +212,31 @@ class LogView(ScrollView, can_focus=True):
             self._announce()
         top = int(new)
         self.cursor = min(max(self.cursor, top), top + max(0, self.size.height - 1))
+        self._measure()
+
+    def watch_show_horizontal_scrollbar(self) -> None:
+        """The scrollbar takes (or gives back) the bottom row: the end moved."""
+        if self.is_following:
+            self._to_end()
+
+    def watch_show_vertical_scrollbar(self) -> None:
+        """The scrollbar takes (or gives back) the right edge: wrapped rows fill the rest."""
+        if self.is_wrapped:
+            self._resize()
+
+    def on_resize(self) -> None:
+        """Another size: wrapped rows follow the width, and more rows may show."""
+        self._resize()
+        if self.is_following:
+            self._to_end()
+        self._measure()
 
     def render_line(self, y: int) -> Strip:
         """One row on screen."""
         scroll_x, scroll_y = self.scroll_offset
         width = self.size.width
         if self.is_wrapped:
-            placed = self._wrapped_rows(scroll_y, width)
+            placed = self._wrapped_rows(scroll_y, self._text_width())
             if y >= len(placed):
                 return Strip.blank(width, self.rich_style)
             number, text = placed[y]
@@ -240,7 +271,7 @@ class LogView(ScrollView, can_focus=True):
 
     def _wrapped_end(self) -> int:
         """The top row that shows the last rows whole when lines wrap."""
-        rows, top, width = 0, self.job_log.row_count, max(1, self.size.width)
+        rows, top, width = 0, self.job_log.row_count, self._text_width()
         while top > 0 and rows < self.size.height:
             text = self._text(top - 1)
             rows += len(text.wrap(self.app.console, width)) if text is not None else 1
@@ -300,9 +331,27 @@ class LogView(ScrollView, can_focus=True):
 
     def _resize(self) -> None:
         if self.is_wrapped:  # scrolling is by lines: the last one may be the top row
-            self.virtual_size = Size(self.size.width, self.job_log.row_count + max(0, self.size.height - 1))
+            self.virtual_size = Size(self._text_width(), self.job_log.row_count + max(0, self.size.height - 1))
         else:
-            self.virtual_size = Size(4096, self.job_log.row_count)
+            self.virtual_size = Size(self._widest, self.job_log.row_count)
+
+    def _text_width(self) -> int:
+        """Cells a row has beside the vertical scrollbar: what wrapped lines fill."""
+        return max(1, self.scrollable_content_region.width)
+
+    def _measure(self) -> None:
+        """Widen the unwrapped view to the rows on screen, if one is wider than any before."""
+        if self.is_wrapped:
+            return
+        top = int(self.scroll_y)
+        widest = self._widest
+        for number in range(top, min(top + self.size.height, self.job_log.row_count)):
+            text = self._text(number)
+            if text is not None:
+                widest = max(widest, text.cell_len)
+        if widest > self._widest:
+            self._widest = widest
+            self._resize()
 
     def _to_end(self) -> None:
         if self.is_wrapped:
