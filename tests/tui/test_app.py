@@ -15,6 +15,11 @@ from textual.widgets import Static
 from runner.events import EventBus
 from runner.status import Conclusion
 from runner.store import Recorder
+from runner.store.records import RunRecord
+from runner.tui.access import Access
+from runner.tui.app import BatonApp
+from runner.tui.control import LocalControl
+from runner.tui.feed import StoreFeed
 from runner.tui.screens.confirm import ConfirmScreen
 from runner.tui.screens.help import HelpScreen
 from runner.tui.screens.run import RunScreen
@@ -23,7 +28,7 @@ from runner.tui.widgets.job_tree import JobTree, Pick
 from runner.tui.widgets.log_view import LogView
 from runner.tui.widgets.runs_table import RunsTable
 from tests.store.events import T0, publish, whole_run
-from tests.tui.conftest import make_app
+from tests.tui.conftest import NOW, make_app
 
 
 async def until(pilot: Pilot[None], holds: Callable[[], bool], seconds: float = 5.0) -> None:
@@ -238,3 +243,63 @@ async def test_c_then_y_cancels_a_run_of_a_live_baton_process(home: Path, record
     finally:
         sleeper.kill()
         sleeper.wait()
+
+
+class StandInControl(LocalControl):
+    """Cancels nothing itself: the test ends the run through the recorder, as the engine would."""
+
+    def __init__(self) -> None:
+        self.cancelled: list[str] = []
+
+    def cancel(self, run: RunRecord) -> str:
+        self.cancelled.append(run.id)
+        return f"cancelling run #{run.number}: stopping its steps and removing what it made"
+
+
+async def test_the_message_line_shows_the_final_state_once_the_cancelled_run_has_ended(
+    home: Path, recorder: tuple[Recorder, EventBus]
+) -> None:
+    rec, bus = recorder
+    events = whole_run("100000000008", conclusion=Conclusion.CANCELLED, at=T0)
+    publish(bus, events[:3])  # started, not finished
+    rec.flush()
+    control = StandInControl()
+    app = BatonApp(Access(StoreFeed(home), control, clock=lambda: NOW), first_run="100000000008")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(pilot.app.screen, RunScreen) and pilot.app.screen.detail is not None)
+        screen = pilot.app.screen
+        message = screen.query_one("#message", Static)
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await until(pilot, lambda: "cancelling run #1" in text_of(message))
+        assert control.cancelled == ["100000000008"]
+        publish(bus, events[3:])  # the run ends, cancelled
+        rec.flush()
+        await until(pilot, lambda: "cancelling" not in text_of(message))
+        assert text_of(message) == "run #1 has ended: ⊘ cancelled"
+
+
+async def test_a_newer_message_is_not_replaced_when_the_cancelled_run_ends(
+    home: Path, recorder: tuple[Recorder, EventBus]
+) -> None:
+    rec, bus = recorder
+    events = whole_run("100000000008", conclusion=Conclusion.CANCELLED, at=T0)
+    publish(bus, events[:3])
+    rec.flush()
+    app = BatonApp(Access(StoreFeed(home), StandInControl(), clock=lambda: NOW), first_run="100000000008")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(pilot.app.screen, RunScreen) and pilot.app.screen.detail is not None)
+        screen = pilot.app.screen
+        assert isinstance(screen, RunScreen)
+        message = screen.query_one("#message", Static)
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await until(pilot, lambda: "cancelling run #1" in text_of(message))
+        screen.say("something else")
+        publish(bus, events[3:])
+        rec.flush()
+        await until(pilot, lambda: "⊘ cancelled" in str(screen.query_one("#title", Static).render()))
+        await until(pilot, lambda: not [w for w in pilot.app.workers if w.node is screen and not w.is_finished])
+        assert text_of(message) == "something else"

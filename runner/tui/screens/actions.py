@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from textual.binding import Binding
@@ -11,6 +12,11 @@ from textual.widgets import Static
 from runner.errors import BatonError
 from runner.store.records import RunRecord
 from runner.tui.access import Access
+from runner.tui.feed import outcome_word
+from runner.tui.look import labelled
+
+SETTLE_SECONDS = 0.4
+"""How often a run being cancelled is read again, until it has ended."""
 
 
 class RunActionScreen(Screen[None]):
@@ -27,6 +33,8 @@ class RunActionScreen(Screen[None]):
         super().__init__()
         self.access = access
         """The feed and the actions."""
+        self._said = ""
+        """What the ``#message`` line shows."""
 
     def selected_run_id(self) -> str | None:
         """The run the actions apply to (each screen says which)."""
@@ -45,7 +53,7 @@ class RunActionScreen(Screen[None]):
 
         def decided(is_yes: bool | None) -> None:
             if is_yes:
-                self.run_worker(self._act(lambda: self.access.control.cancel(run)))
+                self.run_worker(self._cancel(run))
 
         self.app.push_screen(ConfirmScreen(f"Cancel run #{run.number} ({run.workflow})?"), decided)
 
@@ -85,6 +93,7 @@ class RunActionScreen(Screen[None]):
 
     def say(self, text: str) -> None:
         """Show one line at the bottom of the screen."""
+        self._said = text
         self.query_one("#message", Static).update(text)
 
     async def _selected(self) -> RunRecord | None:
@@ -94,8 +103,27 @@ class RunActionScreen(Screen[None]):
         detail = await self.access.ask(self.access.feed.run, run_id)
         return detail.run if detail is not None else None
 
-    async def _act(self, action: Callable[[], str]) -> None:
+    async def _act(self, action: Callable[[], str]) -> str | None:
+        """Do ``action`` in the feed's thread and show what it said; that, or None if it failed."""
         try:
-            self.say(await self.access.ask(action))
+            said = await self.access.ask(action)
         except BatonError as exc:
             self.say(f"[red]{exc}[/red]")
+            return None
+        self.say(said)
+        return said
+
+    async def _cancel(self, run: RunRecord) -> None:
+        """Cancel ``run``; once it has ended, its final state replaces "cancelling run #N"
+        (unless the line shows something else by then)."""
+        said = await self._act(lambda: self.access.control.cancel(run))
+        if said is None:
+            return
+        while True:
+            detail = await self.access.ask(self.access.feed.run, run.id)
+            if detail is None or detail.run.is_completed:
+                break
+            await asyncio.sleep(SETTLE_SECONDS)
+        if self._said == said and detail is not None:
+            ended = detail.run
+            self.say(f"run #{ended.number} has ended: {labelled(outcome_word(ended.status, ended.conclusion)).markup}")
