@@ -48,8 +48,13 @@ def open_repo(root: Path) -> git.Repo | None:
 
 
 def read_facts(root: Path) -> RepoFacts:
-    """Read HEAD, the branch, the origin remote and the user name."""
-    head = _git(root, "rev-parse", "--show-toplevel", "HEAD", "--symbolic-full-name", "HEAD")
+    """Read HEAD, the branch, the origin remote and the user name (three ``git`` at once)."""
+    head, config, last = _git_together(
+        root,
+        ("rev-parse", "--show-toplevel", "HEAD", "--symbolic-full-name", "HEAD"),
+        ("config", "-z", "--get-regexp", r"^(user\.name|remote\.origin\.url)$"),
+        ("log", "-1", "--format=%H%n%s", "HEAD"),
+    )
     if head is not None and len(head.splitlines()) == 3:
         top, sha, ref = head.splitlines()
     else:  # not a repository, or one without a commit yet
@@ -62,12 +67,14 @@ def read_facts(root: Path) -> RepoFacts:
         tags = (_git(root, "tag", "--points-at", "HEAD") or "").split()
         ref = f"refs/tags/{tags[0]}" if tags else "HEAD"
     settings: dict[str, str] = {}  # later entries win, as in git: system, global, then the repository's
-    for entry in (_git(root, "config", "-z", "--get-regexp", r"^(user\.name|remote\.origin\.url)$") or "").split("\0"):
+    for entry in (config or "").split("\0"):
         key, _, value = entry.partition("\n")
         settings[key] = value
     folder = Path(top)
     branch = ref.rpartition("/")[2] if ref.startswith("refs/heads/") else "main"
-    title = (_git(root, "log", "-1", "--format=%s", sha) or "") if sha != NO_COMMIT else ""
+    logged_sha, _, title = (last or "").partition("\n")
+    if sha != NO_COMMIT and logged_sha != sha:  # HEAD moved between the two: ask again for the one read
+        title = _git(root, "log", "-1", "--format=%s", sha) or ""
     return RepoFacts(
         root=folder,
         sha=sha,
@@ -75,7 +82,7 @@ def read_facts(root: Path) -> RepoFacts:
         repository=repository_name(settings.get("remote.origin.url"), folder.name),
         actor=settings.get("user.name", "baton"),
         default_branch=branch,
-        title=title,
+        title=title if sha != NO_COMMIT else "",
     )
 
 
@@ -83,6 +90,20 @@ def repository_name(url: str | None, folder: str) -> str:
     """``owner/name`` of a remote URL, else ``local/<folder>``."""
     match = _REMOTE.search(url) if url else None
     return f"{match.group(1)}/{match.group(2)}" if match else f"local/{folder}"
+
+
+def _git_together(root: Path, *commands: tuple[str, ...]) -> list[str | None]:
+    """What each ``git -C root COMMAND`` prints (None for one that fails), all started at once."""
+    try:
+        running = [subprocess.Popen(["git", "-C", str(root), *args], stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) for args in commands]
+    except OSError:
+        return [None] * len(commands)
+    printed: list[str | None] = []
+    for process in running:
+        out, _ = process.communicate()
+        printed.append(os.fsdecode(out).removesuffix("\n") if process.returncode == 0 else None)
+    return printed
 
 
 def _git(root: Path, *args: str) -> str | None:
