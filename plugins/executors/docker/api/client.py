@@ -170,8 +170,6 @@ class Stream:
     def __init__(self, connection: Connection, response: Response) -> None:
         self._connection = connection
         self._response = response
-        self.headers = response.headers
-        """The answer's headers, lower-case (``x-docker-container-path-stat`` of an archive, …)."""
         connection.settimeout(None)  # a step may be silent for an hour
 
     def __iter__(self) -> Iterator[bytes]:
