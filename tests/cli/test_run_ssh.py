@@ -189,8 +189,9 @@ def test_busy_hosts_keep_jobs_queued_saying_why_across_runs_and_jobs_name_their_
     assert proc.returncode == 0, out + err
     assert out.count(f"queued: {waiting}") >= 2
     with sqlite3.connect(home / "baton.db") as db:
-        executors = sorted(row[0] for row in db.execute("SELECT executor FROM jobs"))
-    assert executors == ["ssh box", "ssh box", "ssh gpu-2", "ssh gpu-2"]
+        executors = [row[0] for row in db.execute("SELECT executor FROM jobs")]
+    # the first two ran on one host each; the queued two took whichever slot freed first
+    assert len(executors) == 4 and set(executors) == {"ssh box", "ssh gpu-2"}, executors
 
 
 def job_rows(home: Path, columns: str = "status, reason") -> list[tuple[str, str]]:
