@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import argparse
 import atexit
-import gc
+import gc as collector  # as ``gc``, the name would be rebound to the sub-command runner.cli.gc once it is imported
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from runner import __version__
 from runner.errors import BatonError
@@ -20,7 +21,7 @@ from runner.errors import BatonError
 # 40,000 once a run's modules are imported: 40-100 ms, most of what a short command spends
 # after its work). Frozen first, they are left to the process's end. Nothing baton writes
 # waits for a collection to be flushed: stores, logs and files are closed when done.
-atexit.register(gc.freeze)
+atexit.register(collector.freeze)
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("runner.cli.run", "run this checkout's workflows now, in Docker or on the host (act's flags)"),
@@ -62,19 +63,40 @@ def build_parser(loaded: str | None = None, *, is_alone: bool = False) -> argpar
     return parser
 
 
+@contextmanager
+def starting() -> Iterator[None]:
+    """A block of start-up work (imports, parsing) with the cycle collector at rest.
+
+    Start-up makes objects that live as long as the process (some 150 modules, 140
+    dataclasses): collecting among them frees nothing, and cost a one-step run 13 ms.
+    Leaving the block freezes them out of every later collection, then resumes it.
+    """
+    was_enabled = collector.isenabled()
+    collector.disable()
+    try:
+        yield
+    finally:
+        collector.freeze()
+        if was_enabled:
+            collector.enable()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``baton`` console script."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in args_list if not a.startswith("-")), None)
-    # The command first (``baton run …``): only its sub-parser is needed. Otherwise (no
-    # command, an unknown one, ``baton --help run``) the help or error lists them all.
-    parser = build_parser(command, is_alone=command in COMMANDS and args_list[0] == command)
-    args = parser.parse_args(args_list)
+    with starting():
+        # The command first (``baton run …``): only its sub-parser is needed. Otherwise (no
+        # command, an unknown one, ``baton --help run``) the help or error lists them all.
+        parser = build_parser(command, is_alone=command in COMMANDS and args_list[0] == command)
+        args = parser.parse_args(args_list)
+        if args.command:
+            module = importlib.import_module(COMMANDS[args.command][0])
     if not args.command:
         parser.print_help()
         return 2
     try:
-        code: int = importlib.import_module(COMMANDS[args.command][0]).run(args)
+        code: int = module.run(args)
     except BatonError as exc:
         print(f"baton: {exc}", file=sys.stderr)
         code = exc.exit_code

@@ -125,9 +125,12 @@ def _main(args: argparse.Namespace) -> int:
         for one in planned:
             print_dry_run(one.plan, out)
         return 0
-    import asyncio  # with the module below, only for a real run: a dry run needs neither (30 ms of imports)
+    from runner.cli import starting
 
-    from runner.cli.execution import execute
+    with starting():  # only for a real run: a dry run needs neither (50 ms of imports)
+        import asyncio
+
+        from runner.cli.execution import execute
 
     return asyncio.run(execute(args, root, launch, planned))
 
